@@ -1,0 +1,48 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { defineMessage } from './envelope.js';
+import { AccountId, CachedItem, ItemType, type ItemType as ItemTypeT } from './resources.js';
+
+/** Subjects owned by services/cache. */
+export const cacheSubjects = {
+  resourceChanged: (itemType: ItemTypeT, accountId: string) =>
+    `cache.resource.changed.${itemType}.${accountId}`,
+  resourceChangedAll: 'cache.resource.changed.>',
+} as const;
+
+export const ChangeKind = Type.Union([
+  Type.Literal('created'),
+  Type.Literal('updated'),
+  Type.Literal('deleted'),
+]);
+export type ChangeKind = Static<typeof ChangeKind>;
+
+/**
+ * Published once per item that a crawl created, changed or deleted. `before` is absent for created
+ * items and `after` for deleted ones. Subscribers outside Rolecall may rely on this shape (version 1).
+ */
+export const ResourceChange = Type.Object({
+  change: ChangeKind,
+  arn: Type.String(),
+  itemType: ItemType,
+  accountId: AccountId,
+  crawlId: Type.String(),
+  jobId: Type.String(),
+  before: Type.Optional(CachedItem),
+  after: Type.Optional(CachedItem),
+});
+export type ResourceChange = Static<typeof ResourceChange>;
+export const ResourceChanged = defineMessage('cache.resource.changed', 1, ResourceChange);
+
+/** What `GET /api/v3/cache/status` shows for one (account, crawl type). Kept in Redis and DynamoDB. */
+export const CrawlStatus = Type.Object({
+  accountId: AccountId,
+  crawlType: Type.String(),
+  running: Type.Boolean(),
+  runningJobId: Type.Optional(Type.String()),
+  runningSince: Type.Optional(Type.String()),
+  lastSuccessAt: Type.Optional(Type.String()),
+  lastSuccessCrawlId: Type.Optional(Type.String()),
+  itemCount: Type.Integer({ minimum: 0 }),
+  lastError: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), at: Type.String() })),
+});
+export type CrawlStatus = Static<typeof CrawlStatus>;

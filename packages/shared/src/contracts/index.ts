@@ -1,0 +1,4 @@
+export * from './envelope.js';
+export * from './resources.js';
+export * from './crawler.js';
+export * from './cache.js';

@@ -1,0 +1,3 @@
+export * from './connect.js';
+export * from './streams.js';
+export * from './messaging.js';

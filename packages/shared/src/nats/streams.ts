@@ -1,0 +1,67 @@
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
+import { cacheSubjects } from '../contracts/cache.js';
+import { crawlerSubjects } from '../contracts/crawler.js';
+
+const SECOND_NS = 1_000_000_000;
+const nanos = (seconds: number) => seconds * SECOND_NS;
+
+/**
+ * Every JetStream stream Rolecall uses. Whoever starts first creates them; the definitions are the
+ * same in every service so `ensureStreams` is idempotent.
+ */
+export const STREAMS = {
+  /**
+   * The crawl work queue. At most one message per (type, account) subject, and a new one is refused
+   * while it exists: a job for an account and type is never waiting or running twice.
+   */
+  crawlJobs: {
+    name: 'CRAWL_JOBS',
+    subjects: [crawlerSubjects.jobQueuedAll],
+    retention: RetentionPolicy.Workqueue,
+    max_msgs_per_subject: 1,
+    discard: DiscardPolicy.New,
+    discard_new_per_subject: true,
+    duplicate_window: nanos(120),
+  },
+  /** Crawl output (started, batches, completions, account discoveries) for the cache service. */
+  crawlResults: {
+    name: 'CRAWL_RESULTS',
+    subjects: [crawlerSubjects.resultsAll],
+    retention: RetentionPolicy.Limits,
+    max_age: nanos(24 * 3600),
+    duplicate_window: nanos(600),
+  },
+  /** Created/updated/deleted events for any subscriber. Deduplicated by message id for an hour. */
+  resourceChanges: {
+    name: 'RESOURCE_CHANGES',
+    subjects: [cacheSubjects.resourceChangedAll],
+    retention: RetentionPolicy.Limits,
+    max_age: nanos(7 * 24 * 3600),
+    duplicate_window: nanos(3600),
+  },
+} as const satisfies Record<string, Partial<StreamConfig> & { name: string; subjects: string[] }>;
+
+export const KV_BUCKETS = {
+  /** Claims for schedule slots, so that only one crawler process enqueues each scheduled crawl. */
+  crawlSchedule: 'crawl_schedule',
+} as const;
+
+export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promise<void> {
+  for (const stream of Object.values(STREAMS)) {
+    const config: Partial<StreamConfig> = { ...stream, storage: StorageType.File, num_replicas: replicas };
+    try {
+      await jsm.streams.info(stream.name);
+      await jsm.streams.update(stream.name, config);
+    } catch (error) {
+      if (!isStreamNotFound(error)) throw error;
+      try {
+        await jsm.streams.add(config);
+      } catch (addError) {
+        // Another process created it between our info and add: that is the same stream.
+        if (!String((addError as Error).message).includes('already in use')) throw addError;
+      }
+    }
+  }
+}
+
+const isStreamNotFound = (error: unknown) => /stream not found/i.test(String((error as Error)?.message));

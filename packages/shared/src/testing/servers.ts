@@ -1,0 +1,193 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** A local server a test started; `stop()` kills it and removes its files. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  process?: ChildProcess;
+  stop(): Promise<void>;
+  /** Kills the server and starts it again on the same port with the same data (restart tests). */
+  restart(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs = 20_000, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null)
+      throw new Error(`process exited with ${child.exitCode} before listening`);
+    const open = await new Promise<boolean>((done) => {
+      const socket = tcpConnect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.once('error', () => done(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
+/** Finds a binary: an explicit path from the environment, the project's .rolecall venv, then PATH. */
+export function findBinary(name: string, envVar?: string): string {
+  const fromEnv = envVar ? process.env[envVar] : undefined;
+  if (fromEnv) return fromEnv;
+  const candidates = [
+    resolve(process.cwd(), '.rolecall/venv/bin', name),
+    resolve(process.cwd(), '../../.rolecall/venv/bin', name),
+    `/usr/sbin/${name}`,
+    `/usr/bin/${name}`,
+    `/usr/local/bin/${name}`,
+  ];
+  return candidates.find((c) => existsSync(c)) ?? name;
+}
+
+async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface ManagedServerSpec {
+  name: string;
+  binary: string;
+  args: (port: number, dataDir: string) => string[];
+  url: (port: number) => string;
+  env?: NodeJS.ProcessEnv;
+}
+
+async function startManaged(spec: ManagedServerSpec): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), `rolecall-${spec.name}-`));
+  const launch = async () => {
+    const child = spawn(spec.binary, spec.args(port, dataDir), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...spec.env },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    try {
+      await waitForPort(port, 30_000, child);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw new Error(`${spec.name} (${spec.binary}) did not start: ${(error as Error).message}\n${stderr}`);
+    }
+    return child;
+  };
+  const server: RunningServer = {
+    url: spec.url(port),
+    port,
+    process: await launch(),
+    async stop() {
+      await stopChild(server.process);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await stopChild(server.process);
+      server.process = await launch();
+    },
+  };
+  return server;
+}
+
+/** nats-server with JetStream, storing in a temporary directory. */
+export const startNats = () =>
+  startManaged({
+    name: 'nats',
+    binary: findBinary('nats-server', 'NATS_SERVER_BIN'),
+    args: (port, dir) => ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir],
+    url: (port) => `nats://127.0.0.1:${port}`,
+  });
+
+/** redis-server with persistence off (tests that need durability use DynamoDB/S3, as production does). */
+export const startRedis = () =>
+  startManaged({
+    name: 'redis',
+    binary: findBinary('redis-server', 'REDIS_SERVER_BIN'),
+    args: (port, dir) => [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+    ],
+    url: (port) => `redis://127.0.0.1:${port}`,
+  });
+
+/** moto in server mode: every AWS API, with real multi-account behaviour through AssumeRole. */
+export const startMoto = () =>
+  startManaged({
+    name: 'moto',
+    binary: findBinary('moto_server', 'MOTO_SERVER_BIN'),
+    args: (port) => ['-H', '127.0.0.1', '-p', String(port)],
+    url: (port) => `http://127.0.0.1:${port}`,
+  });
+
+/** Credentials moto accepts; they map to moto's default account 123456789012. */
+export const MOTO_CREDENTIALS = {
+  accessKeyId: 'testing',
+  secretAccessKey: 'testing',
+  sessionToken: 'testing',
+};
+export const MOTO_DEFAULT_ACCOUNT = '123456789012';
+
+export interface TestEnvironment {
+  nats: RunningServer;
+  redis: RunningServer;
+  moto: RunningServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the three servers a test file needs, each on a free loopback port. URLs given in
+ * ROLECALL_TEST_NATS_URL / _REDIS_URL / _AWS_ENDPOINT are used instead of starting a server.
+ */
+export async function startTestEnvironment(): Promise<TestEnvironment> {
+  const [nats, redis, moto] = await Promise.all([
+    external(process.env.ROLECALL_TEST_NATS_URL) ?? startNats(),
+    external(process.env.ROLECALL_TEST_REDIS_URL) ?? startRedis(),
+    external(process.env.ROLECALL_TEST_AWS_ENDPOINT) ?? startMoto(),
+  ]);
+  return {
+    nats,
+    redis,
+    moto,
+    async stop() {
+      await Promise.all([nats.stop(), redis.stop(), moto.stop()]);
+    },
+  };
+}
+
+function external(url: string | undefined): Promise<RunningServer> | undefined {
+  if (!url) return undefined;
+  const port = Number(new URL(url).port);
+  return Promise.resolve({ url, port, stop: async () => {}, restart: async () => {} });
+}

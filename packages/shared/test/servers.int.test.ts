@@ -1,0 +1,50 @@
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { connect } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsClientConfig } from '@rolecall/shared/aws';
+import { ensureStreams, STREAMS } from '@rolecall/shared/nats';
+import { createRedis } from '@rolecall/shared/redis';
+import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
+
+describe('test environment', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await startTestEnvironment();
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it('creates every JetStream stream on a real nats-server, idempotently', async () => {
+    const nc = await connect({ servers: env.nats.url });
+    const jsm = await nc.jetstreamManager();
+    await ensureStreams(jsm);
+    await ensureStreams(jsm);
+    const names = (await jsm.streams.names().next()).sort();
+    expect(names).toEqual(
+      Object.values(STREAMS)
+        .map((s) => s.name)
+        .sort(),
+    );
+    await nc.close();
+  });
+
+  it('talks to a real redis-server', async () => {
+    const redis = createRedis(env.redis.url, 'test');
+    await redis.set('k', 'v');
+    expect(await redis.get('k')).toBe('v');
+    redis.disconnect();
+  });
+
+  it('talks to moto as the default account', async () => {
+    const sts = new STSClient(
+      awsClientConfig('sts', {
+        region: 'us-east-1',
+        endpointUrl: env.moto.url,
+        credentials: MOTO_CREDENTIALS,
+      }),
+    );
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    expect(identity.Account).toBe('123456789012');
+  });
+});
