@@ -46,3 +46,20 @@ export const CrawlStatus = Type.Object({
   lastError: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), at: Type.String() })),
 });
 export type CrawlStatus = Static<typeof CrawlStatus>;
+
+/**
+ * Compact form of a cached item, kept in the Redis hash `summaries` (arn → JSON) for listing, search
+ * and typeahead without loading whole items.
+ */
+export const ItemSummary = Type.Object({
+  arn: Type.String(),
+  itemType: ItemType,
+  /** ConsoleMe's technology column: AWS::IAM::Role, managed_policy, or the AWS Config resource type. */
+  technology: Type.String(),
+  accountId: AccountId,
+  region: Type.String(),
+  name: Type.String(),
+  tags: Type.Record(Type.String(), Type.String()),
+  lastSeenAt: Type.String(),
+});
+export type ItemSummary = Static<typeof ItemSummary>;
