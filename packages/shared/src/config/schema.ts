@@ -31,12 +31,13 @@ export const RolecallConfig = Type.Object(
   {
     environment: Type.Union([Type.Literal('demo'), Type.Literal('test'), Type.Literal('production')], {
       default: 'production',
+      description: 'demo and test only pick defaults and label logs; they relax nothing security-relevant',
     }),
     log: Type.Object(
       {
         level: Type.Union(
           ['trace', 'debug', 'info', 'warn', 'error', 'silent'].map((l) => Type.Literal(l)),
-          { default: 'info' },
+          { default: 'info', description: 'Log level of every service (pino); secrets are always redacted' },
         ),
       },
       { additionalProperties: false, default: {} },
@@ -64,8 +65,13 @@ export const RolecallConfig = Type.Object(
           default: 'RolecallSpoke',
           description: 'Role name the hub assumes in each account',
         }),
-        spokeExternalId: Type.Optional(Type.String()),
-        spokeSessionName: Type.String({ default: 'rolecall-crawler' }),
+        spokeExternalId: Type.Optional(
+          Type.String({ description: 'ExternalId the spoke roles require, if any' }),
+        ),
+        spokeSessionName: Type.String({
+          default: 'rolecall-crawler',
+          description: 'Session name of crawler sessions in spoke accounts (shows in CloudTrail)',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -73,11 +79,21 @@ export const RolecallConfig = Type.Object(
       {
         source: Type.Union([Type.Literal('static'), Type.Literal('organizations'), Type.Literal('current')], {
           default: 'current',
+          description:
+            'Where accounts come from: the list below, AWS Organizations ListAccounts, or the hub account alone',
         }),
-        static: Type.Array(StaticAccount, { default: [] }),
+        static: Type.Array(StaticAccount, {
+          default: [],
+          description: 'With source static: [{id, name, status?}]; SUSPENDED accounts are not crawled',
+        }),
         organizations: Type.Object(
           {
-            managementAccountId: Type.Optional(AccountId),
+            managementAccountId: Type.Optional(
+              Type.String({
+                pattern: '^\\d{12}$',
+                description: 'Management account whose role lists the accounts; unset: the hub lists them',
+              }),
+            ),
             roleName: Type.Optional(
               Type.String({
                 description:
@@ -94,18 +110,26 @@ export const RolecallConfig = Type.Object(
     crawl: Type.Object(
       {
         intervals: CrawlIntervals,
-        batchSize: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        batchSize: Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          default: 100,
+          description: 'Items per message from crawler to cache; bounds crawler memory',
+        }),
         concurrency: Type.Integer({
           minimum: 1,
           maximum: 64,
           default: 4,
           description: 'Jobs one crawler runs at once',
         }),
-        scheduleEnabled: Type.Boolean({ default: true }),
+        scheduleEnabled: Type.Boolean({
+          default: true,
+          description: 'Crawl on the intervals above (off: on demand only)',
+        }),
         jobTimeoutSeconds: Seconds(900, 'A job not finished by then is redelivered to another crawler'),
         awsConfig: Type.Object(
           {
-            enabled: Type.Boolean({ default: true }),
+            enabled: Type.Boolean({ default: true, description: 'Crawl AWS Config resources' }),
             resourceTypes: Type.Array(Type.String(), {
               default: [
                 'AWS::EC2::Instance',
@@ -113,6 +137,7 @@ export const RolecallConfig = Type.Object(
                 'AWS::Lambda::Function',
                 'AWS::DynamoDB::Table',
               ],
+              description: 'AWS Config resource types to inventory in every region',
             }),
             useSelect: Type.Boolean({
               default: true,
@@ -126,35 +151,70 @@ export const RolecallConfig = Type.Object(
     ),
     nats: Type.Object(
       {
-        url: Type.String({ default: 'nats://127.0.0.1:4222' }),
-        streamReplicas: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
+        url: Type.String({
+          default: 'nats://127.0.0.1:4222',
+          description: 'NATS servers, comma-separated (NATS_URL)',
+        }),
+        streamReplicas: Type.Integer({
+          minimum: 1,
+          maximum: 5,
+          default: 1,
+          description: 'JetStream replicas per stream; 3 on a clustered NATS in production',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
     redis: Type.Object(
       {
-        url: Type.String({ default: 'redis://127.0.0.1:6379' }),
-        keyPrefix: Type.String({ default: 'rc:' }),
+        url: Type.String({
+          default: 'redis://127.0.0.1:6379',
+          description: 'Redis URL (REDIS_URL); rediss:// for TLS',
+        }),
+        keyPrefix: Type.String({
+          default: 'rc:',
+          description: 'Prefix of every Redis key, so installations can share one Redis',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
     dynamodb: Type.Object(
-      { tablePrefix: Type.String({ default: 'rolecall_', pattern: '^[A-Za-z0-9_.-]*$' }) },
+      {
+        tablePrefix: Type.String({
+          default: 'rolecall_',
+          pattern: '^[A-Za-z0-9_.-]*$',
+          description: 'Prefix of the DynamoDB table names (iam_roles, resources, crawl_status, accounts)',
+        }),
+      },
       { additionalProperties: false, default: {} },
     ),
     s3: Type.Object(
       {
-        bucket: Type.String({ default: 'rolecall-snapshots', minLength: 3 }),
-        snapshotPrefix: Type.String({ default: 'snapshots/' }),
+        bucket: Type.String({
+          default: 'rolecall-snapshots',
+          minLength: 3,
+          description: 'Bucket for gzipped JSON snapshots per account and item type',
+        }),
+        snapshotPrefix: Type.String({ default: 'snapshots/', description: 'Key prefix of the snapshots' }),
       },
       { additionalProperties: false, default: {} },
     ),
     gateway: Type.Object(
       {
-        host: Type.String({ default: '127.0.0.1' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
-        publicUrl: Type.Optional(Type.String()),
-        bodyLimitBytes: Type.Integer({ minimum: 1024, default: 1048576 }),
+        host: Type.String({ default: '127.0.0.1', description: 'Address the gateway listens on' }),
+        port: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 8081,
+          description: 'Port the gateway listens on (ROLECALL_PORT)',
+        }),
+        publicUrl: Type.Optional(
+          Type.String({ description: 'URL users reach the gateway at, used in links it builds' }),
+        ),
+        bodyLimitBytes: Type.Integer({
+          minimum: 1024,
+          default: 1048576,
+          description: 'Larger request bodies get 413 BODY_TOO_LARGE',
+        }),
         trustedProxies: Type.Array(Type.String(), {
           default: ['127.0.0.1', '::1'],
           description:
@@ -165,10 +225,22 @@ export const RolecallConfig = Type.Object(
     ),
     auth: Type.Object(
       {
-        userHeader: Type.String({ default: 'X-Forwarded-Email' }),
-        groupsHeader: Type.String({ default: 'X-Forwarded-Groups' }),
-        adminGroups: Type.Array(Type.String(), { default: ['admins'] }),
-        lowercaseGroups: Type.Boolean({ default: true }),
+        userHeader: Type.String({
+          default: 'X-Forwarded-Email',
+          description: 'Header carrying the user, believed from trusted proxies only',
+        }),
+        groupsHeader: Type.String({
+          default: 'X-Forwarded-Groups',
+          description: 'Header carrying comma-separated groups, believed from trusted proxies only',
+        }),
+        adminGroups: Type.Array(Type.String(), {
+          default: ['admins'],
+          description: 'Members may start crawls (and, later, approve requests)',
+        }),
+        lowercaseGroups: Type.Boolean({
+          default: true,
+          description: 'Compare users and groups case-insensitively',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -183,7 +255,7 @@ export const RolecallConfig = Type.Object(
             },
             { additionalProperties: false },
           ),
-          { default: [] },
+          { default: [], description: 'Users offered on the demo sign-in page (demo only)' },
         ),
       },
       { additionalProperties: false, default: {} },

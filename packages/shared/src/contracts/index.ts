@@ -1,3 +1,4 @@
+import './formats.js';
 export * from './envelope.js';
 export * from './resources.js';
 export * from './crawler.js';
