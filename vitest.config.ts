@@ -13,6 +13,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          // Run after the unit project; a project with its own worker count needs its own group.
+          sequence: { groupOrder: 1 },
           include: ['{packages,services}/*/test/**/*.int.test.ts', 'test/**/*.int.test.ts'],
           environment: 'node',
           // Each file starts its own NATS, Redis and moto; two at a time fits a 2-core machine.

@@ -142,13 +142,22 @@ export const startRedis = () =>
     url: (port) => `redis://127.0.0.1:${port}`,
   });
 
+export interface StartMotoOptions {
+  /**
+   * Loads AWS managed policies (arn:aws:iam::aws:policy/…) into every account, so roles can attach
+   * them; off by default because it makes each account's first IAM call slower.
+   */
+  loadAwsManagedPolicies?: boolean;
+}
+
 /** moto in server mode: every AWS API, with real multi-account behaviour through AssumeRole. */
-export const startMoto = () =>
+export const startMoto = (options: StartMotoOptions = {}) =>
   startManaged({
     name: 'moto',
     binary: findBinary('moto_server', 'MOTO_SERVER_BIN'),
     args: (port) => ['-H', '127.0.0.1', '-p', String(port)],
     url: (port) => `http://127.0.0.1:${port}`,
+    ...(options.loadAwsManagedPolicies ? { env: { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } } : {}),
   });
 
 /** Credentials moto accepts; they map to moto's default account 123456789012. */
@@ -170,11 +179,13 @@ export interface TestEnvironment {
  * Starts the three servers a test file needs, each on a free loopback port. URLs given in
  * ROLECALL_TEST_NATS_URL / _REDIS_URL / _AWS_ENDPOINT are used instead of starting a server.
  */
-export async function startTestEnvironment(): Promise<TestEnvironment> {
+export async function startTestEnvironment(
+  options: { moto?: StartMotoOptions } = {},
+): Promise<TestEnvironment> {
   const [nats, redis, moto] = await Promise.all([
     external(process.env.ROLECALL_TEST_NATS_URL) ?? startNats(),
     external(process.env.ROLECALL_TEST_REDIS_URL) ?? startRedis(),
-    external(process.env.ROLECALL_TEST_AWS_ENDPOINT) ?? startMoto(),
+    external(process.env.ROLECALL_TEST_AWS_ENDPOINT) ?? startMoto(options.moto),
   ]);
   return {
     nats,
