@@ -1,0 +1,50 @@
+import type { Tags } from '@rolecall/shared/contracts';
+
+/**
+ * IAM returns policy documents URL-encoded (GetAccountAuthorizationDetails, GetRole); SQS, SNS and S3
+ * return plain JSON. Either way the result is the parsed document; text that is not JSON is kept as is
+ * rather than failing the crawl of a whole account over one odd document.
+ */
+export function decodePolicyDocument(document: string | undefined | null): unknown {
+  if (document === undefined || document === null || document === '') return null;
+  const trimmed = document.trim();
+  let text = trimmed;
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) {
+    try {
+      text = decodeURIComponent(trimmed);
+    } catch {
+      return document;
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return document;
+  }
+}
+
+/** `[{Key, Value}]` (IAM, S3, SNS) → `{key: value}`. */
+export function tagsFromList(
+  list: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined,
+): Tags {
+  const tags: Tags = {};
+  for (const tag of list ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+  return tags;
+}
+
+/** `VisibilityTimeout` → `visibilityTimeout`, for attribute maps carried in details. */
+export const camelCaseKey = (key: string): string =>
+  key.length === 0 ? key : key[0]!.toLowerCase() + key.slice(1);
+
+export function camelCaseKeys<T>(record: Readonly<Record<string, T>> | undefined): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [key, value] of Object.entries(record ?? {})) out[camelCaseKey(key)] = value;
+  return out;
+}
+
+export const isoDate = (date: Date | string | undefined): string | undefined =>
+  date === undefined ? undefined : date instanceof Date ? date.toISOString() : new Date(date).toISOString();
+
+/** The last path segment of an ARN-like name (`arn:aws:sns:us-east-1:1:topic` → `topic`). */
+export const lastSegment = (value: string, separator: string): string =>
+  value.slice(value.lastIndexOf(separator) + 1);

@@ -1,0 +1,87 @@
+import {
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  ListQueueTagsCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { awsClientConfig, isAwsErrorNamed, translateAwsError } from '@rolecall/shared/aws';
+import type { CrawledItem } from '@rolecall/shared/contracts';
+import type { Crawler } from '../domain/ports.js';
+import { camelCaseKeys, decodePolicyDocument, lastSegment } from './aws-mapping.js';
+import type { SpokeAccess } from './spoke-access.js';
+
+/** One queue's attributes → an item; the policy is lifted out of the attributes and parsed. */
+export function mapQueue(options: {
+  url: string;
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  accountId: string;
+  region: string;
+}): CrawledItem {
+  const { Policy: policy, ...attributes } = options.attributes;
+  const name = lastSegment(options.url, '/');
+  return {
+    arn: attributes.QueueArn ?? `arn:aws:sqs:${options.region}:${options.accountId}:${name}`,
+    itemType: 'sqs_queue',
+    accountId: options.accountId,
+    region: options.region,
+    name,
+    tags: { ...options.tags },
+    details: {
+      url: options.url,
+      policy: decodePolicyDocument(policy),
+      attributes: camelCaseKeys(attributes),
+    },
+  };
+}
+
+/** SQS queues of one account in every configured region. */
+export function createSqsCrawler(options: { access: SpokeAccess; regions: readonly string[] }): Crawler {
+  return async function* crawlSqs(target, signal) {
+    const spoke = await options.access.open(target.accountId);
+    for (const region of options.regions) {
+      const client = new SQSClient(awsClientConfig('sqs', { ...spoke, region }));
+      const fail = (operation: string, error: unknown) =>
+        translateAwsError(error, { operation, accountId: target.accountId, region });
+      try {
+        let token: string | undefined;
+        do {
+          const page = await client
+            .send(new ListQueuesCommand({ MaxResults: 1000, NextToken: token }), { abortSignal: signal })
+            .catch((error: unknown) => {
+              throw fail('sqs:ListQueues', error);
+            });
+          for (const url of page.QueueUrls ?? []) {
+            let attributes: Record<string, string>;
+            try {
+              attributes =
+                (
+                  await client.send(
+                    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
+                    {
+                      abortSignal: signal,
+                    },
+                  )
+                ).Attributes ?? {};
+            } catch (error) {
+              // Deleted between the listing and now: it is simply gone.
+              if (isAwsErrorNamed(error, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'))
+                continue;
+              throw fail('sqs:GetQueueAttributes', error);
+            }
+            const tags = await client
+              .send(new ListQueueTagsCommand({ QueueUrl: url }), { abortSignal: signal })
+              .then((r) => r.Tags ?? {})
+              .catch((error: unknown) => {
+                throw fail('sqs:ListQueueTags', error);
+              });
+            yield mapQueue({ url, attributes, tags, accountId: target.accountId, region });
+          }
+          token = page.NextToken;
+        } while (token);
+      } finally {
+        client.destroy();
+      }
+    }
+  };
+}

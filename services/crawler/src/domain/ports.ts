@@ -1,0 +1,52 @@
+import type {
+  AwsAccount,
+  CrawlCompletion,
+  CrawledItem,
+  CrawlJob,
+  CrawlStart,
+  CrawlType,
+} from '@rolecall/shared/contracts';
+import type { AccountsDiscovery, ResourceBatch } from '@rolecall/shared/contracts';
+
+/** Where the list of accounts comes from: static config, AWS Organizations or the current account. */
+export interface AccountSource {
+  readonly kind: AccountsDiscovery['source'];
+  listAccounts(): Promise<AwsAccount[]>;
+}
+
+/** The account one crawl job covers. */
+export interface CrawlTarget {
+  accountId: string;
+  accountName: string;
+}
+
+/**
+ * Crawls one resource type in one account. Yields items as AWS pages arrive so that a large account is
+ * never held whole in memory; throws an AppError when the account cannot be crawled.
+ */
+export type Crawler = (target: CrawlTarget, signal: AbortSignal) => AsyncIterable<CrawledItem>;
+
+export type Crawlers = Readonly<Record<CrawlType, Crawler>>;
+
+/** Publishes a crawl's progress to the results stream, in order. */
+export interface CrawlResultPublisher {
+  started(start: CrawlStart): Promise<void>;
+  batch(batch: ResourceBatch): Promise<void>;
+  completed(completion: CrawlCompletion): Promise<void>;
+}
+
+export interface DiscoveryPublisher {
+  publish(discovery: AccountsDiscovery): Promise<void>;
+}
+
+export type EnqueueResult = { state: 'queued' | 'already_queued'; jobId: string };
+
+/** The crawl work queue; refuses a second job for an (account, type) that is waiting or running. */
+export interface JobQueue {
+  enqueue(job: CrawlJob): Promise<EnqueueResult>;
+}
+
+/** Claims a schedule slot for this process; true for exactly one claimant per key. */
+export interface ScheduleClaims {
+  claim(key: string): Promise<boolean>;
+}

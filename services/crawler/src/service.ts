@@ -1,0 +1,165 @@
+import type { AwsClientOptions } from '@rolecall/shared/aws';
+import type { RolecallConfig } from '@rolecall/shared/config';
+import {
+  StartCrawl,
+  StartCrawlReplied,
+  crawlerSubjects,
+  type StartCrawlRequest,
+} from '@rolecall/shared/contracts';
+import type { Logger } from '@rolecall/shared/log';
+import { serveRequests } from '@rolecall/shared/nats';
+import type { NatsConnection } from 'nats';
+import { createAccountSource } from './adapters/account-sources.js';
+import { createConfigCrawler } from './adapters/config-crawler.js';
+import { createIamCrawler } from './adapters/iam-crawler.js';
+import { createJobConsumer } from './adapters/jetstream-job-consumer.js';
+import { createJetStreamJobQueue } from './adapters/jetstream-job-queue.js';
+import { createJetStreamResultPublisher } from './adapters/jetstream-result-publisher.js';
+import { createKvScheduleClaims } from './adapters/kv-schedule-claims.js';
+import { createS3Crawler } from './adapters/s3-crawler.js';
+import { createSnsCrawler } from './adapters/sns-crawler.js';
+import { createSpokeAccess } from './adapters/spoke-access.js';
+import { createSqsCrawler } from './adapters/sqs-crawler.js';
+import { createAccountDiscovery } from './domain/accounts.js';
+import { enabledCrawlTypes } from './domain/crawl-types.js';
+import { createCrawlPlanner } from './domain/plan-crawl.js';
+import type { AccountSource, Crawlers } from './domain/ports.js';
+import type { ScheduleName } from './domain/schedule.js';
+import { createRunCrawlJobHandler } from './handlers/run-crawl-job.js';
+import { createScheduledFanOut } from './handlers/scheduled-fan-out.js';
+import { createStartCrawlHandler } from './handlers/start-crawl.js';
+
+export interface CrawlerServiceOptions {
+  config: RolecallConfig;
+  nc: NatsConnection;
+  log: Logger;
+  /**
+   * How to reach AWS as this process: region, endpoint (moto) and the process's own credentials
+   * (undefined = the SDK's default chain). `config.aws.hubRoleArn`, when set, is assumed from these.
+   */
+  aws: AwsClientOptions;
+  /** Names this process in every envelope's `source`. */
+  instance?: string;
+  /** How often the schedule is checked. */
+  scheduleTickMs?: number;
+  /** MaxItems for GetAccountAuthorizationDetails (AWS default when unset). */
+  iamPageSize?: number;
+  /** Replaces where accounts come from (tests that need a list the config cannot express). */
+  accountSource?: AccountSource;
+}
+
+export interface CrawlerService {
+  start(): Promise<void>;
+  /** Stops the schedule, the request endpoint and the job workers; running jobs go back to the queue. */
+  stop(): Promise<void>;
+  startCrawl(request: StartCrawlRequest): ReturnType<ReturnType<typeof createStartCrawlHandler>>;
+}
+
+export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerService {
+  const { config, nc, log } = options;
+  const instance = options.instance ?? 'crawler';
+  const js = nc.jetstream();
+  const access = createSpokeAccess({
+    aws: options.aws,
+    hubRoleArn: config.aws.hubRoleArn,
+    spokeRoleName: config.aws.spokeRoleName,
+    spokeExternalId: config.aws.spokeExternalId,
+    sessionName: config.aws.spokeSessionName,
+  });
+  const crawlers: Crawlers = {
+    iam: createIamCrawler({ access, pageSize: options.iamPageSize }),
+    s3: createS3Crawler({ access }),
+    sqs: createSqsCrawler({ access, regions: config.aws.regions }),
+    sns: createSnsCrawler({ access, regions: config.aws.regions }),
+    config: createConfigCrawler({
+      access,
+      regions: config.aws.regions,
+      resourceTypes: config.crawl.awsConfig.resourceTypes,
+      useSelect: config.crawl.awsConfig.useSelect,
+      log: log.child({ crawler: 'config' }),
+    }),
+  };
+  const publisher = createJetStreamResultPublisher({ js, source: instance });
+  const discovery = createAccountDiscovery({
+    source:
+      options.accountSource ??
+      createAccountSource({ accounts: config.accounts, spokeRoleName: config.aws.spokeRoleName, access }),
+    publisher,
+  });
+  const enabledTypes = enabledCrawlTypes(config);
+  const claims = createKvScheduleClaims({ js, owner: instance });
+  const intervals: Partial<Record<ScheduleName, number>> = {
+    discovery: config.accounts.discoveryIntervalSeconds,
+  };
+  for (const type of enabledTypes) intervals[type] = config.crawl.intervals[type];
+
+  let planner: ReturnType<typeof createCrawlPlanner> | undefined;
+  let consumer: ReturnType<typeof createJobConsumer> | undefined;
+  let endpoint: Awaited<ReturnType<typeof serveRequests>> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let fanOut: ReturnType<typeof createScheduledFanOut> | undefined;
+  let ticking: Promise<unknown> = Promise.resolve();
+
+  const requirePlanner = () => {
+    if (!planner) throw new Error('crawler service not started');
+    return planner;
+  };
+
+  return {
+    async start() {
+      const jsm = await nc.jetstreamManager();
+      planner = createCrawlPlanner({
+        discovery,
+        queue: createJetStreamJobQueue({ js, jsm, source: instance }),
+        enabledTypes,
+      });
+      const ackWaitSeconds = config.crawl.jobTimeoutSeconds;
+      consumer = createJobConsumer({
+        js,
+        jsm,
+        concurrency: config.crawl.concurrency,
+        ackWaitSeconds,
+        log,
+        handle: createRunCrawlJobHandler({
+          crawlers,
+          publisher,
+          batchSize: config.crawl.batchSize,
+          // Several heartbeats per ack window, so one delayed timer never lets the job be redelivered.
+          heartbeatMs: Math.min(30_000, Math.max(250, (ackWaitSeconds * 1000) / 4)),
+          log,
+        }),
+      });
+      await consumer.start();
+      const handleStart = createStartCrawlHandler({ planner });
+      endpoint = await serveRequests(nc, {
+        service: 'crawler',
+        version: '0.1.0',
+        endpoint: 'start-crawl',
+        subject: crawlerSubjects.startCrawl,
+        request: StartCrawl,
+        reply: StartCrawlReplied,
+        log,
+        handle: (data) => handleStart(data as StartCrawlRequest),
+      });
+      if (config.crawl.scheduleEnabled) {
+        fanOut = createScheduledFanOut({ claims, planner, discovery, intervals, log });
+        const tick = () => {
+          ticking = fanOut!.tick(Date.now()).catch((error: unknown) => {
+            log.error({ err: error }, 'schedule tick failed');
+          });
+        };
+        tick();
+        timer = setInterval(tick, options.scheduleTickMs ?? 5000);
+      }
+      log.info({ instance, types: enabledTypes, schedule: config.crawl.scheduleEnabled }, 'crawler started');
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await ticking;
+      await endpoint?.stop();
+      await consumer?.stop();
+      log.info({ instance }, 'crawler stopped');
+    },
+    startCrawl: (request) => createStartCrawlHandler({ planner: requirePlanner() })(request),
+  };
+}
