@@ -1,0 +1,20 @@
+import { crawlerSubjects, StartCrawl, StartCrawlReplied } from '@rolecall/shared/contracts';
+import { request } from '@rolecall/shared/nats';
+import type { NatsConnection } from 'nats';
+import type { CrawlStarter } from '../domain/crawl-starter.js';
+
+export interface NatsCrawlStarterOptions {
+  nc: NatsConnection;
+  timeoutMs?: number;
+}
+
+/** Calls `crawler.crawl.start` over NATS request/reply; the crawler's AppErrors come back as thrown. */
+export function createNatsCrawlStarter({ nc, timeoutMs = 10_000 }: NatsCrawlStarterOptions): CrawlStarter {
+  return {
+    startCrawl: (data) =>
+      request(nc, crawlerSubjects.startCrawl, StartCrawl, StartCrawlReplied, data, {
+        source: 'gateway',
+        timeoutMs,
+      }),
+  };
+}

@@ -1,0 +1,55 @@
+import type { AwsAccount, CachedItem, CrawlStatus, ItemSummary, ItemType } from '@rolecall/shared/contracts';
+
+/** Which ARN index to walk: every item, one item type, or one account. */
+export type IndexSelector =
+  { kind: 'all' } | { kind: 'type'; itemType: ItemType } | { kind: 'account'; accountId: string };
+
+export interface IndexRange {
+  /** Start strictly after this ARN (a cursor position). */
+  after?: string;
+  /** Start at this ARN, inclusive (a prefix search). Ignored when `after` is set. */
+  from?: string;
+  /** Stop before this ARN, exclusive. */
+  before?: string;
+  count: number;
+}
+
+/**
+ * The read side of the cache as the gateway sees it: what the cache service wrote to Redis. A port
+ * so that domain logic can be tested with an in-memory copy.
+ */
+export interface ReadModel {
+  getItem(arn: string): Promise<CachedItem | undefined>;
+  /** Same order as `arns`; undefined where an ARN has no summary (deleted between two reads). */
+  getSummaries(arns: readonly string[]): Promise<(ItemSummary | undefined)[]>;
+  /** ARNs of an index in ascending ARN order. */
+  rangeIndex(index: IndexSelector, range: IndexRange): Promise<string[]>;
+  countIndex(index: IndexSelector): Promise<number>;
+  listAccounts(): Promise<AwsAccount[]>;
+  listCrawlStatuses(): Promise<CrawlStatus[]>;
+}
+
+/** Walks an index in chunks, so memory stays flat however large the inventory is. */
+export async function* walkIndex(
+  readModel: ReadModel,
+  index: IndexSelector,
+  options: { after?: string; from?: string; before?: string; chunkSize: number },
+): AsyncGenerator<string[]> {
+  let after = options.after;
+  for (;;) {
+    const arns = await readModel.rangeIndex(index, {
+      ...(after === undefined ? (options.from === undefined ? {} : { from: options.from }) : { after }),
+      ...(options.before === undefined ? {} : { before: options.before }),
+      count: options.chunkSize,
+    });
+    if (arns.length > 0) yield arns;
+    if (arns.length < options.chunkSize) return;
+    after = arns[arns.length - 1];
+  }
+}
+
+/** Account id → name, with a readable stand-in for accounts discovery no longer reports. */
+export async function loadAccountNames(readModel: ReadModel): Promise<(accountId: string) => string> {
+  const names = new Map((await readModel.listAccounts()).map((a) => [a.id, a.name]));
+  return (accountId) => names.get(accountId) ?? 'Unknown';
+}

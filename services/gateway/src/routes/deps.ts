@@ -1,0 +1,54 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { RolecallConfig } from '@rolecall/shared/config';
+import type { Logger } from '@rolecall/shared/log';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { CrawlStarter } from '../domain/crawl-starter.js';
+import type { ReadModel } from '../domain/read-model.js';
+import type { ReadinessProbe } from '../domain/readiness.js';
+
+/** The Fastify instance routes are registered on: TypeBox schemas give handlers their types. */
+export type GatewayApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** What route handlers may use; nothing else reaches them. */
+export interface RouteDeps {
+  config: RolecallConfig;
+  readModel: ReadModel;
+  crawlStarter: CrawlStarter;
+  probes: readonly ReadinessProbe[];
+  log: Logger;
+  limits: GatewayLimits;
+}
+
+/** Cost bounds for reads over the whole inventory. */
+export interface GatewayLimits {
+  /** ARNs read from Redis per round trip. */
+  chunkSize: number;
+  /** Index entries one resource-list page may look at before answering with a cursor. */
+  pageScanLimit: number;
+  /** Index entries one typeahead call may look at. */
+  typeaheadScanLimit: number;
+  /** Time a regex-filtered table scan may take before it is refused. */
+  filterBudgetMs: number;
+  /** Time each readiness probe gets. */
+  readinessTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  chunkSize: 500,
+  pageScanLimit: 20_000,
+  typeaheadScanLimit: 100_000,
+  filterBudgetMs: 3_000,
+  readinessTimeoutMs: 2_000,
+};

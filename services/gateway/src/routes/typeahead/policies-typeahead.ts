@@ -1,0 +1,49 @@
+import { Type } from '@sinclair/typebox';
+import { POLICY_TYPEAHEAD_RESOURCES, typeaheadPolicies } from '../../domain/typeahead.js';
+import type { GatewayApp, RouteDeps } from '../deps.js';
+import { AccountIdString, commonErrors } from '../schemas.js';
+
+const Query = Type.Object(
+  {
+    search: Type.String({ minLength: 1, maxLength: 256, description: 'Case-insensitive substring' }),
+    // ConsoleMe's `app` (applications → roles) has no source in Rolecall, so it is refused by name.
+    resource: Type.Union(POLICY_TYPEAHEAD_RESOURCES.map((r) => Type.Literal(r))),
+    account_id: Type.Optional(AccountIdString),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10 })),
+    show_full_arn_for_s3_buckets: Type.Optional(
+      Type.Boolean({ default: false, description: 's3 only: answer bucket ARNs instead of names' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Entry = Type.Object({ title: Type.String(), account_id: Type.Optional(Type.String()) });
+
+/** `GET /api/v1/policies/typeahead`: ConsoleMe's per-kind typeahead (Weep's `search` uses it). */
+export function registerPoliciesTypeaheadRoute(app: GatewayApp, deps: RouteDeps): void {
+  app.get(
+    '/api/v1/policies/typeahead',
+    {
+      schema: {
+        tags: ['typeahead'],
+        summary: 'Buckets, queues, topics, role ARNs, role names or accounts containing the text',
+        querystring: Query,
+        response: { 200: Type.Array(Entry), ...commonErrors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return typeaheadPolicies(
+        deps.readModel,
+        {
+          search: q.search,
+          resource: q.resource,
+          limit: q.limit ?? 10,
+          showFullArnForS3Buckets: q.show_full_arn_for_s3_buckets ?? false,
+          ...(q.account_id === undefined ? {} : { accountId: q.account_id }),
+        },
+        { chunkSize: deps.limits.chunkSize, scanLimit: deps.limits.typeaheadScanLimit },
+      );
+    },
+  );
+}

@@ -1,0 +1,188 @@
+import { parseConfig } from '@rolecall/shared/config';
+import { silentLogger } from '@rolecall/shared/log';
+import { connectNats } from '@rolecall/shared/nats';
+import { createRedis, type Redis } from '@rolecall/shared/redis';
+import { startNats, startRedis, type RunningServer } from '@rolecall/shared/testing';
+import type { NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import type { GatewayApp } from '../src/routes/deps.js';
+import { ACCOUNTS, PROD, USER, demoItems, seedRedis } from './seed.js';
+
+const prefix = 'gw-auth:';
+let nats: RunningServer;
+let redisServer: RunningServer;
+let redis: Redis;
+let nc: NatsConnection;
+let app: GatewayApp;
+
+beforeAll(async () => {
+  [nats, redisServer] = await Promise.all([startNats(), startRedis()]);
+  redis = createRedis(redisServer.url, 'gateway-test');
+  nc = await connectNats({ url: nats.url, name: 'gateway-test', log: silentLogger() });
+  await seedRedis(redis, prefix, { items: demoItems(), accounts: ACCOUNTS });
+  const config = parseConfig({
+    redis: { keyPrefix: prefix },
+    gateway: { trustedProxies: ['127.0.0.1', '10.1.0.0/16'], bodyLimitBytes: 2048 },
+  });
+  app = await buildApp({ config, redis, nc, log: silentLogger() });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await nc?.close();
+  redis?.disconnect();
+  await Promise.all([nats?.stop(), redisServer?.stop()]);
+});
+
+const rolePath = `/api/v2/roles/${PROD}/admin`;
+
+describe('identity', () => {
+  it('answers 401 UNAUTHENTICATED JSON when no identity headers are sent', async () => {
+    const response = await app.inject({ method: 'GET', url: rolePath });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toContain('application/json');
+    expect(response.json()).toMatchObject({ code: 'UNAUTHENTICATED', status: 401, title: 'Unauthorized' });
+  });
+
+  it('ignores identity headers from an address that is not a trusted proxy', async () => {
+    for (const remoteAddress of ['192.0.2.7', '10.2.0.1', '::2']) {
+      const response = await app.inject({
+        method: 'GET',
+        url: '/api/v3/cache/status',
+        headers: USER,
+        remoteAddress,
+      });
+      expect({ remoteAddress, status: response.statusCode }).toEqual({ remoteAddress, status: 401 });
+    }
+  });
+
+  it('believes identity headers from a trusted address, an IPv4-mapped one and a trusted range', async () => {
+    for (const remoteAddress of ['127.0.0.1', '::ffff:127.0.0.1', '10.1.44.5']) {
+      const response = await app.inject({ method: 'GET', url: rolePath, headers: USER, remoteAddress });
+      expect({ remoteAddress, status: response.statusCode }).toEqual({ remoteAddress, status: 200 });
+    }
+  });
+
+  it('does not take the peer address from X-Forwarded-For', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: rolePath,
+      headers: { ...USER, 'x-forwarded-for': '127.0.0.1' },
+      remoteAddress: '192.0.2.7',
+    });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('refuses an empty user header', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: rolePath,
+      headers: { 'x-forwarded-email': '  ' },
+    });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('checks identity before reading the body, so anonymous callers learn nothing about validation', async () => {
+    const response = await app.inject({ method: 'POST', url: '/api/v2/policies', payload: { nope: true } });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it('serves health, docs and the OpenAPI document without identity', async () => {
+    const health = await app.inject({ method: 'GET', url: '/healthcheck' });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toEqual({ status: 'ok' });
+    const ui = await app.inject({ method: 'GET', url: '/docs' });
+    expect([200, 302]).toContain(ui.statusCode);
+    const spec = await app.inject({ method: 'GET', url: '/docs/json' });
+    expect(spec.statusCode).toBe(200);
+    const doc = spec.json<{
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: { name: string }[]; requestBody?: unknown; responses: Record<string, unknown> }
+        >
+      >;
+    }>();
+    for (const [path, method] of [
+      ['/api/v2/policies', 'post'],
+      ['/api/v3/resources', 'get'],
+      ['/api/v2/roles/{accountId}/{roleName}', 'get'],
+      ['/api/v2/resources/{accountId}/{kind}/{*}', 'get'],
+      ['/api/v2/typeahead/resources', 'get'],
+      ['/api/v1/policies/typeahead', 'get'],
+      ['/api/v3/cache/refresh', 'post'],
+      ['/api/v3/cache/status', 'get'],
+      ['/healthcheck', 'get'],
+      ['/readyz', 'get'],
+    ] as const) {
+      const operation = doc.paths[path]?.[method];
+      expect({ path, documented: operation !== undefined }).toEqual({ path, documented: true });
+      expect(Object.keys(operation?.responses ?? {})).not.toHaveLength(0);
+    }
+    expect(doc.paths['/api/v3/resources']?.get?.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['query', 'type', 'account', 'tag', 'limit', 'cursor']),
+    );
+    expect(doc.paths['/api/v2/policies']?.post?.requestBody).toBeDefined();
+  });
+});
+
+describe('bad input', () => {
+  const post = (headers: Record<string, string>, payload: string) =>
+    app.inject({ method: 'POST', url: '/api/v2/policies', headers: { ...USER, ...headers }, payload });
+
+  it('answers 413 BODY_TOO_LARGE for a body over the configured limit', async () => {
+    const response = await post(
+      { 'content-type': 'application/json' },
+      JSON.stringify({ filters: { arn: 'x'.repeat(4000) } }),
+    );
+    expect(response.statusCode).toBe(413);
+    expect(response.json<{ code: string }>().code).toBe('BODY_TOO_LARGE');
+  });
+
+  it('answers 400 for JSON that does not parse, is empty, or carries a prototype key', async () => {
+    for (const payload of ['{"filters":', '', '{"__proto__":{"admin":true}}']) {
+      const response = await post({ 'content-type': 'application/json' }, payload);
+      expect({ payload, status: response.statusCode, code: response.json<{ code: string }>().code }).toEqual({
+        payload,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
+    }
+  });
+
+  it('answers 415 for a body that is not JSON', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+      const response = await post({ 'content-type': type }, 'limit=5');
+      expect({ type, status: response.statusCode, code: response.json<{ code: string }>().code }).toEqual({
+        type,
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+      });
+    }
+  });
+
+  it('names the offending field paths in validation messages', async () => {
+    const response = await post(
+      { 'content-type': 'application/json' },
+      JSON.stringify({ filters: { arn: 1 }, limit: 0 }),
+    );
+    const body = response.json<{ code: string; message: string }>();
+    expect(body.code).toBe('VALIDATION_FAILED');
+    expect(body.message).toContain('body/filters/arn');
+    expect(body.message).toContain('body/limit');
+  });
+
+  it('answers unknown routes with a JSON 404 ROUTE_NOT_FOUND, signed in or not', async () => {
+    for (const headers of [USER, {}]) {
+      const response = await app.inject({ method: 'GET', url: '/api/v3/nothing-here', headers });
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+    }
+    const v2 = await app.inject({ method: 'DELETE', url: `/api/v2/roles/${PROD}/admin`, headers: USER });
+    expect(v2.statusCode).toBe(404);
+    expect(v2.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND', status: 404, title: 'Not Found' });
+  });
+});
