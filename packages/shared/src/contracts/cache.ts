@@ -44,6 +44,11 @@ export const CrawlStatus = Type.Object({
   lastSuccessCrawlId: Type.Optional(Type.String()),
   itemCount: Type.Integer({ minimum: 0 }),
   lastError: Type.Optional(Type.Object({ code: Type.String(), message: Type.String(), at: Type.String() })),
+  /**
+   * Grows by one with every change. Several cache processes write the Redis copy; a writer never
+   * replaces a higher revision, so a slow process cannot put an older status back.
+   */
+  revision: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type CrawlStatus = Static<typeof CrawlStatus>;
 

@@ -3,3 +3,4 @@ export * from './envelope.js';
 export * from './resources.js';
 export * from './crawler.js';
 export * from './cache.js';
+export * from './broker.js';

@@ -39,6 +39,22 @@ export const STREAMS = {
     max_age: nanos(7 * 24 * 3600),
     duplicate_window: nanos(3600),
   },
+  /** Credential issuance and refusal audit events; the broker persists them to DynamoDB. */
+  audit: {
+    name: 'AUDIT',
+    subjects: ['broker.audit.>'],
+    retention: RetentionPolicy.Limits,
+    max_age: nanos(30 * 24 * 3600),
+    duplicate_window: nanos(3600),
+  },
+  /** Dynamic configuration saved: every service reloads it from DynamoDB. */
+  configChanges: {
+    name: 'CONFIG_CHANGES',
+    subjects: ['config.dynamic.>'],
+    retention: RetentionPolicy.Limits,
+    max_age: nanos(7 * 24 * 3600),
+    duplicate_window: nanos(600),
+  },
 } as const satisfies Record<string, Partial<StreamConfig> & { name: string; subjects: string[] }>;
 
 export const KV_BUCKETS = {

@@ -1,0 +1,163 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { defineMessage } from './envelope.js';
+import { AccountId } from './resources.js';
+
+/** Subjects owned by services/broker. */
+export const brokerSubjects = {
+  issueCredentials: 'broker.credentials.issue',
+  consoleLogin: 'broker.console.login',
+  eligibleRoles: 'broker.roles.eligible',
+  roleAccess: 'broker.roles.access',
+  queryAudit: 'broker.audit.query',
+  /** JetStream (stream AUDIT): one event per issuance or refusal. */
+  credentialsAudited: (outcome: 'issued' | 'refused') => `broker.audit.credentials.${outcome}`,
+  auditAll: 'broker.audit.>',
+} as const;
+
+/** Who is asking, as the gateway authenticated them. */
+export const Caller = Type.Object({
+  user: Type.String({ minLength: 1 }),
+  groups: Type.Array(Type.String()),
+});
+export type Caller = Static<typeof Caller>;
+
+/** Where the request came from, for the audit trail and the IP-restricted session policy. */
+export const RequestContext = Type.Object({
+  sourceIp: Type.String(),
+  userAgent: Type.String(),
+  requestId: Type.String(),
+});
+export type RequestContext = Static<typeof RequestContext>;
+
+export const Channel = Type.Union([Type.Literal('cli'), Type.Literal('console')]);
+export type Channel = Static<typeof Channel>;
+
+/**
+ * Expected refusals are values, not errors. The gateway maps them to ConsoleMe's codes:
+ * no_matching_role → 900, multiple_matching_roles → 901, not_eligible → 903.
+ */
+export const Refusal = Type.Object({
+  outcome: Type.Literal('refused'),
+  reason: Type.Union([
+    Type.Literal('no_matching_role'),
+    Type.Literal('multiple_matching_roles'),
+    Type.Literal('not_eligible'),
+  ]),
+  message: Type.String(),
+  /** The eligible roles that matched, for multiple_matching_roles. */
+  matches: Type.Array(Type.String()),
+});
+export type Refusal = Static<typeof Refusal>;
+
+export const IssueCredentialsRequest = Type.Object({
+  caller: Caller,
+  requestedRole: Type.String({ minLength: 1, description: 'Full ARN, role name, or a search string' }),
+  channel: Channel,
+  noIpRestrictions: Type.Optional(Type.Boolean()),
+  customIpRestrictions: Type.Optional(Type.Array(Type.String())),
+  context: RequestContext,
+});
+export type IssueCredentialsRequest = Static<typeof IssueCredentialsRequest>;
+export const IssueCredentials = defineMessage('broker.credentials.issue', 1, IssueCredentialsRequest);
+
+export const IssuedCredentials = Type.Object({
+  outcome: Type.Literal('issued'),
+  roleArn: Type.String(),
+  accountId: AccountId,
+  credentials: Type.Object({
+    accessKeyId: Type.String(),
+    secretAccessKey: Type.String(),
+    sessionToken: Type.String(),
+    /** Unix seconds (Weep needs an integer). */
+    expiration: Type.Integer(),
+  }),
+});
+export const IssueCredentialsReply = Type.Union([IssuedCredentials, Refusal]);
+export type IssueCredentialsReply = Static<typeof IssueCredentialsReply>;
+export const IssueCredentialsReplied = defineMessage(
+  'broker.credentials.issue.reply',
+  1,
+  IssueCredentialsReply,
+);
+
+export const ConsoleLoginRequest = Type.Object({
+  caller: Caller,
+  roleQuery: Type.String({ minLength: 1 }),
+  region: Type.Optional(Type.String()),
+  /** Console URL to land on instead of the region's home page. */
+  redirect: Type.Optional(Type.String()),
+  context: RequestContext,
+});
+export type ConsoleLoginRequest = Static<typeof ConsoleLoginRequest>;
+export const ConsoleLogin = defineMessage('broker.console.login', 1, ConsoleLoginRequest);
+
+export const ConsoleLoginReply = Type.Union([
+  Type.Object({
+    outcome: Type.Literal('signed_in'),
+    roleArn: Type.String(),
+    url: Type.String(),
+    expiresAt: Type.Integer({ description: 'Unix seconds' }),
+  }),
+  Refusal,
+]);
+export type ConsoleLoginReply = Static<typeof ConsoleLoginReply>;
+export const ConsoleLoginReplied = defineMessage('broker.console.login.reply', 1, ConsoleLoginReply);
+
+export const EligibleRole = Type.Object({
+  arn: Type.String(),
+  accountId: AccountId,
+  accountName: Type.String(),
+  roleName: Type.String(),
+  /** Granted only for the CLI (a cli-only tag or cli_only_roles mapping). */
+  cliOnly: Type.Boolean(),
+});
+export type EligibleRole = Static<typeof EligibleRole>;
+
+export const EligibleRolesRequest = Type.Object({ caller: Caller, channel: Channel });
+export const EligibleRolesQuery = defineMessage('broker.roles.eligible', 1, EligibleRolesRequest);
+export const EligibleRolesReply = Type.Object({ roles: Type.Array(EligibleRole) });
+export type EligibleRolesReply = Static<typeof EligibleRolesReply>;
+export const EligibleRolesReplied = defineMessage('broker.roles.eligible.reply', 1, EligibleRolesReply);
+
+export const RoleAccessRequest = Type.Object({ roleArn: Type.String() });
+export const RoleAccessQuery = defineMessage('broker.roles.access', 1, RoleAccessRequest);
+export const RoleAccessReply = Type.Object({
+  known: Type.Boolean({ description: 'Whether the role is in the cache at all' }),
+  /** Users and groups that may use the role (any channel), sorted. */
+  identities: Type.Array(Type.String()),
+});
+export const RoleAccessReplied = defineMessage('broker.roles.access.reply', 1, RoleAccessReply);
+
+export const CredentialAuditEvent = Type.Object({
+  id: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  user: Type.String(),
+  groups: Type.Array(Type.String()),
+  channel: Channel,
+  requestedRole: Type.String(),
+  roleArn: Type.Optional(Type.String()),
+  outcome: Type.Union([Type.Literal('issued'), Type.Literal('refused'), Type.Literal('failed')]),
+  reason: Type.Optional(Type.String()),
+  sourceIp: Type.String(),
+  userAgent: Type.String(),
+  requestId: Type.String(),
+  durationSeconds: Type.Optional(Type.Integer()),
+  /** Never the secret key or the session token. */
+  accessKeyId: Type.Optional(Type.String()),
+});
+export type CredentialAuditEvent = Static<typeof CredentialAuditEvent>;
+export const CredentialsAudited = defineMessage('broker.audit.credentials', 1, CredentialAuditEvent);
+
+export const AuditQueryRequest = Type.Object({
+  user: Type.Optional(Type.String()),
+  role: Type.Optional(Type.String()),
+  since: Type.Optional(Type.String({ format: 'date-time' })),
+  cursor: Type.Optional(Type.String()),
+  limit: Type.Integer({ minimum: 1, maximum: 500 }),
+});
+export const AuditQuery = defineMessage('broker.audit.query', 1, AuditQueryRequest);
+export const AuditQueryReply = Type.Object({
+  items: Type.Array(CredentialAuditEvent),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export const AuditQueryReplied = defineMessage('broker.audit.query.reply', 1, AuditQueryReply);
