@@ -1,0 +1,55 @@
+import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { translateAwsError, type TableNames } from '@rolecall/shared/aws';
+import type { AwsAccount } from '@rolecall/shared/contracts';
+import type { AccountStore } from '../domain/ports.js';
+
+/** The accounts table (key `id` = account id) holds the latest discovery. */
+export function createDynamoAccountStore(options: {
+  doc: DynamoDBDocumentClient;
+  tables: TableNames;
+}): AccountStore {
+  const { doc } = options;
+  const TableName = options.tables.accounts;
+
+  async function list(): Promise<AwsAccount[]> {
+    const accounts: AwsAccount[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    try {
+      do {
+        const page = await doc.send(
+          new ScanCommand({ TableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
+        );
+        for (const item of page.Items ?? []) {
+          accounts.push({
+            id: String(item.id),
+            name: String(item.name),
+            status: String(item.status),
+            ...(typeof item.email === 'string' ? { email: item.email } : {}),
+          });
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      throw translateAwsError(error, { operation: 'DynamoDB Scan', table: TableName });
+    }
+    return accounts;
+  }
+
+  return {
+    list,
+    async replaceAll(accounts) {
+      try {
+        for (const account of accounts) {
+          await doc.send(new PutCommand({ TableName, Item: { ...account } }));
+        }
+        const keep = new Set(accounts.map((a) => a.id));
+        for (const existing of await list()) {
+          if (!keep.has(existing.id))
+            await doc.send(new DeleteCommand({ TableName, Key: { id: existing.id } }));
+        }
+      } catch (error) {
+        throw translateAwsError(error, { operation: 'DynamoDB write accounts', table: TableName });
+      }
+    },
+  };
+}

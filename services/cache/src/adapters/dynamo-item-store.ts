@@ -1,0 +1,153 @@
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { isAwsErrorNamed, translateAwsError, type TableNames } from '@rolecall/shared/aws';
+import type { CrawlType, ItemType } from '@rolecall/shared/contracts';
+import type { ItemStore } from '../domain/ports.js';
+import { partitionKey, tableKindOf, type StoredItem } from '../domain/stored-item.js';
+
+const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
+
+/** Items in the roles and resources tables, keyed (partition = account#crawlType, arn). */
+export function createDynamoItemStore(options: {
+  doc: DynamoDBDocumentClient;
+  tables: TableNames;
+}): ItemStore {
+  const { doc, tables } = options;
+  const tableOf = (itemType: ItemType) => tables[tableKindOf(itemType)];
+  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw translateAwsError(error, { operation });
+    }
+  };
+
+  async function* pages(
+    run: (startKey: Record<string, unknown> | undefined) => Promise<{
+      Items?: Record<string, unknown>[];
+      LastEvaluatedKey?: Record<string, unknown>;
+    }>,
+  ): AsyncIterable<StoredItem[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await run(startKey);
+      if (page.Items && page.Items.length > 0) yield page.Items as unknown as StoredItem[];
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  return {
+    async get(itemType, partition, arn) {
+      const result = await call('DynamoDB GetItem', () =>
+        doc.send(
+          new GetCommand({ TableName: tableOf(itemType), Key: { partition, arn }, ConsistentRead: true }),
+        ),
+      );
+      return result.Item as StoredItem | undefined;
+    },
+
+    async put(item, expectedWriteId) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableOf(item.itemType),
+            Item: item,
+            ...(expectedWriteId === undefined
+              ? {
+                  ConditionExpression: 'attribute_not_exists(#arn)',
+                  ExpressionAttributeNames: { '#arn': 'arn' },
+                }
+              : {
+                  // The seenAt test is what the write relies on; the writeId test catches any write
+                  // made since the item was read.
+                  ConditionExpression: '#writeId = :expected AND #seenAt <= :seenAt',
+                  ExpressionAttributeNames: { '#writeId': 'writeId', '#seenAt': 'seenAt' },
+                  ExpressionAttributeValues: { ':expected': expectedWriteId, ':seenAt': item.seenAt },
+                }),
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw translateAwsError(error, { operation: 'DynamoDB PutItem', arn: item.arn });
+      }
+    },
+
+    async *queryPartition(accountId: string, crawlType: CrawlType) {
+      const partition = partitionKey(accountId, crawlType);
+      for (const table of [tables.roles, tables.resources]) {
+        yield* pages((startKey) =>
+          call('DynamoDB Query', () =>
+            doc.send(
+              new QueryCommand({
+                TableName: table,
+                KeyConditionExpression: '#p = :p',
+                ExpressionAttributeNames: { '#p': 'partition' },
+                ExpressionAttributeValues: { ':p': partition },
+                ConsistentRead: true,
+                ExclusiveStartKey: startKey,
+              }),
+            ),
+          ),
+        );
+      }
+    },
+
+    async tombstone(item, jobId, before) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableOf(item.itemType),
+            Key: { partition: item.partition, arn: item.arn },
+            UpdateExpression: 'SET #deletedByJob = :job',
+            ConditionExpression:
+              'attribute_exists(#arn) AND #seenAt < :before AND attribute_not_exists(#deletedByJob)',
+            ExpressionAttributeNames: { '#deletedByJob': 'deletedByJob', '#seenAt': 'seenAt', '#arn': 'arn' },
+            ExpressionAttributeValues: { ':job': jobId, ':before': before },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw translateAwsError(error, { operation: 'DynamoDB UpdateItem', arn: item.arn });
+      }
+    },
+
+    async deleteTombstoned(item, jobId, before) {
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName: tableOf(item.itemType),
+            Key: { partition: item.partition, arn: item.arn },
+            ConditionExpression: '#deletedByJob = :job AND #seenAt < :before',
+            ExpressionAttributeNames: { '#deletedByJob': 'deletedByJob', '#seenAt': 'seenAt' },
+            ExpressionAttributeValues: { ':job': jobId, ':before': before },
+          }),
+        );
+      } catch (error) {
+        // Gone already (a redelivered sweep) or seen again by a newer crawl: both leave it right.
+        if (isConditionFailure(error)) return;
+        throw translateAwsError(error, { operation: 'DynamoDB DeleteItem', arn: item.arn });
+      }
+    },
+
+    async *scanAll() {
+      for (const table of [tables.roles, tables.resources]) {
+        yield* pages((startKey) =>
+          call('DynamoDB Scan', () =>
+            doc.send(
+              new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: startKey }),
+            ),
+          ),
+        );
+      }
+    },
+  };
+}

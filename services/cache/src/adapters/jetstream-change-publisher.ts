@@ -1,0 +1,37 @@
+import type { JetStreamClient } from 'nats';
+import { cacheSubjects, ResourceChanged } from '@rolecall/shared/contracts';
+import { AppError } from '@rolecall/shared/errors';
+import { publishEvent } from '@rolecall/shared/nats';
+import type { ChangePublisher } from '../domain/ports.js';
+
+/** Publishes on RESOURCE_CHANGES; the msgId makes JetStream drop a repeat inside its window. */
+export function createJetStreamChangePublisher(options: {
+  js: JetStreamClient;
+  source: string;
+}): ChangePublisher {
+  const { js, source } = options;
+  return {
+    async publish(change, msgId) {
+      try {
+        await publishEvent(
+          js,
+          cacheSubjects.resourceChanged(change.itemType, change.accountId),
+          ResourceChanged,
+          change,
+          {
+            source,
+            msgId,
+          },
+        );
+      } catch (error) {
+        throw new AppError(
+          'UPSTREAM_UNAVAILABLE',
+          `publishing ${msgId} failed: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@rolecall/shared/errors';
+import type { Redis, RedisKeys } from '@rolecall/shared/redis';
+import { toCrawlStatus } from '../domain/crawl-status.js';
+import type { ReadModel } from '../domain/ports.js';
+import { crawlStatusId } from '../domain/crawl-status.js';
+import { buildSummary } from '../domain/summary.js';
+import { toCachedItem } from '../domain/stored-item.js';
+
+/*
+ * The scripts compare what Redis holds with what is being written so that two cache processes (or a
+ * refill racing a crawl) can write in any order and Redis still ends with the newest copy.
+ * ISO-8601 UTC timestamps compare correctly as strings.
+ */
+const PUT_ITEM = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and type(decoded) == 'table' and type(decoded.lastSeenAt) == 'string' and decoded.lastSeenAt > ARGV[4] then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
+redis.call('ZADD', KEYS[4], 0, ARGV[1])
+redis.call('ZADD', KEYS[5], 0, ARGV[1])
+return 1
+`;
+
+const REMOVE_ITEM = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and type(decoded) == 'table' and type(decoded.lastSeenAt) == 'string' and decoded.lastSeenAt >= ARGV[2] then
+    return 0
+  end
+end
+redis.call('DEL', KEYS[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+return 1
+`;
+
+const PUT_STATUS = `
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and type(decoded) == 'table' and type(decoded.revision) == 'number' and decoded.revision > tonumber(ARGV[3]) then
+    return 0
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`;
+
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/** Redis failures are transient from the cache's point of view: the message is retried. */
+async function redisCall<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new AppError('UPSTREAM_UNAVAILABLE', `Redis ${operation} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** Writes the layout of `redisKeys` that the gateway reads. */
+export function createRedisReadModel(options: { redis: Redis; keys: RedisKeys }): ReadModel {
+  const { redis, keys } = options;
+  const itemKeys = (item: { arn: string; itemType: string; accountId: string }) => [
+    keys.item(item.arn),
+    keys.summaries,
+    keys.index,
+    keys.indexByType(item.itemType),
+    keys.indexByAccount(item.accountId),
+  ];
+
+  return {
+    async putItem(stored) {
+      const item = toCachedItem(stored);
+      await redisCall('put item', () =>
+        redis.eval(
+          PUT_ITEM,
+          5,
+          ...itemKeys(item),
+          item.arn,
+          JSON.stringify(item),
+          JSON.stringify(buildSummary(item)),
+          item.lastSeenAt,
+        ),
+      );
+    },
+
+    async removeItem(item, before) {
+      await redisCall('remove item', () => redis.eval(REMOVE_ITEM, 5, ...itemKeys(item), item.arn, before));
+    },
+
+    async putStatus(record) {
+      const status = toCrawlStatus(record);
+      await redisCall('put crawl status', () =>
+        redis.eval(
+          PUT_STATUS,
+          1,
+          keys.crawlStatus,
+          crawlStatusId(record.accountId, record.crawlType),
+          JSON.stringify(status),
+          String(record.revision),
+        ),
+      );
+    },
+
+    async replaceAccounts(accounts) {
+      const multi = redis.multi().del(keys.accounts);
+      if (accounts.length > 0) {
+        multi.hset(keys.accounts, Object.fromEntries(accounts.map((a) => [a.id, JSON.stringify(a)])));
+      }
+      const results = await redisCall('replace accounts', () => multi.exec());
+      const failed = results?.find(([error]) => error);
+      if (failed?.[0]) {
+        throw new AppError('UPSTREAM_UNAVAILABLE', `Redis replace accounts failed: ${failed[0].message}`);
+      }
+    },
+
+    async isLoaded() {
+      return (await redisCall('get loaded', () => redis.get(keys.loaded))) !== null;
+    },
+
+    async markLoaded(at) {
+      await redisCall('set loaded', () => redis.set(keys.loaded, at));
+    },
+
+    async lockRefill(ttlMs) {
+      const token = randomUUID();
+      const taken = await redisCall('take refill lock', () =>
+        redis.set(keys.refillLock, token, 'PX', ttlMs, 'NX'),
+      );
+      if (taken !== 'OK') return undefined;
+      return async () => {
+        await redisCall('release refill lock', () => redis.eval(RELEASE_LOCK, 1, keys.refillLock, token));
+      };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Logger } from '@rolecall/shared/log';
+import type {
+  AccountStore,
+  ChangePublisher,
+  CrawlStateStore,
+  ItemStore,
+  ReadModel,
+  SnapshotWriter,
+} from '../domain/ports.js';
+
+/** Everything the handlers use, all behind our own ports. */
+export interface HandlerDeps {
+  items: ItemStore;
+  state: CrawlStateStore;
+  accounts: AccountStore;
+  readModel: ReadModel;
+  changes: ChangePublisher;
+  snapshots: SnapshotWriter;
+  log: Logger;
+  newWriteId: () => string;
+  now: () => Date;
+}
+
+/** What to do with a message after handling it. Waiting for other messages is a value, not an error. */
+export type Outcome = { kind: 'ack' } | { kind: 'retry'; delayMs: number; reason: string };
+export const ACK: Outcome = { kind: 'ack' };
+
+/** Runs `work` over `values` with at most `limit` at a time; the first failure rejects. */
+export async function forEachLimited<T>(
+  values: readonly T[],
+  limit: number,
+  work: (value: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < values.length) {
+      const value = values[next] as T;
+      next += 1;
+      await work(value);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
+}
+
+/** Identifies one attempt of a job: a crawler that retries a job re-sends its started time. */
+export const jobAttemptKey = (job: { jobId: string; startedAt: string }) => `${job.jobId}@${job.startedAt}`;

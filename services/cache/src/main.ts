@@ -1,0 +1,61 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { awsClientConfig } from '@rolecall/shared/aws';
+import { loadConfig } from '@rolecall/shared/config';
+import { isAppError } from '@rolecall/shared/errors';
+import { createLogger } from '@rolecall/shared/log';
+import { connectNats } from '@rolecall/shared/nats';
+import { createRedis } from '@rolecall/shared/redis';
+import { buildCacheService } from './service.js';
+
+async function main(): Promise<void> {
+  const config = await loadConfig(process.env).catch((error: unknown) => {
+    process.stderr.write(`${isAppError(error) ? error.message : String(error)}\n`);
+    return process.exit(1);
+  });
+  const log = createLogger({ service: 'cache', level: config.log.level });
+  const aws = { region: config.aws.region, endpointUrl: config.aws.endpointUrl };
+  const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', aws));
+  const s3 = new S3Client(awsClientConfig('s3', aws));
+  const nc = await connectNats({ url: config.nats.url, name: 'rolecall-cache', log });
+  const redis = createRedis(config.redis.url, 'rolecall-cache');
+  const service = buildCacheService({
+    config,
+    nc,
+    js: nc.jetstream(),
+    jsm: await nc.jetstreamManager(),
+    redis,
+    dynamo,
+    s3,
+    log,
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    try {
+      await service.stop();
+      await nc.drain();
+      await redis.quit();
+      dynamo.destroy();
+      s3.destroy();
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await service.start();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `cache service failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  process.exit(1);
+});

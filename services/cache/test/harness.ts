@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { connect, type JetStreamManager, type NatsConnection } from 'nats';
+import { awsClientConfig, tableNames } from '@rolecall/shared/aws';
+import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
+import {
+  AccountsDiscovered,
+  CrawlCompleted,
+  CrawlStarted,
+  ResourceBatchCrawled,
+  ResourceChanged,
+  crawlerSubjects,
+  type AwsAccount,
+  type CrawledItem,
+  type CrawlStatus,
+  type CrawlType,
+  type ItemType,
+  type ResourceChange,
+} from '@rolecall/shared/contracts';
+import { createLogger, silentLogger } from '@rolecall/shared/log';
+import { STREAMS, decode, publishEvent } from '@rolecall/shared/nats';
+import { createRedis, redisKeys, type Redis } from '@rolecall/shared/redis';
+import { MOTO_CREDENTIALS, type TestEnvironment } from '@rolecall/shared/testing';
+import { buildCacheService, type CacheService } from '../src/service.js';
+
+export function testConfig(env: TestEnvironment): RolecallConfig {
+  const id = randomUUID().slice(0, 8);
+  return parseConfig({
+    environment: 'test',
+    aws: { region: 'us-east-1', endpointUrl: env.moto.url },
+    nats: { url: env.nats.url },
+    redis: { url: env.redis.url, keyPrefix: `t${id}:` },
+    dynamodb: { tablePrefix: `t${id}_` },
+    s3: { bucket: `snapshots-${id}`, snapshotPrefix: 'snapshots/' },
+  });
+}
+
+const awsOptions = (config: RolecallConfig) => ({
+  region: config.aws.region,
+  endpointUrl: config.aws.endpointUrl,
+  credentials: MOTO_CREDENTIALS,
+});
+
+export interface RunningCache {
+  service: CacheService;
+  nc: NatsConnection;
+  redis: Redis;
+  /** Graceful stop, as on SIGTERM. */
+  stop(): Promise<void>;
+  /** Drops the NATS connection without acking anything in progress, as a killed process would. */
+  crash(): Promise<void>;
+}
+
+export async function startCache(
+  config: RolecallConfig,
+  options: { ackWaitMs?: number } = {},
+): Promise<RunningCache> {
+  const nc = await connect({ servers: config.nats.url });
+  const redis = createRedis(config.redis.url, 'cache-test');
+  const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', awsOptions(config)));
+  const s3 = new S3Client(awsClientConfig('s3', awsOptions(config)));
+  const service = buildCacheService({
+    config,
+    nc,
+    js: nc.jetstream(),
+    jsm: await nc.jetstreamManager(),
+    redis,
+    dynamo,
+    s3,
+    log: process.env.CACHE_TEST_LOG
+      ? createLogger({ service: 'cache-test', level: process.env.CACHE_TEST_LOG })
+      : silentLogger(),
+    ackWaitMs: options.ackWaitMs ?? 2000,
+    refillIntervalMs: 500,
+  });
+  await service.start();
+  const close = () => {
+    redis.disconnect();
+    dynamo.destroy();
+    s3.destroy();
+  };
+  return {
+    service,
+    nc,
+    redis,
+    async stop() {
+      await service.stop();
+      await nc.drain();
+      close();
+    },
+    async crash() {
+      await nc.close();
+      // In-flight work now fails to ack or publish; stopping only waits for it to give up.
+      await service.stop().catch(() => undefined);
+      close();
+    },
+  };
+}
+
+/** Each test starts with empty streams, so the shared consumer sees only its own crawl. */
+export async function resetStreams(jsm: JetStreamManager): Promise<void> {
+  for (const name of [STREAMS.crawlResults.name, STREAMS.resourceChanges.name]) {
+    try {
+      await jsm.streams.delete(name);
+    } catch (error) {
+      if (!/not found/i.test(String((error as Error).message))) throw error;
+    }
+  }
+}
+
+export const T = (day: number, hour = 0) => new Date(Date.UTC(2026, 0, day, hour)).toISOString();
+
+export function role(accountId: string, name: string, tags: Record<string, string> = {}): CrawledItem {
+  return {
+    arn: `arn:aws:iam::${accountId}:role/${name}`,
+    itemType: 'iam_role',
+    accountId,
+    region: 'global',
+    name,
+    tags,
+    details: {
+      path: '/',
+      roleId: `AROA${name.toUpperCase()}`,
+      assumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] },
+      inlinePolicies: [],
+      managedPolicies: [],
+    },
+  };
+}
+
+export function policy(accountId: string, name: string): CrawledItem {
+  return {
+    arn: `arn:aws:iam::${accountId}:policy/${name}`,
+    itemType: 'managed_policy',
+    accountId,
+    region: 'global',
+    name,
+    tags: {},
+    details: {
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }],
+      },
+    },
+  };
+}
+
+export interface CrawlSpec {
+  jobId: string;
+  crawlId?: string;
+  accountId: string;
+  crawlType?: CrawlType;
+  startedAt: string;
+  items: CrawledItem[];
+  batchSize?: number;
+  status?: 'succeeded' | 'failed';
+}
+
+/** Publishes crawl results exactly as the crawler does, each message with a fresh Nats-Msg-Id. */
+export function crawlMessages(nc: NatsConnection, spec: CrawlSpec) {
+  const js = nc.jetstream();
+  const crawlType = spec.crawlType ?? 'iam';
+  const ref = {
+    jobId: spec.jobId,
+    crawlId: spec.crawlId ?? `crawl-${spec.jobId}`,
+    accountId: spec.accountId,
+    crawlType,
+    startedAt: spec.startedAt,
+  };
+  const size = spec.batchSize ?? 3;
+  const batches: CrawledItem[][] = [];
+  for (let i = 0; i < spec.items.length; i += size) batches.push(spec.items.slice(i, i + size));
+  const opts = () => ({ source: 'crawler', msgId: randomUUID() });
+  return {
+    ref,
+    batchCount: batches.length,
+    started: () =>
+      publishEvent(js, crawlerSubjects.started(crawlType, spec.accountId), CrawlStarted, ref, opts()),
+    batch: (seq: number) =>
+      publishEvent(
+        js,
+        crawlerSubjects.batch(crawlType, spec.accountId),
+        ResourceBatchCrawled,
+        { ...ref, seq, items: batches[seq] ?? [] },
+        opts(),
+      ),
+    completed: () =>
+      publishEvent(
+        js,
+        crawlerSubjects.completed(crawlType, spec.accountId),
+        CrawlCompleted,
+        {
+          ...ref,
+          finishedAt: new Date(Date.parse(spec.startedAt) + 60_000).toISOString(),
+          status: spec.status ?? 'succeeded',
+          batchCount: batches.length,
+          itemCount: spec.items.length,
+          ...(spec.status === 'failed'
+            ? { error: { code: 'ACCESS_DENIED', message: 'spoke role refused' } }
+            : {}),
+        },
+        opts(),
+      ),
+    async all() {
+      await this.started();
+      for (let seq = 0; seq < batches.length; seq += 1) await this.batch(seq);
+      await this.completed();
+    },
+  };
+}
+
+export async function publishAccounts(nc: NatsConnection, discoveredAt: string, accounts: AwsAccount[]) {
+  await publishEvent(
+    nc.jetstream(),
+    crawlerSubjects.accountsDiscovered,
+    AccountsDiscovered,
+    { discoveryId: randomUUID(), source: 'static', discoveredAt, accounts },
+    { source: 'crawler', msgId: randomUUID() },
+  );
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function readStatus(redis: Redis, config: RolecallConfig, accountId: string, crawlType = 'iam') {
+  const raw = await redis.hget(redisKeys(config.redis.keyPrefix).crawlStatus, `${accountId}:${crawlType}`);
+  return raw ? (JSON.parse(raw) as CrawlStatus) : undefined;
+}
+
+/** Waits until the crawl's completion is reflected in Redis. */
+export function waitForCompletion(
+  redis: Redis,
+  config: RolecallConfig,
+  accountId: string,
+  check: (s: CrawlStatus) => boolean,
+) {
+  return waitFor(async () => {
+    const status = await readStatus(redis, config, accountId);
+    return status && check(status) ? status : undefined;
+  }, `crawl status of ${accountId}`);
+}
+
+/** Waits until the cache consumer has nothing pending or unacknowledged. */
+export async function waitForIdle(jsm: JetStreamManager): Promise<void> {
+  await waitFor(async () => {
+    const info = await jsm.consumers.info(STREAMS.crawlResults.name, 'cache');
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  }, 'the cache consumer to be idle');
+}
+
+/** Every change event stored in RESOURCE_CHANGES (after JetStream's dedupe), in order. */
+export async function storedChanges(jsm: JetStreamManager, accountId?: string): Promise<ResourceChange[]> {
+  const info = await jsm.streams.info(STREAMS.resourceChanges.name);
+  const changes: ResourceChange[] = [];
+  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq += 1) {
+    const msg = await jsm.streams.getMessage(STREAMS.resourceChanges.name, { seq });
+    const change = ResourceChanged.unwrap(decode(msg.data)).data;
+    if (!accountId || change.accountId === accountId) changes.push(change);
+  }
+  return changes;
+}
+
+/** Everything the cache wrote to Redis under the prefix, in a comparable form. */
+export async function dumpRedis(redis: Redis, config: RolecallConfig) {
+  const keys = redisKeys(config.redis.keyPrefix);
+  const all = (await redis.keys(`${config.redis.keyPrefix}*`)).filter(
+    (k) => k !== keys.loaded && k !== keys.refillLock,
+  );
+  const dump: Record<string, unknown> = {};
+  for (const key of all.sort()) {
+    const type = await redis.type(key);
+    if (type === 'string') dump[key] = await redis.get(key);
+    else if (type === 'hash') dump[key] = await redis.hgetall(key);
+    else if (type === 'zset') dump[key] = await redis.zrange(key, 0, -1);
+  }
+  return dump;
+}
+
+export async function queryPartition(
+  config: RolecallConfig,
+  table: 'roles' | 'resources',
+  partition: string,
+) {
+  const doc = DynamoDBDocumentClient.from(
+    new DynamoDBClient(awsClientConfig('dynamodb', awsOptions(config))),
+  );
+  const result = await doc.send(
+    new QueryCommand({
+      TableName: tableNames(config.dynamodb.tablePrefix)[table],
+      KeyConditionExpression: '#p = :p',
+      ExpressionAttributeNames: { '#p': 'partition' },
+      ExpressionAttributeValues: { ':p': partition },
+    }),
+  );
+  doc.destroy();
+  return result.Items ?? [];
+}
+
+export async function readSnapshot(config: RolecallConfig, accountId: string, itemType: ItemType) {
+  const s3 = new S3Client(awsClientConfig('s3', awsOptions(config)));
+  const object = await s3.send(
+    new GetObjectCommand({
+      Bucket: config.s3.bucket,
+      Key: `${config.s3.snapshotPrefix}${accountId}/${itemType}.json.gz`,
+    }),
+  );
+  const body = await object.Body!.transformToByteArray();
+  s3.destroy();
+  return JSON.parse(gunzipSync(body).toString('utf8')) as {
+    accountId: string;
+    itemType: string;
+    crawlId: string;
+    generatedAt: string;
+    items: { arn: string; lastCrawlId: string }[];
+  };
+}
