@@ -30,7 +30,8 @@ for await (const msg of await consumer.consume()) {
   const changed =
     change === 'updated'
       ? Object.keys({ ...before, ...after }).filter(
-          (key) => !['lastSeenAt', 'lastCrawlId', 'lastJobId', 'contentHash'].includes(key) &&
+          (key) =>
+            !['lastSeenAt', 'lastCrawlId', 'lastJobId', 'contentHash'].includes(key) &&
             JSON.stringify(before?.[key]) !== JSON.stringify(after?.[key]),
         )
       : [];

@@ -13,7 +13,7 @@ import {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-export type ServiceName = 'crawler' | 'cache' | 'gateway';
+export type ServiceName = 'crawler' | 'cache' | 'broker' | 'gateway';
 
 /** One running service process, started from its built entry point exactly as in production. */
 export interface ServiceProcess {
@@ -30,25 +30,40 @@ export interface Stack {
   configPath: string;
   gatewayUrl: string;
   services: ServiceProcess[];
-  start(name: ServiceName, label?: string): Promise<ServiceProcess>;
+  /**
+   * Starts one more service process. `env` is added to that process only, e.g. an AWS_ENDPOINT_URL that
+   * sends the broker's AWS calls through a recording proxy in front of moto.
+   */
+  start(name: ServiceName, label?: string, env?: NodeJS.ProcessEnv): Promise<ServiceProcess>;
+  /**
+   * Merges more configuration into the file (deeply for objects); services started afterwards read it.
+   * For settings that name the stack's own URLs, e.g. the federation endpoint at the gateway.
+   */
+  updateConfig(over: Record<string, unknown>): Promise<void>;
   /** Calls the gateway as a signed-in user (trusted headers from loopback). */
-  api(path: string, init?: { method?: string; body?: unknown; user?: string; groups?: string[] }): Promise<Response>;
+  api(
+    path: string,
+    init?: { method?: string; body?: unknown; user?: string; groups?: string[] },
+  ): Promise<Response>;
   stop(): Promise<void>;
 }
 
 export interface StackOptions {
   /** Merged over the test configuration (deeply for objects). */
   config?: Record<string, unknown>;
-  /** Services started by startStack; default all three. */
+  /** Services started by startStack, in this order; default every service. */
   services?: ServiceName[];
 }
+
+/** Every service, in start order: consumers first, the gateway (which waits for them) last. */
+export const ALL_SERVICES: readonly ServiceName[] = ['cache', 'crawler', 'broker', 'gateway'];
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = await startTestEnvironment();
   const dir = await mkdtemp(join(tmpdir(), 'rolecall-stack-'));
   const configPath = join(dir, 'rolecall.yaml');
   const gatewayPort = await freePort();
-  const config = merge(
+  let config = merge(
     {
       environment: 'test',
       log: { level: 'info' },
@@ -59,6 +74,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       dynamodb: { tablePrefix: 'test_' },
       s3: { bucket: 'rolecall-test-snapshots' },
       auth: { adminGroups: ['admins'] },
+      // Links the gateway builds (Weep's challenge and polling URLs) must point where tests reach it.
+      gateway: { publicUrl: `http://127.0.0.1:${gatewayPort}` },
     },
     options.config ?? {},
   );
@@ -77,9 +94,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const services: ServiceProcess[] = [];
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 
-  const start = async (name: ServiceName, label = name): Promise<ServiceProcess> => {
+  const start = async (
+    name: ServiceName,
+    label: string = name,
+    extraEnv: NodeJS.ProcessEnv = {},
+  ): Promise<ServiceProcess> => {
     const child = spawn(process.execPath, [join(ROOT, 'services', name, 'dist', 'main.js')], {
-      env: processEnv,
+      env: { ...processEnv, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
@@ -115,6 +136,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     gatewayUrl,
     services,
     start,
+    async updateConfig(over) {
+      config = merge(config, over);
+      await writeFile(configPath, stringify(config));
+    },
     api(path, init = {}) {
       const headers: Record<string, string> = {
         'x-forwarded-email': init.user ?? 'admin@example.com',
@@ -134,7 +159,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
   try {
-    for (const name of options.services ?? ['cache', 'crawler', 'gateway']) await start(name);
+    for (const name of options.services ?? ALL_SERVICES) await start(name);
   } catch (error) {
     await stack.stop();
     throw error;
@@ -144,7 +169,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
 /** Polls until `check` returns a value (not undefined) or the time runs out, then throws with `describe()`. */
 export async function eventually<T>(
-  check: () => Promise<T | undefined>,
+  check: () => T | undefined | Promise<T | undefined>,
   describe: () => string | Promise<string>,
   timeoutMs = 60_000,
 ): Promise<T> {
@@ -161,8 +186,7 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];
-    out[key] =
-      isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
+    out[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
   }
   return out;
 }

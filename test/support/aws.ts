@@ -1,0 +1,19 @@
+import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
+import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
+import { MOTO_CREDENTIALS } from '@rolecall/shared/testing';
+
+/**
+ * An IAM client acting inside `accountId` of moto. moto lets any role ARN be assumed and the credentials
+ * act in that account, which is how tests change an account behind Rolecall's back.
+ */
+export async function iamIn(endpointUrl: string, accountId: string): Promise<IAMClient> {
+  const sts = new STSClient(
+    awsClientConfig('sts', { region: 'us-east-1', endpointUrl, credentials: MOTO_CREDENTIALS }),
+  );
+  const credentials = await assumeRole(sts, {
+    roleArn: `arn:aws:iam::${accountId}:role/RolecallTestSetup`,
+    sessionName: 'test-setup',
+  });
+  return new IAMClient(awsClientConfig('iam', { region: 'us-east-1', endpointUrl, credentials }));
+}
