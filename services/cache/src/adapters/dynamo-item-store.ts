@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -51,6 +52,29 @@ export function createDynamoItemStore(options: {
         ),
       );
       return result.Item as StoredItem | undefined;
+    },
+
+    async getMany(partition, wanted) {
+      const found = new Map<string, StoredItem>();
+      // BatchGetItem takes at most 100 keys; keys it could not serve come back and are asked again.
+      for (let start = 0; start < wanted.length; start += 100) {
+        let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> = {};
+        for (const { itemType, arn } of wanted.slice(start, start + 100)) {
+          const table = tableOf(itemType);
+          (request[table] ??= { Keys: [], ConsistentRead: true }).Keys.push({ partition, arn });
+        }
+        for (let round = 0; Object.keys(request).length > 0; round += 1) {
+          if (round > 0) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** round, 2000)));
+          const result = await call('DynamoDB BatchGetItem', () =>
+            doc.send(new BatchGetCommand({ RequestItems: request })),
+          );
+          for (const rows of Object.values(result.Responses ?? {})) {
+            for (const row of rows) found.set(String(row.arn), row as unknown as StoredItem);
+          }
+          request = (result.UnprocessedKeys ?? {}) as typeof request;
+        }
+      }
+      return found;
     },
 
     async put(item, expectedWriteId) {

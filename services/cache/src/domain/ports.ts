@@ -12,6 +12,11 @@ import type { StoredItem } from './stored-item.js';
 /** The durable record of items (DynamoDB). Writes are conditional; a lost race returns false. */
 export interface ItemStore {
   get(itemType: ItemType, partition: string, arn: string): Promise<StoredItem | undefined>;
+  /** Reads many items in few round trips (a batch's worth); the map is keyed by ARN, absent items missing. */
+  getMany(
+    partition: string,
+    items: readonly { itemType: ItemType; arn: string }[],
+  ): Promise<Map<string, StoredItem>>;
   /** Writes only if the stored item still has `expectedWriteId` (or is absent when undefined). */
   put(item: StoredItem, expectedWriteId: string | undefined): Promise<boolean>;
   /** Every item of one (account, crawl type), in pages. */

@@ -1,7 +1,7 @@
 import { CRAWL_TYPE_OF_ITEM, type CrawledItem, type ResourceBatch } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import { planUpsert, type JobRef } from '../domain/plan-upsert.js';
-import { partitionKey, toCachedItem } from '../domain/stored-item.js';
+import { partitionKey, toCachedItem, type StoredItem } from '../domain/stored-item.js';
 import { ACK, forEachLimited, jobAttemptKey, type HandlerDeps, type Outcome } from './deps.js';
 
 const ITEM_CONCURRENCY = 8;
@@ -30,7 +30,12 @@ export function createStoreResourceBatchHandler(deps: HandlerDeps) {
       }
       return belongs;
     });
-    await forEachLimited(items, ITEM_CONCURRENCY, (item) => upsert(item, batch));
+    // One BatchGetItem for the whole batch instead of a GetItem per item; each write stays conditional,
+    // so an item changed since this read is simply read again and re-planned.
+    const current = await deps.items.getMany(partitionKey(batch.accountId, batch.crawlType), items);
+    await forEachLimited(items, ITEM_CONCURRENCY, (item) =>
+      upsert(item, batch, { known: current.get(item.arn) }),
+    );
     await state.recordBatch(jobAttemptKey(batch), batch.seq);
     return ACK;
   };
@@ -38,10 +43,18 @@ export function createStoreResourceBatchHandler(deps: HandlerDeps) {
 
 export function createItemUpserter(deps: HandlerDeps) {
   const { items, readModel, changes, newWriteId } = deps;
-  return async (crawled: CrawledItem, job: JobRef): Promise<void> => {
+  /** `prefetched.known` is what a batch read found (undefined: absent); without it the item is read here. */
+  return async (
+    crawled: CrawledItem,
+    job: JobRef,
+    prefetched?: { known: StoredItem | undefined },
+  ): Promise<void> => {
     const partition = partitionKey(job.accountId, job.crawlType);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-      const current = await items.get(crawled.itemType, partition, crawled.arn);
+      const current =
+        attempt === 0 && prefetched
+          ? prefetched.known
+          : await items.get(crawled.itemType, partition, crawled.arn);
       const plan = planUpsert({ current, crawled, job, writeId: newWriteId() });
       if (plan.action === 'skip') return;
       if (plan.action === 'write' && !(await items.put(plan.item, current?.writeId))) continue;
