@@ -1,39 +1,47 @@
 #!/usr/bin/env node
 // Prints every resource change Rolecall's cache publishes, as it happens.
 //
-//   node examples/print-changes.mjs                    # every type, every account
-//   node examples/print-changes.mjs iam_role            # only roles
+//   node examples/print-changes.mjs                     # every type, every account
+//   node examples/print-changes.mjs iam_role             # only roles
 //   node examples/print-changes.mjs iam_role 111122223333
+//   DURABLE=my-app node examples/print-changes.mjs       # resume where my-app left off, ack each change
 //
-// It reads NATS_URL (default nats://127.0.0.1:4222; `source .rolecall/demo.env` after `npm run demo`).
-// Changes are kept in the RESOURCE_CHANGES stream; this subscriber uses an ordered consumer that
-// starts with new messages. A program that must not miss any creates a durable consumer instead
-// (see the README, "Subscribing to changes").
-import { connect, DeliverPolicy, JSONCodec } from 'nats';
+// It reads NATS_URL (default nats://127.0.0.1:4222; after `npm run demo`: set -a; . .rolecall/demo.env; set +a).
+// Changes are kept in the JetStream stream RESOURCE_CHANGES. Without DURABLE the consumer starts with
+// new changes and is removed a minute after this program stops; with DURABLE it is kept, and a restart
+// goes on from the first change not yet acknowledged, so nothing is missed while the program is down.
+import { AckPolicy, connect, DeliverPolicy, JSONCodec, nanos } from 'nats';
 
 const [itemType = '*', accountId = '*'] = process.argv.slice(2);
 const subject = `cache.resource.changed.${itemType}.${accountId}`;
+const durable = process.env.DURABLE;
 const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' });
-const js = nc.jetstream();
+const jsm = await nc.jetstreamManager();
 const codec = JSONCodec();
 
-const consumer = await js.consumers.get('RESOURCE_CHANGES', {
-  filterSubjects: [subject],
-  deliver_policy: DeliverPolicy.New,
+const info = await jsm.consumers.add('RESOURCE_CHANGES', {
+  ...(durable ? { durable_name: durable } : { inactive_threshold: nanos(60_000) }),
+  ack_policy: durable ? AckPolicy.Explicit : AckPolicy.None,
+  deliver_policy: durable ? DeliverPolicy.All : DeliverPolicy.New,
+  filter_subject: subject,
 });
-console.log(`listening on ${subject} (Ctrl-C to stop)`);
-process.once('SIGINT', () => void nc.drain());
+const consumer = await nc.jetstream().consumers.get('RESOURCE_CHANGES', info.name);
+const messages = await consumer.consume();
+console.log(`listening on ${subject}${durable ? ` as durable consumer ${durable}` : ''} (Ctrl-C to stop)`);
+process.once('SIGINT', () => void messages.close().then(() => nc.drain()));
 
-for await (const msg of await consumer.consume()) {
+const BOOKKEEPING = new Set(['lastSeenAt', 'lastCrawlId', 'lastJobId', 'contentHash']);
+for await (const msg of messages) {
   const { occurredAt, data } = codec.decode(msg.data);
   const { change, arn, before, after } = data;
   const changed =
     change === 'updated'
       ? Object.keys({ ...before, ...after }).filter(
-          (key) =>
-            !['lastSeenAt', 'lastCrawlId', 'lastJobId', 'contentHash'].includes(key) &&
-            JSON.stringify(before?.[key]) !== JSON.stringify(after?.[key]),
+          (key) => !BOOKKEEPING.has(key) && JSON.stringify(before?.[key]) !== JSON.stringify(after?.[key]),
         )
       : [];
-  console.log(`${occurredAt} ${change.padEnd(7)} ${arn}${changed.length ? `  (${changed.join(', ')})` : ''}`);
+  console.log(
+    `${occurredAt} ${change.padEnd(7)} ${arn}${changed.length ? `  (${changed.join(', ')} changed)` : ''}`,
+  );
+  if (durable) msg.ack();
 }

@@ -416,8 +416,8 @@ function printSummary(state, finished) {
     }
   }
   say('');
-  say('Demo users (the sign-in page lets you pick one; from this machine you can also send');
-  say('X-Forwarded-Email and X-Forwarded-Groups headers yourself):');
+  say('Demo users (act as one by sending X-Forwarded-Email and X-Forwarded-Groups from this machine,');
+  say('e.g. curl -H X-Forwarded-Email:alice@example.com -H X-Forwarded-Groups:engineering,payments …):');
   const width = Math.max(...state.demoUsers.map((u) => u.email.length));
   for (const user of state.demoUsers) {
     say(`  ${user.email.padEnd(width)}  groups: ${user.groups.join(', ')}`);
