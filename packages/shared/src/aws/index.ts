@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AppError, type ErrorCode } from '../errors/index.js';
 
@@ -86,6 +86,25 @@ export async function assumeRole(sts: STSClient, options: AssumeRoleOptions): Pr
     };
   } catch (error) {
     throw translateAwsError(error, { roleArn: options.roleArn, operation: 'AssumeRole' });
+  }
+}
+
+/** Who a set of credentials acts as (STS GetCallerIdentity). */
+export interface CallerIdentity {
+  arn: string;
+  account: string;
+  userId: string;
+}
+
+export async function getCallerIdentity(sts: STSClient): Promise<CallerIdentity> {
+  try {
+    const result = await sts.send(new GetCallerIdentityCommand({}));
+    if (!result.Arn || !result.Account) {
+      throw new AppError('UPSTREAM_FAILED', 'GetCallerIdentity returned no ARN or account');
+    }
+    return { arn: result.Arn, account: result.Account, userId: result.UserId ?? '' };
+  } catch (error) {
+    throw translateAwsError(error, { operation: 'GetCallerIdentity' });
   }
 }
 

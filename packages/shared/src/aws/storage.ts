@@ -17,6 +17,10 @@ export const tableNames = (prefix: string) => ({
   resources: `${prefix}resources`,
   crawlStatus: `${prefix}crawl_status`,
   accounts: `${prefix}accounts`,
+  /** Dynamic config: item `master` and one `history#<updatedAt>` item per replaced version. */
+  dynamicConfig: `${prefix}dynamic_config`,
+  /** Credential audit events, queried by user, by role or by month (see AUDIT_INDEXES). */
+  audit: `${prefix}audit`,
 });
 export type TableNames = ReturnType<typeof tableNames>;
 
@@ -37,6 +41,39 @@ const BY_ID: Omit<CreateTableCommandInput, 'TableName'> = {
   BillingMode: 'PAY_PER_REQUEST',
 };
 
+/**
+ * Secondary indexes of the audit table. Every index sorts by `atId` (`<ISO time>#<event id>`), so "since"
+ * is a key condition and a cursor is the last key read; `month` (YYYY-MM) serves queries with neither
+ * user nor role without a scan.
+ */
+export const AUDIT_INDEXES = { byUser: 'by-user', byRole: 'by-role', byMonth: 'by-month' } as const;
+
+const auditIndex = (name: string, hashKey: string) => ({
+  IndexName: name,
+  KeySchema: [
+    { AttributeName: hashKey, KeyType: 'HASH' as const },
+    { AttributeName: 'atId', KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+});
+
+const AUDIT: Omit<CreateTableCommandInput, 'TableName'> = {
+  AttributeDefinitions: [
+    { AttributeName: 'id', AttributeType: 'S' },
+    { AttributeName: 'user', AttributeType: 'S' },
+    { AttributeName: 'roleKey', AttributeType: 'S' },
+    { AttributeName: 'month', AttributeType: 'S' },
+    { AttributeName: 'atId', AttributeType: 'S' },
+  ],
+  KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+  GlobalSecondaryIndexes: [
+    auditIndex(AUDIT_INDEXES.byUser, 'user'),
+    auditIndex(AUDIT_INDEXES.byRole, 'roleKey'),
+    auditIndex(AUDIT_INDEXES.byMonth, 'month'),
+  ],
+  BillingMode: 'PAY_PER_REQUEST',
+};
+
 export function tableDefinitions(prefix: string): CreateTableCommandInput[] {
   const names = tableNames(prefix);
   return [
@@ -44,6 +81,8 @@ export function tableDefinitions(prefix: string): CreateTableCommandInput[] {
     { TableName: names.resources, ...PARTITIONED },
     { TableName: names.crawlStatus, ...BY_ID },
     { TableName: names.accounts, ...BY_ID },
+    { TableName: names.dynamicConfig, ...BY_ID },
+    { TableName: names.audit, ...AUDIT },
   ];
 }
 

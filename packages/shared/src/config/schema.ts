@@ -220,6 +220,17 @@ export const RolecallConfig = Type.Object(
           description:
             'Addresses whose identity headers are believed; requests from anywhere else carry no identity',
         }),
+        rateLimit: Type.Object(
+          {
+            credentialsPerMinute: Type.Integer({
+              minimum: 1,
+              default: 60,
+              description:
+                'Credential requests (get_credentials, role_login) one user may make per minute; more get 429',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -241,6 +252,87 @@ export const RolecallConfig = Type.Object(
           default: true,
           description: 'Compare users and groups case-insensitively',
         }),
+        jwt: Type.Object(
+          {
+            cookieName: Type.String({
+              default: 'consoleme_auth',
+              minLength: 1,
+              description: 'Cookie carrying the JWT issued by the Weep challenge login',
+            }),
+            secret: Type.Optional(
+              Type.String({
+                description:
+                  'HS256 signing key shared by every gateway copy; at least 32 characters (required outside demo/test)',
+              }),
+            ),
+            expirationMinutes: Type.Integer({
+              minimum: 1,
+              default: 60,
+              description: 'Lifetime of an issued JWT',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        cliAcceptsTrustedHeaders: Type.Boolean({
+          default: false,
+          description:
+            'CLI routes (get_credentials, get_roles…) also believe the trusted-proxy headers, not only the JWT cookie',
+        }),
+        challenge: Type.Object(
+          {
+            requireSameIp: Type.Boolean({
+              default: true,
+              description:
+                'The browser approving a Weep challenge must come from the address that created it',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    broker: Type.Object(
+      {
+        authorizedTags: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['consoleme-authorized'],
+          description:
+            'Role tag keys whose colon-separated users and groups may use the role for the console and the CLI',
+        }),
+        authorizedCliOnlyTags: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['consoleme-authorized-cli-only'],
+          description:
+            'Role tag keys whose colon-separated users and groups may use the role for the CLI only',
+        }),
+        requiredTrustPolicyEntity: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "Role tags grant nothing unless the role's trust policy mentions this (e.g. the hub role ARN)",
+          }),
+        ),
+        sessionDurationSeconds: Type.Integer({
+          minimum: 900,
+          maximum: 43200,
+          default: 3600,
+          description: "Lifetime of brokered credentials, never above the role's MaxSessionDuration",
+        }),
+        ipRestrictions: Type.Array(Type.String(), {
+          default: [],
+          description:
+            'CIDRs brokered CLI credentials work from (session policy as ConsoleMe); empty: no restriction',
+        }),
+        federationUrl: Type.String({
+          default: 'https://signin.aws.amazon.com/federation',
+          description: 'AWS federation endpoint for console sign-in (getSigninToken and login)',
+        }),
+        consoleUrl: Type.String({
+          default: 'https://{region}.console.aws.amazon.com/',
+          description: 'Where console sign-in lands without a redirect; {region} is replaced',
+        }),
+        issuer: Type.String({
+          default: 'rolecall',
+          description: 'Issuer shown by the AWS sign-in page',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -257,6 +349,11 @@ export const RolecallConfig = Type.Object(
           ),
           { default: [], description: 'Users offered on the demo sign-in page (demo only)' },
         ),
+        federationStandIn: Type.Boolean({
+          default: false,
+          description:
+            'Serve /demo/federation, a local stand-in for the AWS federation endpoint (never in production)',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

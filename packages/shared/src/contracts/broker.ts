@@ -9,8 +9,8 @@ export const brokerSubjects = {
   eligibleRoles: 'broker.roles.eligible',
   roleAccess: 'broker.roles.access',
   queryAudit: 'broker.audit.query',
-  /** JetStream (stream AUDIT): one event per issuance or refusal. */
-  credentialsAudited: (outcome: 'issued' | 'refused') => `broker.audit.credentials.${outcome}`,
+  /** JetStream (stream AUDIT): one event per issuance, refusal or failure. */
+  credentialsAudited: (outcome: 'issued' | 'refused' | 'failed') => `broker.audit.credentials.${outcome}`,
   auditAll: 'broker.audit.>',
 } as const;
 

@@ -4,3 +4,4 @@ export * from './resources.js';
 export * from './crawler.js';
 export * from './cache.js';
 export * from './broker.js';
+export * from './config.js';

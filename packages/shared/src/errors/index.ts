@@ -11,6 +11,8 @@ export const ErrorCatalogue = {
   BODY_TOO_LARGE: { status: 413, fault: 'client', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, fault: 'client', retryable: false },
   UNAUTHENTICATED: { status: 401, fault: 'client', retryable: false },
+  /** A JWT cookie that is malformed, tampered with or expired (ConsoleMe's CLI `invalid_jwt`). */
+  INVALID_JWT: { status: 403, fault: 'client', retryable: false },
   FORBIDDEN: { status: 403, fault: 'client', retryable: false },
   NOT_FOUND: { status: 404, fault: 'client', retryable: false },
   ROUTE_NOT_FOUND: { status: 404, fault: 'client', retryable: false },

@@ -39,10 +39,14 @@ export const STREAMS = {
     max_age: nanos(7 * 24 * 3600),
     duplicate_window: nanos(3600),
   },
-  /** Credential issuance and refusal audit events; the broker persists them to DynamoDB. */
+  /**
+   * Credential issuance, refusal and failure audit events; the broker persists them to DynamoDB. Only
+   * the event subjects: a stream on `broker.audit.>` would also capture the `broker.audit.query`
+   * requests and answer them with a publish ack before the broker could.
+   */
   audit: {
     name: 'AUDIT',
-    subjects: ['broker.audit.>'],
+    subjects: ['broker.audit.credentials.>'],
     retention: RetentionPolicy.Limits,
     max_age: nanos(30 * 24 * 3600),
     duplicate_window: nanos(3600),

@@ -33,6 +33,29 @@ export function redisKeys(prefix: string) {
     /** Set once Redis holds a complete copy of the durable store (refill marker). */
     loaded: `${prefix}meta:loaded`,
     refillLock: `${prefix}meta:refill-lock`,
+    /** Set (value: when) once the credential authorization mapping below is complete. */
+    authzReady: `${prefix}authz:ready`,
+    authzLock: `${prefix}authz:lock`,
+    /** Hash lower-cased role ARN → JSON {arn, accountId, name, maxSessionDuration?} of every cached role. */
+    authzRoles: `${prefix}authz:roles`,
+    /**
+     * Set of role ARNs one identity (user or group) may use, per source (role tags or dynamic config) and
+     * grant (console+CLI, or CLI only). Eligible roles are the union over a user and their groups.
+     */
+    authzGrants: (source: 'tag' | 'cfg', grant: 'console' | 'cli', identity: string) =>
+      `${prefix}authz:${source}:${grant}:${identity}`,
+    /** Reverse map: hash identity → 'console' | 'cli' for one role (lower-cased ARN), per source. */
+    authzReverse: (source: 'tag' | 'cfg', roleArnLower: string) =>
+      `${prefix}authz:${source}:role:${roleArnLower}`,
+    /** Identities the dynamic config currently grants to, so a new config replaces them all. */
+    authzConfigIdentities: `${prefix}authz:cfg:identities`,
+    /** JSON {sha256, updatedAt} of the dynamic config the mapping reflects. */
+    authzConfigVersion: `${prefix}authz:cfg:version`,
+    /** JSON of one pending or approved Weep challenge login (expires with the challenge). */
+    challenge: (token: string) => `${prefix}challenge:${token}`,
+    /** Counter of one user's credential requests in one fixed rate-limit window. */
+    credentialRate: (user: string, windowStart: number) =>
+      `${prefix}ratelimit:credentials:${windowStart}:${user}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

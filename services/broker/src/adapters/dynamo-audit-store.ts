@@ -1,0 +1,177 @@
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AUDIT_INDEXES, translateAwsError } from '@rolecall/shared/aws';
+import type { CredentialAuditEvent } from '@rolecall/shared/contracts';
+import { AppError } from '@rolecall/shared/errors';
+import type { AuditStore } from '../domain/ports.js';
+
+/** Without a user, a role or `since`, a query looks this far back. */
+export const DEFAULT_LOOKBACK_DAYS = 365;
+
+type IndexKind = 'user' | 'role' | 'month';
+
+interface CursorState {
+  i: IndexKind;
+  /** The month being read (month index only). */
+  m?: string;
+  /** DynamoDB's LastEvaluatedKey. */
+  k?: Record<string, unknown>;
+}
+
+const EVENT_FIELDS = [
+  'id',
+  'at',
+  'user',
+  'groups',
+  'channel',
+  'requestedRole',
+  'roleArn',
+  'outcome',
+  'reason',
+  'sourceIp',
+  'userAgent',
+  'requestId',
+  'durationSeconds',
+  'accessKeyId',
+] as const satisfies readonly (keyof CredentialAuditEvent)[];
+
+const monthOf = (iso: string) => iso.slice(0, 7);
+const previousMonth = (month: string) => {
+  const [year, m] = month.split('-').map(Number) as [number, number];
+  return m === 1 ? `${year - 1}-12` : `${year}-${String(m - 1).padStart(2, '0')}`;
+};
+/** The audited role: its ARN when one was matched, else what was asked for. */
+export const roleKeyOf = (event: Pick<CredentialAuditEvent, 'roleArn' | 'requestedRole'>) =>
+  (event.roleArn ?? event.requestedRole).toLowerCase();
+
+const encodeCursor = (state: CursorState) => Buffer.from(JSON.stringify(state)).toString('base64url');
+function decodeCursor(cursor: string, kind: IndexKind): CursorState {
+  try {
+    const state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as CursorState;
+    if (state.i === kind && (state.k === undefined || typeof state.k === 'object')) return state;
+  } catch {
+    // Reported below with the same message as a cursor for another query.
+  }
+  throw new AppError('INVALID_CURSOR', 'cursor does not belong to this query; start again without it');
+}
+
+/**
+ * The audit table: one item per event (key `id`), with `atId` = `<at>#<id>` as the sort key of three
+ * indexes — by user, by role (lower-cased ARN) and by month — so every query is a key-range Query,
+ * newest first, and the cursor is where the last page stopped.
+ */
+export function createDynamoAuditStore(options: {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  now?: () => Date;
+}): AuditStore {
+  const { doc, tableName } = options;
+  const now = options.now ?? (() => new Date());
+
+  const toEvent = (item: Record<string, unknown>): CredentialAuditEvent => {
+    const event: Record<string, unknown> = {};
+    for (const field of EVENT_FIELDS) if (item[field] !== undefined) event[field] = item[field];
+    return event as unknown as CredentialAuditEvent;
+  };
+
+  return {
+    async put(event) {
+      const at = new Date(event.at).toISOString();
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...Object.fromEntries(Object.entries(event).filter(([, v]) => v !== undefined)),
+              atId: `${at}#${event.id}`,
+              roleKey: roleKeyOf(event),
+              month: monthOf(at),
+            },
+          }),
+        );
+      } catch (error) {
+        throw translateAwsError(error, { operation: 'DynamoDB PutItem', table: tableName });
+      }
+    },
+
+    async query(query) {
+      const kind: IndexKind = query.user ? 'user' : query.role ? 'role' : 'month';
+      const state: CursorState = query.cursor ? decodeCursor(query.cursor, kind) : { i: kind };
+      const since = query.since
+        ? new Date(query.since).toISOString()
+        : kind === 'month'
+          ? new Date(now().getTime() - DEFAULT_LOOKBACK_DAYS * 86_400_000).toISOString()
+          : undefined;
+      const roleKey = query.role?.toLowerCase();
+      const items: CredentialAuditEvent[] = [];
+
+      const page = async (
+        index: string,
+        keyName: string,
+        keyValue: string,
+        startKey: Record<string, unknown> | undefined,
+      ) => {
+        const values: Record<string, unknown> = { ':key': keyValue };
+        const names: Record<string, string> = { '#key': keyName };
+        let condition = '#key = :key';
+        if (since) {
+          condition += ' AND #atId >= :since';
+          names['#atId'] = 'atId';
+          values[':since'] = since;
+        }
+        const filterRole = kind === 'user' && roleKey !== undefined;
+        if (filterRole) {
+          names['#roleKey'] = 'roleKey';
+          values[':role'] = roleKey;
+        }
+        try {
+          return await doc.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: index,
+              KeyConditionExpression: condition,
+              ...(filterRole ? { FilterExpression: '#roleKey = :role' } : {}),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ScanIndexForward: false,
+              Limit: query.limit - items.length,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+        } catch (error) {
+          throw translateAwsError(error, { operation: 'DynamoDB Query', table: tableName, index });
+        }
+      };
+
+      if (kind !== 'month') {
+        const [index, keyName, keyValue] =
+          kind === 'user'
+            ? [AUDIT_INDEXES.byUser, 'user', query.user as string]
+            : [AUDIT_INDEXES.byRole, 'roleKey', roleKey as string];
+        let startKey = state.k;
+        do {
+          const result = await page(index, keyName, keyValue, startKey);
+          items.push(...(result.Items ?? []).map(toEvent));
+          startKey = result.LastEvaluatedKey;
+        } while (startKey && items.length < query.limit);
+        return { items, nextCursor: startKey ? encodeCursor({ i: kind, k: startKey }) : null };
+      }
+
+      const lowest = monthOf(since as string);
+      let month = state.m ?? monthOf(now().toISOString());
+      let startKey = state.k;
+      while (month >= lowest) {
+        do {
+          const result = await page(AUDIT_INDEXES.byMonth, 'month', month, startKey);
+          items.push(...(result.Items ?? []).map(toEvent));
+          startKey = result.LastEvaluatedKey;
+        } while (startKey && items.length < query.limit);
+        if (startKey) return { items, nextCursor: encodeCursor({ i: 'month', m: month, k: startKey }) };
+        month = previousMonth(month);
+        if (items.length >= query.limit) {
+          return { items, nextCursor: month >= lowest ? encodeCursor({ i: 'month', m: month }) : null };
+        }
+      }
+      return { items, nextCursor: null };
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { translateAwsError } from '@rolecall/shared/aws';
+import type { CachedItem } from '@rolecall/shared/contracts';
+import type { RoleSource } from '../domain/ports.js';
+import { toRoleFacts, type RoleFacts } from '../domain/roles.js';
+
+/**
+ * Every role in the cache's durable roles table (the source of truth; Redis may be empty). Items a
+ * sweep is deleting (`deletedByJob`) are already gone as far as the broker is concerned.
+ */
+export function createDynamoRoleSource(options: {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+}): RoleSource {
+  return {
+    async listRoles() {
+      const roles: RoleFacts[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      try {
+        do {
+          const page = await options.doc.send(
+            new ScanCommand({
+              TableName: options.tableName,
+              ConsistentRead: true,
+              FilterExpression: 'attribute_not_exists(#deleted) AND #type = :role',
+              ExpressionAttributeNames: { '#deleted': 'deletedByJob', '#type': 'itemType' },
+              ExpressionAttributeValues: { ':role': 'iam_role' },
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of page.Items ?? []) roles.push(toRoleFacts(item as CachedItem));
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+      } catch (error) {
+        throw translateAwsError(error, { operation: 'DynamoDB Scan', table: options.tableName });
+      }
+      return roles;
+    },
+  };
+}

@@ -1,0 +1,272 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Static } from '@sinclair/typebox';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tableNames } from '@rolecall/shared/aws';
+import type { RolecallConfig } from '@rolecall/shared/config';
+import type { AuditQueryRequest, EligibleRolesRequest, RoleAccessRequest } from '@rolecall/shared/contracts';
+import {
+  AuditQuery,
+  AuditQueryReplied,
+  brokerSubjects,
+  ConsoleLogin,
+  ConsoleLoginReplied,
+  CredentialsAudited,
+  EligibleRolesQuery,
+  EligibleRolesReplied,
+  IssueCredentials,
+  IssueCredentialsReplied,
+  ResourceChanged,
+  RoleAccessQuery,
+  RoleAccessReplied,
+  type ConsoleLoginRequest,
+  type IssueCredentialsRequest,
+} from '@rolecall/shared/contracts';
+import {
+  createDynamicConfigStore,
+  watchDynamicConfig,
+  type DynamicConfigStore,
+  type DynamicConfigWatch,
+} from '@rolecall/shared/dynamic-config';
+import type { Logger } from '@rolecall/shared/log';
+import { readMessage, serveRequests, STREAMS } from '@rolecall/shared/nats';
+import { redisKeys, type Redis } from '@rolecall/shared/redis';
+import type { NatsConnection } from 'nats';
+import { createDynamoAuditStore } from './adapters/dynamo-audit-store.js';
+import { createDynamoRoleSource } from './adapters/dynamo-role-source.js';
+import { createFederationSignin } from './adapters/federation-signin.js';
+import { createJetStreamAuditSink } from './adapters/jetstream-audit-sink.js';
+import { createDurableConsumer, type DurableConsumer } from './adapters/jetstream-durable-consumer.js';
+import { createRedisAccountDirectory } from './adapters/redis-account-directory.js';
+import { createRedisAuthorization } from './adapters/redis-authorization.js';
+import type { AuthorizationSettings } from './domain/authorization.js';
+import type {
+  AuditStore,
+  AuthorizationMaintainer,
+  AuthorizationMapping,
+  CredentialIssuer,
+  SigninTokenSource,
+} from './domain/ports.js';
+import { createApplyRoleChangeHandler } from './handlers/apply-role-change.js';
+import { createAuditRecorder } from './handlers/audit-recorder.js';
+import { createConsoleLoginHandler } from './handlers/console-login.js';
+import { createEligibleRolesHandler } from './handlers/eligible-roles.js';
+import { createIssueCredentialsHandler } from './handlers/issue-credentials.js';
+import { createPersistAuditEventHandler } from './handlers/persist-audit-event.js';
+import { createQueryAuditHandler } from './handlers/query-audit.js';
+import { createRoleAccessHandler } from './handlers/role-access.js';
+
+/** Durable consumer names, shared by every broker copy. */
+export const BROKER_DURABLES = { roleChanges: 'broker-authz', audit: 'broker-audit' } as const;
+
+export interface BrokerServiceOptions {
+  config: RolecallConfig;
+  nc: NatsConnection;
+  redis: Redis;
+  /** A second Redis connection for WATCH/MULTI (see createRedisAuthorization). */
+  watchRedis: Redis;
+  dynamo: DynamoDBClient;
+  /** AssumeRole with the hub credentials. */
+  issuer: CredentialIssuer;
+  /** Defaults to the federation endpoint of `broker.federationUrl` over fetch. */
+  signin?: SigninTokenSource;
+  log: Logger;
+  /** Names this process in every envelope's `source`. */
+  instance?: string;
+}
+
+export interface BrokerService {
+  start(): Promise<void>;
+  /** Stops the endpoints, then the consumers; in-flight messages finish or go back to the stream. */
+  stop(): Promise<void>;
+  mapping: AuthorizationMapping;
+  maintainer: AuthorizationMaintainer;
+  configStore: DynamicConfigStore;
+  auditStore: AuditStore;
+}
+
+export function buildBrokerService(options: BrokerServiceOptions): BrokerService {
+  const { config, nc, redis, log } = options;
+  const instance = options.instance ?? 'broker';
+  const js = nc.jetstream();
+  const keys = redisKeys(config.redis.keyPrefix);
+  const tables = tableNames(config.dynamodb.tablePrefix);
+  const doc = DynamoDBDocumentClient.from(options.dynamo, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const lowercaseIdentities = config.auth.lowercaseGroups;
+  const settings: AuthorizationSettings = {
+    authorizedTags: config.broker.authorizedTags,
+    authorizedCliOnlyTags: config.broker.authorizedCliOnlyTags,
+    requiredTrustPolicyEntity: config.broker.requiredTrustPolicyEntity,
+    lowercaseIdentities,
+  };
+
+  const configStore = createDynamicConfigStore({
+    dynamo: options.dynamo,
+    tableName: tables.dynamicConfig,
+    js,
+    source: instance,
+  });
+  const authorization = createRedisAuthorization({
+    redis,
+    watchRedis: options.watchRedis,
+    keys,
+    settings,
+    roles: createDynamoRoleSource({ doc, tableName: tables.roles }),
+    loadConfig: () => configStore.load(),
+    log: log.child({ component: 'authorization' }),
+  });
+  const auditStore = createDynamoAuditStore({ doc, tableName: tables.audit });
+  const recordAudit = createAuditRecorder({
+    sink: createJetStreamAuditSink({ js, source: instance }),
+    log,
+    lowercaseIdentities,
+  });
+  const signin = options.signin ?? createFederationSignin({ federationUrl: config.broker.federationUrl });
+
+  const handlers = {
+    issueCredentials: createIssueCredentialsHandler({
+      mapping: authorization,
+      issuer: options.issuer,
+      recordAudit,
+      settings: {
+        sessionDurationSeconds: config.broker.sessionDurationSeconds,
+        ipRestrictions: config.broker.ipRestrictions,
+        lowercaseIdentities,
+      },
+      log,
+    }),
+    consoleLogin: createConsoleLoginHandler({
+      mapping: authorization,
+      issuer: options.issuer,
+      signin,
+      recordAudit,
+      settings: {
+        sessionDurationSeconds: config.broker.sessionDurationSeconds,
+        lowercaseIdentities,
+        federationUrl: config.broker.federationUrl,
+        consoleUrl: config.broker.consoleUrl,
+        issuer: config.broker.issuer,
+        defaultRegion: config.aws.region,
+      },
+      log,
+    }),
+    eligibleRoles: createEligibleRolesHandler({
+      mapping: authorization,
+      accounts: createRedisAccountDirectory({ redis, keys }),
+      lowercaseIdentities,
+    }),
+    roleAccess: createRoleAccessHandler({ mapping: authorization }),
+    queryAudit: createQueryAuditHandler({ store: auditStore, lowercaseIdentities }),
+  };
+
+  const applyRoleChange = createApplyRoleChangeHandler({ maintainer: authorization });
+  const persistAudit = createPersistAuditEventHandler({ store: auditStore });
+  const consumers: DurableConsumer[] = [];
+  let endpoints: Awaited<ReturnType<typeof serveRequests>>[] = [];
+  let configWatch: DynamicConfigWatch | undefined;
+
+  return {
+    mapping: authorization,
+    maintainer: authorization,
+    configStore,
+    auditStore,
+
+    async start() {
+      const jsm = await nc.jetstreamManager();
+      // Role changes are applied one at a time in stream order (max_ack_pending 1): each replaces a
+      // role's grants, so order decides which version wins. A new consumer starts at "now" because
+      // the full build covers everything before.
+      const roleChanges = createDurableConsumer({
+        js,
+        jsm,
+        stream: STREAMS.resourceChanges.name,
+        durable: BROKER_DURABLES.roleChanges,
+        filterSubject: 'cache.resource.changed.iam_role.>',
+        deliver: 'new',
+        maxAckPending: 1,
+        ackWaitMs: 30_000,
+        log: log.child({ consumer: BROKER_DURABLES.roleChanges }),
+        handle: (msg) => applyRoleChange(readMessage(ResourceChanged, msg).data),
+      });
+      const audit = createDurableConsumer({
+        js,
+        jsm,
+        stream: STREAMS.audit.name,
+        durable: BROKER_DURABLES.audit,
+        filterSubject: 'broker.audit.credentials.>',
+        deliver: 'all',
+        maxAckPending: 64,
+        ackWaitMs: 30_000,
+        log: log.child({ consumer: BROKER_DURABLES.audit }),
+        handle: (msg) => persistAudit(readMessage(CredentialsAudited, msg).data),
+      });
+      consumers.push(roleChanges, audit);
+      for (const consumer of consumers) await consumer.ensure();
+      // Applying the config at start also builds the whole mapping when Redis has none.
+      configWatch = await watchDynamicConfig({
+        nc,
+        store: configStore,
+        onChange: (loaded) => authorization.applyConfig(loaded),
+        log,
+      });
+      await authorization.ensureBuilt();
+      for (const consumer of consumers) await consumer.start();
+
+      const common = { service: 'broker', version: '0.1.0', log } as const;
+      // The contracts validate every payload before a handler sees it, so the casts only name the type.
+      endpoints = await Promise.all([
+        serveRequests(nc, {
+          ...common,
+          endpoint: 'issue-credentials',
+          subject: brokerSubjects.issueCredentials,
+          request: IssueCredentials,
+          reply: IssueCredentialsReplied,
+          handle: (data) => handlers.issueCredentials(data as IssueCredentialsRequest),
+        }),
+        serveRequests(nc, {
+          ...common,
+          endpoint: 'console-login',
+          subject: brokerSubjects.consoleLogin,
+          request: ConsoleLogin,
+          reply: ConsoleLoginReplied,
+          handle: (data) => handlers.consoleLogin(data as ConsoleLoginRequest),
+        }),
+        serveRequests(nc, {
+          ...common,
+          endpoint: 'eligible-roles',
+          subject: brokerSubjects.eligibleRoles,
+          request: EligibleRolesQuery,
+          reply: EligibleRolesReplied,
+          handle: (data) => handlers.eligibleRoles(data as Static<typeof EligibleRolesRequest>),
+        }),
+        serveRequests(nc, {
+          ...common,
+          endpoint: 'role-access',
+          subject: brokerSubjects.roleAccess,
+          request: RoleAccessQuery,
+          reply: RoleAccessReplied,
+          handle: (data) => handlers.roleAccess(data as Static<typeof RoleAccessRequest>),
+        }),
+        serveRequests(nc, {
+          ...common,
+          endpoint: 'query-audit',
+          subject: brokerSubjects.queryAudit,
+          request: AuditQuery,
+          reply: AuditQueryReplied,
+          handle: (data) => handlers.queryAudit(data as Static<typeof AuditQueryRequest>),
+        }),
+      ]);
+      log.info({ instance }, 'broker started');
+    },
+
+    async stop() {
+      await Promise.all(endpoints.map((e) => e.stop()));
+      endpoints = [];
+      await Promise.all(consumers.map((c) => c.stop()));
+      consumers.length = 0;
+      await configWatch?.stop();
+      log.info({ instance }, 'broker stopped');
+    },
+  };
+}
