@@ -1,21 +1,42 @@
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { tableNames } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
+import { createDynamicConfigStore, type DynamicConfigStore } from '@rolecall/shared/dynamic-config';
+import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import type { Redis } from '@rolecall/shared/redis';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { NatsConnection } from 'nats';
+import { createNatsBroker } from './adapters/nats-broker.js';
 import { createNatsCrawlStarter } from './adapters/nats-crawl-starter.js';
 import { createDynamoProbe, createNatsProbe, createRedisProbe } from './adapters/readiness-probes.js';
+import { createRedisChallengeStore } from './adapters/redis-challenge-store.js';
+import { createRedisRateLimiter } from './adapters/redis-rate-limiter.js';
 import { createRedisReadModel } from './adapters/redis-read-model.js';
+import { createStsCallerIdentityLookup } from './adapters/sts-caller-identity.js';
+import type { Broker } from './domain/broker.js';
+import type { CallerIdentityLookup } from './domain/demo-federation.js';
 import { createTrustedHeaderIdentitySource, type IdentitySource } from './domain/identity.js';
+import { createJwtCookieIdentity } from './domain/jwt-identity.js';
+import { resolveJwtSecret } from './domain/jwt-secret.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { typeBoxValidatorCompiler } from './plugins/validation.js';
+import { registerAuditRoutes } from './routes/audit/audit-routes.js';
 import { registerGetCacheStatusRoute } from './routes/cache/get-cache-status.js';
 import { registerRefreshCacheRoute } from './routes/cache/refresh-cache.js';
+import { registerChallengePage } from './routes/challenge/challenge-page.js';
+import { registerChallengeRoutes } from './routes/challenge/challenge-routes.js';
+import { registerDynamicConfigRoutes } from './routes/config/dynamic-config.js';
+import { registerEligibleRolesRoutes } from './routes/credentials/eligible-roles.js';
+import { registerGetCredentialsRoute } from './routes/credentials/get-credentials.js';
+import { registerGetResourceUrlRoute } from './routes/credentials/get-resource-url.js';
+import { registerGetRolesRoutes } from './routes/credentials/get-roles.js';
+import { registerRoleLoginRoute } from './routes/credentials/role-login.js';
+import { registerDemoFederationRoute } from './routes/demo/demo-federation.js';
 import { DEFAULT_LIMITS, type GatewayApp, type GatewayLimits, type RouteDeps } from './routes/deps.js';
 import { registerHealthcheckRoute } from './routes/health/healthcheck.js';
 import { registerReadyzRoute } from './routes/health/readyz.js';
@@ -30,21 +51,39 @@ export interface BuildAppDeps {
   config: RolecallConfig;
   redis: Redis;
   nc: NatsConnection;
-  /** When given, /readyz also requires DynamoDB (the roles table) to answer. */
+  /** When given, /readyz also requires DynamoDB, and the dynamic config is read from and saved to it. */
   dynamo?: DynamoDBClient;
   log: Logger;
   /**
-   * Where identities come from, asked in order. Defaults to the trusted-proxy headers of
-   * `config.auth`; the JWT cookie source of a later issue is added here.
+   * Where identities of web routes come from, asked in order. Defaults to the trusted-proxy headers of
+   * `config.auth`, then the JWT cookie.
    */
   identitySources?: readonly IdentitySource[];
   /** Overrides of the cost bounds (tests use small chunks to exercise chunk boundaries). */
   limits?: Partial<GatewayLimits>;
+  /** The credential broker; defaults to services/broker over NATS. */
+  broker?: Broker;
+  /** Defaults to the DynamoDB store when `dynamo` is given, else a store that says it is unavailable. */
+  dynamicConfig?: DynamicConfigStore;
+  /** Who session credentials are, for the demo federation stand-in; defaults to STS at the AWS endpoint. */
+  callerIdentity?: CallerIdentityLookup;
+  /** Unix milliseconds; tests move it to expire challenges and JWTs. */
+  now?: () => number;
 }
 
 /** Builds the HTTP API (without listening): plugins first, then every route. */
 export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   const { config, log } = deps;
+  const now = deps.now ?? Date.now;
+  if (config.demo.federationStandIn && config.environment === 'production') {
+    throw new AppError('INVALID_CONFIG', 'demo.federationStandIn must not be on in production', {
+      context: { problems: [{ path: '/demo/federationStandIn', message: 'only for demo and test' }] },
+    });
+  }
+  const jwtSecret = resolveJwtSecret(config);
+  if (jwtSecret.generated) {
+    log.warn('auth.jwt.secret is not set: using a random key, so JWTs from this gateway work on it alone');
+  }
   // pino's Logger is what Fastify logs with; typed as Fastify's view of it so the instance type stays the default one.
   const loggerInstance: FastifyBaseLogger = log;
   const app = Fastify({
@@ -53,21 +92,34 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     // The identity comes from the TCP peer (see plugins/auth), never from X-Forwarded-For.
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
+    // Unique across gateway copies: request ids go into the broker's audit trail.
+    genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(typeBoxValidatorCompiler);
   // Every body this API takes is JSON; anything else is answered 415 rather than parsed as text.
   app.removeContentTypeParser('text/plain');
 
+  const trustedHeaders = createTrustedHeaderIdentitySource({
+    userHeader: config.auth.userHeader,
+    groupsHeader: config.auth.groupsHeader,
+    lowercaseGroups: config.auth.lowercaseGroups,
+    trustedProxies: config.gateway.trustedProxies,
+  });
+  const jwtCookie = createJwtCookieIdentity({
+    cookieName: config.auth.jwt.cookieName,
+    secret: jwtSecret.secret,
+    lowercaseGroups: config.auth.lowercaseGroups,
+    now,
+  });
   registerErrorHandling(app, { log });
   registerAuth(app, {
-    sources: deps.identitySources ?? [
-      createTrustedHeaderIdentitySource({
-        userHeader: config.auth.userHeader,
-        groupsHeader: config.auth.groupsHeader,
-        lowercaseGroups: config.auth.lowercaseGroups,
-        trustedProxies: config.gateway.trustedProxies,
-      }),
-    ],
+    sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source],
+    // Trusted headers on CLI routes are a choice: a proxy that passes client-sent headers through
+    // would let anyone claim any user (see README, "Credentials and Weep").
+    cliSources: config.auth.cliAcceptsTrustedHeaders
+      ? [jwtCookie.source, trustedHeaders]
+      : [jwtCookie.source],
+    checkCookie: (request) => jwtCookie.check(request),
     adminGroups: config.auth.adminGroups,
     lowercaseGroups: config.auth.lowercaseGroups,
   });
@@ -84,6 +136,22 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
       ...(deps.dynamo ? [createDynamoProbe(deps.dynamo, tableNames(config.dynamodb.tablePrefix).roles)] : []),
     ],
     limits: { ...DEFAULT_LIMITS, ...deps.limits },
+    broker: deps.broker ?? createNatsBroker({ nc: deps.nc }),
+    challenges: createRedisChallengeStore({ redis: deps.redis, keyPrefix: config.redis.keyPrefix }),
+    credentialRateLimiter: createRedisRateLimiter({
+      redis: deps.redis,
+      keyPrefix: config.redis.keyPrefix,
+      limit: config.gateway.rateLimit.credentialsPerMinute,
+      windowMs: 60_000,
+      now,
+    }),
+    dynamicConfig: deps.dynamicConfig ?? defaultDynamicConfigStore(deps),
+    jwt: {
+      secret: jwtSecret.secret,
+      cookieName: config.auth.jwt.cookieName,
+      expirationMinutes: config.auth.jwt.expirationMinutes,
+    },
+    now,
   };
   registerHealthcheckRoute(app);
   registerReadyzRoute(app, routeDeps);
@@ -95,5 +163,38 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerPoliciesTypeaheadRoute(app, routeDeps);
   registerRefreshCacheRoute(app, routeDeps);
   registerGetCacheStatusRoute(app, routeDeps);
+  registerGetCredentialsRoute(app, routeDeps);
+  registerGetRolesRoutes(app, routeDeps);
+  registerEligibleRolesRoutes(app, routeDeps);
+  registerGetResourceUrlRoute(app, routeDeps);
+  registerRoleLoginRoute(app, routeDeps);
+  registerChallengeRoutes(app, routeDeps);
+  registerChallengePage(app, routeDeps);
+  registerAuditRoutes(app, routeDeps);
+  registerDynamicConfigRoutes(app, routeDeps);
+  if (config.demo.federationStandIn) {
+    registerDemoFederationRoute(app, {
+      ...routeDeps,
+      callerIdentity:
+        deps.callerIdentity ??
+        createStsCallerIdentityLookup({ region: config.aws.region, endpointUrl: config.aws.endpointUrl }),
+    });
+  }
   return app;
+}
+
+function defaultDynamicConfigStore(deps: BuildAppDeps): DynamicConfigStore {
+  if (deps.dynamo) {
+    return createDynamicConfigStore({
+      dynamo: deps.dynamo,
+      tableName: tableNames(deps.config.dynamodb.tablePrefix).dynamicConfig,
+      js: deps.nc.jetstream(),
+      source: 'gateway',
+    });
+  }
+  const unavailable = () =>
+    Promise.reject(
+      new AppError('UPSTREAM_UNAVAILABLE', 'this gateway has no DynamoDB to keep the dynamic config in'),
+    );
+  return { load: unavailable, save: unavailable, history: unavailable };
 }

@@ -22,6 +22,7 @@ beforeAll(async () => {
   nc = await connectNats({ url: nats.url, name: 'gateway-test', log: silentLogger() });
   await seedRedis(redis, prefix, { items: demoItems(), accounts: ACCOUNTS });
   const config = parseConfig({
+    environment: 'test',
     redis: { keyPrefix: prefix },
     gateway: { trustedProxies: ['127.0.0.1', '10.1.0.0/16'], bodyLimitBytes: 2048 },
   });
@@ -117,6 +118,22 @@ describe('identity', () => {
       ['/api/v3/cache/status', 'get'],
       ['/healthcheck', 'get'],
       ['/readyz', 'get'],
+      ['/api/v1/get_credentials', 'post'],
+      ['/api/v1/get_roles', 'get'],
+      ['/api/v2/get_roles', 'get'],
+      ['/api/v2/eligible_roles', 'post'],
+      ['/api/v2/roles', 'get'],
+      ['/api/v2/get_resource_url', 'get'],
+      ['/api/v2/role_login/{*}', 'get'],
+      ['/noauth/v1/challenge_generator/{user}', 'get'],
+      ['/noauth/v1/challenge_poller/{token}', 'get'],
+      ['/api/v2/challenge_validator/{token}', 'get'],
+      ['/api/v2/challenge_validator/{token}', 'post'],
+      ['/api/v2/dynamic_config', 'get'],
+      ['/api/v2/dynamic_config', 'post'],
+      ['/api/v2/audit/roles', 'get'],
+      ['/api/v2/audit/roles/{accountId}/{roleName}/access', 'get'],
+      ['/api/v3/audit/credentials', 'get'],
     ] as const) {
       const operation = doc.paths[path]?.[method];
       expect({ path, documented: operation !== undefined }).toEqual({ path, documented: true });
@@ -126,6 +143,35 @@ describe('identity', () => {
       expect.arrayContaining(['query', 'type', 'account', 'tag', 'limit', 'cursor']),
     );
     expect(doc.paths['/api/v2/policies']?.post?.requestBody).toBeDefined();
+  });
+});
+
+describe('start-up checks', () => {
+  it('refuses to build a production gateway without a JWT secret of at least 32 characters', async () => {
+    for (const jwt of [{}, { secret: 'too-short' }]) {
+      await expect(
+        buildApp({
+          config: parseConfig({ environment: 'production', auth: { jwt } }),
+          redis,
+          nc,
+          log: silentLogger(),
+        }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_CONFIG',
+        message: expect.stringContaining('auth.jwt.secret') as string,
+      });
+    }
+  });
+
+  it('refuses the demo federation stand-in in production', async () => {
+    const config = parseConfig({
+      environment: 'production',
+      auth: { jwt: { secret: 'x'.repeat(40) } },
+      demo: { federationStandIn: true },
+    });
+    await expect(buildApp({ config, redis, nc, log: silentLogger() })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+    });
   });
 });
 

@@ -57,7 +57,13 @@ beforeAll(async () => {
       },
     ],
   });
-  const config = parseConfig({ redis: { url: redisServer.url, keyPrefix: prefix }, nats: { url: nats.url } });
+  // The typeahead is a CLI route; these tests call it with trusted headers, as the demo allows.
+  const config = parseConfig({
+    environment: 'test',
+    auth: { cliAcceptsTrustedHeaders: true },
+    redis: { url: redisServer.url, keyPrefix: prefix },
+    nats: { url: nats.url },
+  });
   // Small chunks so that every walk crosses many chunk boundaries.
   app = await buildApp({ config, redis, nc, log, limits: { chunkSize: 7 } });
   await app.ready();
@@ -162,7 +168,11 @@ describe('GET /api/v3/resources', () => {
 
 describe('GET /api/v3/resources with a page scan limit', () => {
   it('still yields every match when a selective filter makes pages short', async () => {
-    const config = parseConfig({ redis: { url: redisServer.url, keyPrefix: prefix } });
+    const config = parseConfig({
+      environment: 'test',
+      auth: { cliAcceptsTrustedHeaders: true },
+      redis: { url: redisServer.url, keyPrefix: prefix },
+    });
     const limited = await buildApp({
       config,
       redis,

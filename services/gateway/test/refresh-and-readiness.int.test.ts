@@ -42,7 +42,11 @@ beforeAll(async () => {
       maxAttempts: 1,
     }),
   );
-  const config = parseConfig({ redis: { keyPrefix: 'gw-ops:' }, dynamodb: { tablePrefix } });
+  const config = parseConfig({
+    environment: 'test',
+    redis: { keyPrefix: 'gw-ops:' },
+    dynamodb: { tablePrefix },
+  });
   app = await buildApp({ config, redis, nc, dynamo, log, limits: { readinessTimeoutMs: 1500 } });
   await app.ready();
 });

@@ -46,7 +46,7 @@ export function createRedisReadModel({ redis, keyPrefix, log }: RedisReadModelOp
       const min =
         range.after !== undefined ? `(${range.after}` : range.from !== undefined ? `[${range.from}` : '-';
       const max = range.before !== undefined ? `(${range.before}` : '+';
-      return redis.zrangebylex(indexKey(index), min, max, 'LIMIT', 0, range.count);
+      return redis.zrangebylex(indexKey(index), min, max, 'LIMIT', range.offset ?? 0, range.count);
     },
     async countIndex(index) {
       return redis.zcard(indexKey(index));

@@ -11,6 +11,8 @@ export interface IndexRange {
   from?: string;
   /** Stop before this ARN, exclusive. */
   before?: string;
+  /** Entries of the range to skip first (page-numbered listings). */
+  offset?: number;
   count: number;
 }
 

@@ -1,9 +1,13 @@
 import { AppError } from '@rolecall/shared/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isAdmin, type Identity, type IdentitySource } from '../domain/identity.js';
+import { isAdmin, type Identity, type IdentityRequest, type IdentitySource } from '../domain/identity.js';
+import type { CookieCheck } from '../domain/jwt-identity.js';
 
-/** Who may call a route: anyone, any signed-in user (the default), or admins only. */
-export type RouteAccess = 'public' | 'user' | 'admin';
+/**
+ * Who may call a route: anyone, any signed-in user (the default), admins only, or a CLI client (Weep).
+ * CLI routes take the JWT cookie and answer ConsoleMe's `invalid_jwt` when it is bad or missing.
+ */
+export type RouteAccess = 'public' | 'user' | 'admin' | 'cli';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -18,8 +22,12 @@ declare module 'fastify' {
 }
 
 export interface AuthOptions {
-  /** Asked in order; the first identity wins. */
+  /** Web routes: asked in order; the first identity wins. */
   sources: readonly IdentitySource[];
+  /** CLI routes: asked in order after the cookie check (the JWT cookie, plus trusted headers if allowed). */
+  cliSources: readonly IdentitySource[];
+  /** The JWT cookie verdict: on CLI routes a cookie that is present but bad is refused outright. */
+  checkCookie: (request: IdentityRequest) => CookieCheck;
   adminGroups: readonly string[];
   lowercaseGroups: boolean;
 }
@@ -32,14 +40,27 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('identity', undefined);
   app.decorateRequest('isAdmin', false);
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    request.identity = await identify(request, options.sources);
+    const view: IdentityRequest = { remoteAddress: request.socket.remoteAddress, headers: request.headers };
+    const access = request.is404 ? 'public' : (request.routeOptions.config.access ?? 'user');
+    if (access === 'cli') {
+      const cookie = options.checkCookie(view);
+      if (cookie.kind === 'invalid') {
+        throw new AppError(
+          'INVALID_JWT',
+          `Authentication is invalid or has expired (${cookie.reason}); sign in again (weep starts a new challenge login)`,
+        );
+      }
+    }
+    request.identity = await identify(view, access === 'cli' ? options.cliSources : options.sources);
     request.isAdmin = request.identity
       ? isAdmin(request.identity, options.adminGroups, options.lowercaseGroups)
       : false;
-    if (request.is404) return;
-    const access = request.routeOptions.config.access ?? 'user';
     if (access === 'public') return;
     if (!request.identity) {
+      if (access === 'cli') {
+        // ConsoleMe's CLI handlers answer 403 invalid_jwt here; Weep reacts by starting a new login.
+        throw new AppError('INVALID_JWT', 'No valid authentication cookie was sent; sign in with weep');
+      }
       throw new AppError(
         'UNAUTHENTICATED',
         'sign-in required: no identity was presented by a trusted proxy for this request',
@@ -54,10 +75,9 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
 }
 
 async function identify(
-  request: FastifyRequest,
+  view: IdentityRequest,
   sources: readonly IdentitySource[],
 ): Promise<Identity | undefined> {
-  const view = { remoteAddress: request.socket.remoteAddress, headers: request.headers };
   for (const source of sources) {
     const identity = await source.identify(view);
     if (identity) return identity;

@@ -70,10 +70,14 @@ function describeFrameworkError(error: FastifyError, code: ErrorCode): string {
   }
 }
 
+/** Codes that ConsoleMe clients match on in ConsoleMe's own spelling (Weep: `invalid_jwt`). */
+const CONSOLEME_WIRE_CODES: Partial<Record<ErrorCode, string>> = { INVALID_JWT: 'invalid_jwt' };
+
 /** `{code, message, ...context}`; ConsoleMe's v2 routes answered problem+json, so those add status and title. */
 export function errorBody(error: AppError, url: string): Record<string, unknown> {
   const context = Object.fromEntries(Object.entries(error.context).filter(([key]) => !SECRET_KEY.test(key)));
-  const body: Record<string, unknown> = { ...context, code: error.code, message: error.message };
+  const code = CONSOLEME_WIRE_CODES[error.code] ?? error.code;
+  const body: Record<string, unknown> = { ...context, code, message: error.message };
   if (url.startsWith('/api/v2/')) {
     body.status = error.status;
     body.title = STATUS_CODES[error.status] ?? 'Error';
@@ -92,6 +96,8 @@ export function registerErrorHandling(app: FastifyInstance, { log }: { log: Logg
       );
     }
     if (appError.code === 'UNAUTHENTICATED') void reply.header('www-authenticate', 'Bearer realm="rolecall"');
+    const retryAfter = appError.context.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.status(appError.status).type('application/json').send(errorBody(appError, request.url));
   });
   app.setNotFoundHandler((request, reply) => {

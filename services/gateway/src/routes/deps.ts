@@ -8,7 +8,11 @@ import type {
   RawRequestDefaultExpression,
   RawServerDefault,
 } from 'fastify';
+import type { DynamicConfigStore } from '@rolecall/shared/dynamic-config';
+import type { Broker } from '../domain/broker.js';
+import type { ChallengeStore } from '../domain/challenge.js';
 import type { CrawlStarter } from '../domain/crawl-starter.js';
+import type { RateLimiter } from '../domain/rate-limiter.js';
 import type { ReadModel } from '../domain/read-model.js';
 import type { ReadinessProbe } from '../domain/readiness.js';
 
@@ -29,6 +33,14 @@ export interface RouteDeps {
   probes: readonly ReadinessProbe[];
   log: Logger;
   limits: GatewayLimits;
+  broker: Broker;
+  challenges: ChallengeStore;
+  credentialRateLimiter: RateLimiter;
+  dynamicConfig: DynamicConfigStore;
+  /** Signs the JWTs the challenge login issues (the key every gateway copy shares). */
+  jwt: { secret: string; cookieName: string; expirationMinutes: number };
+  /** Unix milliseconds; injectable so expiry can be tested without waiting. */
+  now: () => number;
 }
 
 /** Cost bounds for reads over the whole inventory. */

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { POLICY_TYPEAHEAD_RESOURCES, typeaheadPolicies } from '../../domain/typeahead.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
-import { AccountIdString, commonErrors } from '../schemas.js';
+import { AccountIdString, ErrorBody, commonErrors } from '../schemas.js';
 
 const Query = Type.Object(
   {
@@ -9,7 +9,8 @@ const Query = Type.Object(
     // ConsoleMe's `app` (applications → roles) has no source in Rolecall, so it is refused by name.
     resource: Type.Union(POLICY_TYPEAHEAD_RESOURCES.map((r) => Type.Literal(r))),
     account_id: Type.Optional(AccountIdString),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10 })),
+    // Weep's `search role` asks for 5000; the scan limit, not this, bounds the cost.
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 10 })),
     show_full_arn_for_s3_buckets: Type.Optional(
       Type.Boolean({ default: false, description: 's3 only: answer bucket ARNs instead of names' }),
     ),
@@ -24,11 +25,13 @@ export function registerPoliciesTypeaheadRoute(app: GatewayApp, deps: RouteDeps)
   app.get(
     '/api/v1/policies/typeahead',
     {
+      // Weep's `search` calls it with its JWT cookie, as ConsoleMe's CLI handler.
+      config: { access: 'cli' },
       schema: {
         tags: ['typeahead'],
         summary: 'Buckets, queues, topics, role ARNs, role names or accounts containing the text',
         querystring: Query,
-        response: { 200: Type.Array(Entry), ...commonErrors },
+        response: { 200: Type.Array(Entry), ...commonErrors, 403: ErrorBody },
       },
     },
     async (request) => {

@@ -1,0 +1,75 @@
+import { Type } from '@sinclair/typebox';
+import { viewChallenge } from '../../domain/challenge.js';
+import { escapeHtml, htmlPage } from '../../domain/html.js';
+import type { GatewayApp, RouteDeps } from '../deps.js';
+import { peerAddress, refusalError } from './challenge-routes.js';
+
+/**
+ * `/challenge_validator/{token}`: the page Weep opens in the browser. A plain server-rendered page (the
+ * web UI restyles it later): who is asking, from where, when, and an Approve button. The button posts
+ * the nonce as JSON with fetch, so a cross-site form cannot approve on the user's behalf (a JSON
+ * content type needs a CORS preflight this server never grants).
+ */
+export function registerChallengePage(app: GatewayApp, deps: RouteDeps): void {
+  const rules = { requireSameIp: deps.config.auth.challenge.requireSameIp };
+  app.get(
+    '/challenge_validator/:token',
+    {
+      schema: {
+        hide: true,
+        params: Type.Object({ token: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,128}$' }) }),
+      },
+    },
+    async (request, reply) => {
+      void reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+      const viewer = request.identity;
+      const viewed = viewer
+        ? await viewChallenge(
+            { store: deps.challenges, now: deps.now },
+            rules,
+            request.params.token,
+            viewer,
+            peerAddress(request),
+          )
+        : ({ refused: 'unknown' } as const);
+      if (!('challenge' in viewed)) {
+        const error = refusalError(viewed);
+        return reply
+          .status(error.status)
+          .send(htmlPage('Weep sign-in', `<p class="error">${escapeHtml(error.message)}</p>`));
+      }
+      const { challenge } = viewed;
+      const apiPath = `/api/v2/challenge_validator/${encodeURIComponent(challenge.token)}`;
+      const body = `
+<p>A Weep command line is asking to sign in to Rolecall as you. Approve only if you started it yourself.</p>
+<dl>
+<dt>User</dt><dd>${escapeHtml(challenge.user)}</dd>
+<dt>From address</dt><dd>${escapeHtml(challenge.ip)}</dd>
+<dt>Requested at</dt><dd>${escapeHtml(new Date(challenge.createdAt).toISOString())}</dd>
+<dt>Signed in here as</dt><dd>${escapeHtml(viewer?.user ?? '')}</dd>
+</dl>
+<form id="approve">
+<input type="hidden" name="nonce" value="${escapeHtml(challenge.nonce)}">
+<button type="submit">Approve</button>
+</form>
+<p id="result" role="status"></p>
+<script>
+document.getElementById('approve').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const result = document.getElementById('result');
+  form.querySelector('button').disabled = true;
+  const response = await fetch(${JSON.stringify(apiPath)}, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ nonce: form.nonce.value }),
+  });
+  const answer = await response.json().catch(() => ({}));
+  result.textContent = answer.message || ('Approval failed (' + response.status + ')');
+  result.className = response.ok ? '' : 'error';
+});
+</script>`;
+      return htmlPage('Approve Weep sign-in', body);
+    },
+  );
+}
