@@ -6,12 +6,13 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { isAwsErrorNamed, translateAwsError, type TableNames } from '@rolecall/shared/aws';
-import type { AccountsDiscovery } from '@rolecall/shared/contracts';
+import { CrawlTypes, type AccountsDiscovery } from '@rolecall/shared/contracts';
 import { crawlStatusId, type StatusRecord } from '../domain/crawl-status.js';
 import type { CrawlStateStore } from '../domain/ports.js';
 
 const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
-const STATUS_ID = /^\d{12}:[a-z]+$/;
+// Built from the catalogue of crawl types (a hand-written [a-z]+ once missed `s3`).
+const STATUS_ID = new RegExp(`^\\d{12}:(${CrawlTypes.join('|')})$`);
 const DISCOVERY_ID = 'discovery';
 /** Batch bookkeeping is only needed while a job runs; a TTL attribute lets DynamoDB drop it later. */
 const JOB_RECORD_TTL_SECONDS = 7 * 24 * 3600;
