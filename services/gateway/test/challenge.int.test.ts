@@ -1,21 +1,20 @@
-import { parseConfig } from '@rolecall/shared/config';
 import { silentLogger } from '@rolecall/shared/log';
-import { connectNats } from '@rolecall/shared/nats';
-import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { startNats, startRedis, type RunningServer } from '@rolecall/shared/testing';
-import type { NatsConnection } from 'nats';
+import type { DemoAccount } from '@rolecall/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { verifyJwt } from '../src/domain/jwt.js';
 import type { GatewayApp } from '../src/routes/deps.js';
 import { TEST_JWT_SECRET } from './support/cookies.js';
-import { startFakeBroker } from './support/fake-broker.js';
+import {
+  ALICE_CLI_ONLY_ROLES,
+  ALICE_CONSOLE_ROLES,
+  roleArn,
+  startCredentialStack,
+  type CredentialStack,
+} from './support/credential-stack.js';
 
-let nats: RunningServer;
-let redisServer: RunningServer;
-let redis: Redis;
-let nc: NatsConnection;
-let broker: Awaited<ReturnType<typeof startFakeBroker>>;
+let stack: CredentialStack;
+let prod: DemoAccount;
 let app: GatewayApp;
 let anyIpApp: GatewayApp;
 let clock = Date.parse('2026-03-01T10:00:00Z');
@@ -24,39 +23,24 @@ const ALICE = { 'x-forwarded-email': 'alice@example.com', 'x-forwarded-groups': 
 const PUBLIC_URL = 'http://rolecall.test:8081';
 
 beforeAll(async () => {
-  [nats, redisServer] = await Promise.all([startNats(), startRedis()]);
-  redis = createRedis(redisServer.url, 'gateway-test');
-  nc = await connectNats({ url: nats.url, name: 'gateway-test', log: silentLogger() });
-  broker = await startFakeBroker(nc, [
-    {
-      identity: 'payments',
-      role: {
-        arn: 'arn:aws:iam::111111111111:role/payments',
-        accountId: '111111111111',
-        accountName: 'prod',
-        roleName: 'payments',
-        cliOnly: false,
-      },
-    },
-  ]);
+  // The JWT the challenge login issues is used against the real broker, fed by a real crawl of prod.
+  stack = await startCredentialStack({ memberAccountNames: ['prod'] });
+  prod = stack.account('prod');
   const config = (requireSameIp: boolean) =>
-    parseConfig({
-      environment: 'test',
+    stack.configWith({
       redis: { keyPrefix: 'gw-chal:' },
       gateway: { publicUrl: `${PUBLIC_URL}/`, trustedProxies: ['127.0.0.1', '::1', '10.9.0.0/16'] },
       auth: { jwt: { secret: TEST_JWT_SECRET, expirationMinutes: 30 }, challenge: { requireSameIp } },
     });
-  app = await buildApp({ config: config(true), redis, nc, log: silentLogger(), now: () => clock });
-  anyIpApp = await buildApp({ config: config(false), redis, nc, log: silentLogger(), now: () => clock });
+  const deps = { redis: stack.redis, nc: stack.nc, log: silentLogger(), now: () => clock };
+  app = await buildApp({ ...deps, config: config(true) });
+  anyIpApp = await buildApp({ ...deps, config: config(false) });
   await Promise.all([app.ready(), anyIpApp.ready()]);
 });
 
 afterAll(async () => {
   await Promise.all([app?.close(), anyIpApp?.close()]);
-  await broker?.stop();
-  await nc?.close();
-  redis?.disconnect();
-  await Promise.all([nats?.stop(), redisServer?.stop()]);
+  await stack?.stop();
 });
 
 async function generate(user = 'alice@example.com', remoteAddress = '127.0.0.1') {
@@ -132,7 +116,10 @@ describe('Weep challenge login', () => {
       headers: { cookie: `consoleme_auth=${String(success.encoded_jwt)}` },
     });
     expect(roles.statusCode).toBe(200);
-    expect(roles.json()).toEqual(['arn:aws:iam::111111111111:role/payments']);
+    // Exactly what the role tags grant the user and groups the JWT names.
+    expect(roles.json()).toEqual(
+      [...ALICE_CONSOLE_ROLES, ...ALICE_CLI_ONLY_ROLES].map((path) => roleArn(prod, path)).sort(),
+    );
   });
 
   it('answers unauthorized to a poll from another address, whatever the state', async () => {
@@ -213,14 +200,13 @@ describe('Weep challenge login', () => {
 
   it('marks the cookie secure only when the public URL is https', async () => {
     const httpsApp = await buildApp({
-      config: parseConfig({
-        environment: 'test',
+      config: stack.configWith({
         redis: { keyPrefix: 'gw-chal-https:' },
         gateway: { publicUrl: 'https://rolecall.example.com' },
         auth: { jwt: { secret: TEST_JWT_SECRET } },
       }),
-      redis,
-      nc,
+      redis: stack.redis,
+      nc: stack.nc,
       log: silentLogger(),
     });
     try {

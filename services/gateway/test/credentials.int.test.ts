@@ -1,82 +1,81 @@
-import { parseConfig } from '@rolecall/shared/config';
-import type { EligibleRole } from '@rolecall/shared/contracts';
+import { IAMClient, paginateListRoles } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
+import {
+  brokerSubjects,
+  IssueCredentials,
+  type CredentialAuditEvent,
+  type IssueCredentialsRequest,
+} from '@rolecall/shared/contracts';
 import { silentLogger } from '@rolecall/shared/log';
-import { connectNats } from '@rolecall/shared/nats';
-import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { startNats, startRedis, type RunningServer } from '@rolecall/shared/testing';
-import type { NatsConnection } from 'nats';
+import { connectNats, decode } from '@rolecall/shared/nats';
+import { DEMO_USERS, demoBucketNames, freePort, startNats, type DemoAccount } from '@rolecall/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';
-import { ACCOUNTS, DEV, PROD, demoItems, seedRedis } from './seed.js';
 import { TEST_JWT_SECRET, jwtCookie } from './support/cookies.js';
-import { FAILING_ROLE, startFakeBroker } from './support/fake-broker.js';
+import {
+  ALICE_CLI_ONLY_ROLES,
+  ALICE_CONSOLE_ROLES,
+  roleArn,
+  startCredentialStack,
+  type CredentialStack,
+} from './support/credential-stack.js';
 
-const prefix = 'gw-cred:';
-const role = (accountId: string, accountName: string, roleName: string, cliOnly = false): EligibleRole => ({
-  arn: `arn:aws:iam::${accountId}:role/${roleName}`,
-  accountId,
-  accountName,
-  roleName,
-  cliOnly,
-});
-const ADMIN_ROLE = role(PROD, 'prod', 'admin');
-const PROD_DEPLOY = role(PROD, 'prod', 'deploy-bot');
-const DEV_DEPLOY = role(DEV, '', 'deploy-bot');
-const CLI_ONLY = role(DEV, 'dev', 'data-export', true);
-const OTHERS = role(PROD, 'prod', 'payments');
+const alice = DEMO_USERS.find((u) => u.email === 'alice@example.com')!;
+const ALICE = jwtCookie(alice.email, [...alice.groups]);
+const aliceHeaders = { 'x-forwarded-email': alice.email, 'x-forwarded-groups': alice.groups.join(',') };
+const adminHeaders = { 'x-forwarded-email': 'admin@example.com', 'x-forwarded-groups': 'admins' };
+const WEEP_AGENT = 'weep/ Go-http-client/1.1';
 
-let nats: RunningServer;
-let redisServer: RunningServer;
-let redis: Redis;
-let nc: NatsConnection;
-let broker: Awaited<ReturnType<typeof startFakeBroker>>;
-/** CLI routes take the JWT cookie only (production default). */
+let stack: CredentialStack;
+let prod: DemoAccount;
+/** Crawled as discovered without a name, so Rolecall shows it as "Unknown". */
+let dev: DemoAccount;
+/** CLI routes take the JWT cookie only (production default); listens for the broker's console sign-in. */
 let app: GatewayApp;
 /** CLI routes also believe trusted headers (the demo setting), with a small rate limit. */
 let lenient: GatewayApp;
 
-const ALICE = jwtCookie('alice@example.com', ['engineering']);
-const aliceHeaders = { 'x-forwarded-email': 'alice@example.com', 'x-forwarded-groups': 'engineering' };
+const consoleArns = () =>
+  [prod, dev].flatMap((account) => ALICE_CONSOLE_ROLES.map((path) => roleArn(account, path))).sort();
+const cliOnlyArns = () =>
+  [prod, dev].flatMap((account) => ALICE_CLI_ONLY_ROLES.map((path) => roleArn(account, path))).sort();
 
 beforeAll(async () => {
-  [nats, redisServer] = await Promise.all([startNats(), startRedis()]);
-  redis = createRedis(redisServer.url, 'gateway-test');
-  nc = await connectNats({ url: nats.url, name: 'gateway-test', log: silentLogger() });
-  await seedRedis(redis, prefix, { items: demoItems(), accounts: ACCOUNTS });
-  broker = await startFakeBroker(nc, [
-    { identity: 'engineering', role: PROD_DEPLOY },
-    { identity: 'engineering', role: DEV_DEPLOY },
-    { identity: 'alice@example.com', role: ADMIN_ROLE },
-    { identity: 'alice@example.com', role: CLI_ONLY },
-    { identity: 'payments', role: OTHERS },
-  ]);
-  const base = {
-    environment: 'test',
-    redis: { keyPrefix: prefix },
-    auth: { jwt: { secret: TEST_JWT_SECRET } },
-  };
-  app = await buildApp({ config: parseConfig(base), redis, nc, log: silentLogger() });
-  lenient = await buildApp({
-    config: parseConfig({
-      ...base,
-      redis: { keyPrefix: `${prefix}lenient:` },
-      auth: { ...base.auth, cliAcceptsTrustedHeaders: true },
-      gateway: { rateLimit: { credentialsPerMinute: 3 } },
-    }),
-    redis,
-    nc,
+  stack = await startCredentialStack({
+    memberAccountNames: ['prod', 'dev'],
+    unnamedAccountNames: ['dev'],
+    withResources: true,
+  });
+  prod = stack.account('prod');
+  dev = stack.account('dev');
+  const gatewayConfig = { auth: { jwt: { secret: TEST_JWT_SECRET } } };
+  app = await buildApp({
+    config: stack.configWith(gatewayConfig),
+    redis: stack.redis,
+    nc: stack.nc,
     log: silentLogger(),
   });
-  await Promise.all([app.ready(), lenient.ready()]);
+  lenient = await buildApp({
+    config: stack.configWith({
+      ...gatewayConfig,
+      // Rate-limit counts of their own.
+      redis: { keyPrefix: 'gwc-lenient:' },
+      auth: { ...gatewayConfig.auth, cliAcceptsTrustedHeaders: true },
+      gateway: { rateLimit: { credentialsPerMinute: 3 } },
+    }),
+    redis: stack.redis,
+    nc: stack.nc,
+    log: silentLogger(),
+  });
+  await app.listen({ port: stack.gatewayPort, host: '127.0.0.1' });
+  await lenient.ready();
 });
 
 afterAll(async () => {
   await Promise.all([app?.close(), lenient?.close()]);
-  await broker?.stop();
-  await nc?.close();
-  redis?.disconnect();
-  await Promise.all([nats?.stop(), redisServer?.stop()]);
+  await stack?.stop();
 });
 
 const getCredentials = (
@@ -87,19 +86,68 @@ const getCredentials = (
   target.inject({
     method: 'POST',
     url: '/api/v1/get_credentials',
-    headers: { 'content-type': 'application/json', 'user-agent': 'weep/ Go-http-client/1.1', ...headers },
+    headers: { 'content-type': 'application/json', 'user-agent': WEEP_AGENT, ...headers },
     payload: JSON.stringify(payload) + '\n',
   });
 
+/** Who credentials act as, asked of STS (moto) as any AWS SDK using them would. */
+async function whoAmI(credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string }) {
+  const sts = new STSClient(
+    awsClientConfig('sts', {
+      ...stack.aws,
+      credentials: {
+        accessKeyId: credentials.AccessKeyId,
+        secretAccessKey: credentials.SecretAccessKey,
+        sessionToken: credentials.SessionToken,
+      },
+    }),
+  );
+  try {
+    return await sts.send(new GetCallerIdentityCommand({}));
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** The broker's audit trail, as an admin reads it through the gateway. */
+async function auditOf(user: string, limit = 500): Promise<CredentialAuditEvent[]> {
+  const response = await app.inject({
+    method: 'GET',
+    url: `/api/v3/audit/credentials?user=${encodeURIComponent(user)}&limit=${limit}`,
+    headers: adminHeaders,
+  });
+  expect(response.statusCode).toBe(200);
+  return response.json<{ items: CredentialAuditEvent[] }>().items;
+}
+
+/** The audit event matching `match`, once the broker has stored it (the trail is written asynchronously). */
+async function auditEvent(user: string, match: (e: CredentialAuditEvent) => boolean) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const found = (await auditOf(user)).find(match);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no audit event of ${user} matches`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 describe('JWT cookie on CLI routes', () => {
-  it('accepts a valid cookie and passes the cookie identity to the broker', async () => {
+  it('accepts a valid cookie and answers the roles the tags grant the cookie identity', async () => {
     const response = await app.inject({
       method: 'GET',
       url: '/api/v1/get_roles?all=true',
       headers: { cookie: ALICE },
     });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual([ADMIN_ROLE.arn, PROD_DEPLOY.arn, DEV_DEPLOY.arn, CLI_ONLY.arn].sort());
+    expect(response.json()).toEqual([...consoleArns(), ...cliOnlyArns()].sort());
+    // The identity is the cookie's: bob's cookie gets bob's roles.
+    const bob = await app.inject({
+      method: 'GET',
+      url: '/api/v1/get_roles?all=true',
+      headers: { cookie: jwtCookie('bob@example.com', ['data', 'readonly']) },
+    });
+    expect(bob.json()).toContain(roleArn(prod, 'bob-sandbox'));
+    expect(bob.json()).not.toContain(roleArn(prod, 'support'));
   });
 
   it('answers invalid_jwt for a tampered, expired, wrongly signed or garbage cookie', async () => {
@@ -109,8 +157,8 @@ describe('JWT cookie on CLI routes', () => {
     ).toString('base64url');
     const cookies = {
       tampered: `consoleme_auth=${header}.${forgedPayload}.${signature}`,
-      expired: jwtCookie('alice@example.com', ['engineering'], { expiresInSeconds: -5 }),
-      otherKey: jwtCookie('alice@example.com', ['engineering'], {
+      expired: jwtCookie(alice.email, [...alice.groups], { expiresInSeconds: -5 }),
+      otherKey: jwtCookie(alice.email, [...alice.groups], {
         secret: 'another-secret-another-secret-0000',
       }),
       algNone: `consoleme_auth=${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`,
@@ -138,7 +186,7 @@ describe('JWT cookie on CLI routes', () => {
   });
 
   it('answers 403 invalid_jwt when no identity at all is presented', async () => {
-    const response = await getCredentials({ requested_role: 'admin' }, {});
+    const response = await getCredentials({ requested_role: 'app-prod' }, {});
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ code: 'invalid_jwt' });
   });
@@ -149,7 +197,7 @@ describe('JWT cookie on CLI routes', () => {
     expect(strict.json()).toMatchObject({ code: 'invalid_jwt' });
     const allowed = await lenient.inject({ method: 'GET', url: '/api/v1/get_roles', headers: aliceHeaders });
     expect(allowed.statusCode).toBe(200);
-    expect(allowed.json()).toContain(ADMIN_ROLE.arn);
+    expect(allowed.json()).toEqual(consoleArns());
   });
 
   it('lets web routes use the cookie as well as trusted headers', async () => {
@@ -161,20 +209,16 @@ describe('JWT cookie on CLI routes', () => {
 
   it('reads the cookie under the configured name only', async () => {
     const renamed = await buildApp({
-      config: parseConfig({
-        environment: 'test',
-        redis: { keyPrefix: prefix },
-        auth: { jwt: { secret: TEST_JWT_SECRET, cookieName: 'rolecall_auth' } },
-      }),
-      redis,
-      nc,
+      config: stack.configWith({ auth: { jwt: { secret: TEST_JWT_SECRET, cookieName: 'rolecall_auth' } } }),
+      redis: stack.redis,
+      nc: stack.nc,
       log: silentLogger(),
     });
     try {
       const named = await renamed.inject({
         method: 'GET',
         url: '/api/v1/get_roles',
-        headers: { cookie: jwtCookie('alice@example.com', ['engineering'], { name: 'rolecall_auth' }) },
+        headers: { cookie: jwtCookie(alice.email, [...alice.groups], { name: 'rolecall_auth' }) },
       });
       expect(named.statusCode).toBe(200);
       const defaultName = await renamed.inject({
@@ -190,40 +234,81 @@ describe('JWT cookie on CLI routes', () => {
 });
 
 describe('POST /api/v1/get_credentials', () => {
-  it('answers Weep credentials with an integer Expiration and the role ARN, and tells the broker who and from where', async () => {
+  it('issues STS credentials of the role, named for the user, and the broker records who and from where', async () => {
+    // A plain subscriber gets a copy of each request on its way to the broker (which alone replies).
+    const sent: IssueCredentialsRequest[] = [];
+    const listener = stack.nc.subscribe(brokerSubjects.issueCredentials, {
+      callback: (_error, msg) => sent.push(IssueCredentials.unwrap(decode(msg.data)).data),
+    });
+    await stack.nc.flush();
     const response = await getCredentials({
-      requested_role: 'admin',
+      requested_role: 'app-prod',
       no_ip_restrictions: true,
       metadata: { weep_method: 'export' },
     });
     expect(response.statusCode).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
-    expect(response.json()).toEqual({
+    const { Credentials: credentials } = response.json<{
       Credentials: {
-        AccessKeyId: expect.stringMatching(/^ASIAFAKE/) as string,
-        SecretAccessKey: 'fake-secret',
-        SessionToken: 'fake-token',
-        Expiration: 1_900_000_000,
-        RoleArn: ADMIN_ROLE.arn,
-      },
+        AccessKeyId: string;
+        SecretAccessKey: string;
+        SessionToken: string;
+        Expiration: number;
+        RoleArn: string;
+      };
+    }>();
+    expect(credentials).toEqual({
+      AccessKeyId: expect.any(String) as string,
+      SecretAccessKey: expect.any(String) as string,
+      SessionToken: expect.any(String) as string,
+      Expiration: expect.any(Number) as number,
+      RoleArn: roleArn(prod, 'app/app-prod'),
     });
-    const sent = broker.issued.at(-1);
-    expect(sent).toMatchObject({
-      caller: { user: 'alice@example.com', groups: ['engineering'] },
-      requestedRole: 'admin',
+    expect(Number.isInteger(credentials.Expiration)).toBe(true);
+    expect(credentials.Expiration).toBeGreaterThan(Date.now() / 1000);
+
+    const identity = await whoAmI(credentials);
+    expect(identity.Account).toBe(prod.id);
+    expect(identity.Arn).toBe(`arn:aws:sts::${prod.id}:assumed-role/app-prod/${alice.email}`);
+
+    const event = await auditEvent(alice.email, (e) => e.accessKeyId === credentials.AccessKeyId);
+    expect(event).toMatchObject({
+      user: alice.email,
+      groups: [...alice.groups],
       channel: 'cli',
-      noIpRestrictions: true,
-      context: { sourceIp: '127.0.0.1', userAgent: 'weep/ Go-http-client/1.1' },
+      requestedRole: 'app-prod',
+      roleArn: credentials.RoleArn,
+      outcome: 'issued',
+      sourceIp: '127.0.0.1',
+      userAgent: WEEP_AGENT,
     });
-    expect(sent?.context.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(event.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.stringify(event)).not.toContain(credentials.SecretAccessKey);
+    listener.unsubscribe();
+    expect(sent).toEqual([
+      expect.objectContaining({
+        caller: { user: alice.email, groups: [...alice.groups] },
+        requestedRole: 'app-prod',
+        channel: 'cli',
+        noIpRestrictions: true,
+        context: expect.objectContaining({ requestId: event.requestId, sourceIp: '127.0.0.1' }) as unknown,
+      }),
+    ]);
   });
 
-  it('issues a cli-only role to the CLI but matches among console roles with console_only', async () => {
-    expect((await getCredentials({ requested_role: 'data-export' })).statusCode).toBe(200);
-    const consoleOnly = await getCredentials({ requested_role: 'data-export', console_only: true });
+  it('issues a cli-only role to the CLI but refuses it when matching among console roles (console_only)', async () => {
+    const workerArn = roleArn(prod, 'service/payments-worker');
+    const cli = await getCredentials({ requested_role: workerArn });
+    expect(cli.statusCode).toBe(200);
+    expect((await whoAmI(cli.json<{ Credentials: never }>().Credentials)).Arn).toBe(
+      `arn:aws:sts::${prod.id}:assumed-role/payments-worker/${alice.email}`,
+    );
+    const consoleOnly = await getCredentials({ requested_role: 'payments-worker', console_only: true });
     expect(consoleOnly.statusCode).toBe(403);
-    expect(consoleOnly.json()).toMatchObject({ code: '900' });
-    expect(broker.issued.at(-1)?.channel).toBe('console');
+    const body = consoleOnly.json<{ code: string; request_id: string }>();
+    expect(body).toMatchObject({ code: '900' });
+    const event = await auditEvent(alice.email, (e) => e.requestId === body.request_id);
+    expect(event).toMatchObject({ channel: 'console', outcome: 'refused', requestedRole: 'payments-worker' });
   });
 
   it("answers ConsoleMe's codes for no match (900), several matches (901) and another user's role (903)", async () => {
@@ -235,56 +320,26 @@ describe('POST /api/v1/get_credentials', () => {
       requested_role: 'nothing-like-this',
       request_id: expect.any(String) as string,
     });
-    const several = await getCredentials({ requested_role: 'deploy' });
+    // Every demo account has a role named support.
+    const several = await getCredentials({ requested_role: 'support' });
     expect(several.statusCode).toBe(403);
-    expect(several.json()).toMatchObject({
-      code: '901',
-      requested_role: 'deploy',
-      'matching roles': [PROD_DEPLOY.arn, DEV_DEPLOY.arn],
-    });
-    const notMine = await getCredentials({ requested_role: OTHERS.arn });
+    const severalBody = several.json<{ code: string; 'matching roles': string[] }>();
+    expect(severalBody).toMatchObject({ code: '901', requested_role: 'support' });
+    expect([...severalBody['matching roles']].sort()).toEqual(
+      [roleArn(prod, 'support'), roleArn(dev, 'support')].sort(),
+    );
+    // admin is tagged for the admins group only.
+    const notMine = await getCredentials({ requested_role: roleArn(prod, 'admin') });
     expect(notMine.statusCode).toBe(403);
-    expect(notMine.json()).toMatchObject({ code: '903', requested_role: OTHERS.arn });
-  });
-
-  it('answers 902 when the broker fails or is not running', async () => {
-    const failed = await getCredentials({ requested_role: FAILING_ROLE });
-    expect(failed.statusCode).toBe(403);
-    expect(failed.json()).toMatchObject({
-      code: '902',
-      requested_role: FAILING_ROLE,
-      exception: 'UPSTREAM_FAILED',
-    });
-    // A gateway on a NATS where no broker runs.
-    const emptyNats = await startNats();
-    const emptyNc = await connectNats({ url: emptyNats.url, name: 'no-broker', log: silentLogger() });
-    const orphan = await buildApp({
-      config: parseConfig({
-        environment: 'test',
-        redis: { keyPrefix: prefix },
-        auth: { jwt: { secret: TEST_JWT_SECRET } },
-      }),
-      redis,
-      nc: emptyNc,
-      log: silentLogger(),
-    });
-    try {
-      const unavailable = await getCredentials({ requested_role: 'admin' }, { cookie: ALICE }, orphan);
-      expect(unavailable.statusCode).toBe(403);
-      expect(unavailable.json()).toMatchObject({ code: '902', exception: 'UPSTREAM_UNAVAILABLE' });
-    } finally {
-      await orphan.close();
-      await emptyNc.close();
-      await emptyNats.stop();
-    }
+    expect(notMine.json()).toMatchObject({ code: '903', requested_role: roleArn(prod, 'admin') });
   });
 
   it('answers 904 for unknown fields, a missing requested_role, user_role/app_name, and JSON that does not parse', async () => {
     const cases: [string, unknown][] = [
-      ['unknown field', { requested_role: 'admin', favourite_colour: 'blue' }],
+      ['unknown field', { requested_role: 'app-prod', favourite_colour: 'blue' }],
       ['missing role', { no_ip_restrictions: true }],
       ['wrong type', { requested_role: 7 }],
-      ['user_role', { user_role: true, account: PROD }],
+      ['user_role', { user_role: true, account: prod.id }],
       ['app_name', { app_name: 'billing' }],
     ];
     for (const [label, payload] of cases) {
@@ -308,6 +363,58 @@ describe('POST /api/v1/get_credentials', () => {
   });
 });
 
+describe('when the broker fails', () => {
+  it('answers 902 UPSTREAM_FAILED when STS cannot be reached, and the broker records the failure', async () => {
+    // Nothing listens on this port: the broker's STS calls fail as when AWS is unreachable.
+    await stack.restartBroker({ stsEndpointUrl: `http://127.0.0.1:${await freePort()}` });
+    try {
+      const failed = await getCredentials({ requested_role: 'app-prod' });
+      expect(failed.statusCode).toBe(403);
+      const body = failed.json<{ code: string; request_id: string }>();
+      expect(body).toMatchObject({ code: '902', requested_role: 'app-prod', exception: 'UPSTREAM_FAILED' });
+      const event = await auditEvent(alice.email, (e) => e.requestId === body.request_id);
+      expect(event).toMatchObject({ outcome: 'failed', requestedRole: 'app-prod' });
+    } finally {
+      await stack.restartBroker();
+    }
+    expect((await getCredentials({ requested_role: 'app-prod' })).statusCode).toBe(200);
+  });
+
+  it('answers 902 UPSTREAM_UNAVAILABLE, and a 5xx JSON error elsewhere, while no broker runs', async () => {
+    await stack.stopBroker();
+    try {
+      const unavailable = await getCredentials({ requested_role: 'app-prod' });
+      expect(unavailable.statusCode).toBe(403);
+      expect(unavailable.json()).toMatchObject({ code: '902', exception: 'UPSTREAM_UNAVAILABLE' });
+      for (const url of ['/api/v2/roles', '/api/v2/role_login/app-prod']) {
+        const response = await app.inject({ method: 'GET', url, headers: aliceHeaders });
+        expect({ url, status: response.statusCode >= 500 }).toEqual({ url, status: true });
+        expect(response.headers['content-type']).toContain('application/json');
+        expect(JSON.stringify(response.json())).toContain('UPSTREAM_UNAVAILABLE');
+      }
+    } finally {
+      await stack.restartBroker();
+    }
+    // A gateway on a NATS where no broker was ever running says the same.
+    const emptyNats = await startNats();
+    const emptyNc = await connectNats({ url: emptyNats.url, name: 'no-broker', log: silentLogger() });
+    const orphan = await buildApp({
+      config: stack.configWith({ auth: { jwt: { secret: TEST_JWT_SECRET } } }),
+      redis: stack.redis,
+      nc: emptyNc,
+      log: silentLogger(),
+    });
+    try {
+      const unavailable = await getCredentials({ requested_role: 'app-prod' }, { cookie: ALICE }, orphan);
+      expect(unavailable.json()).toMatchObject({ code: '902', exception: 'UPSTREAM_UNAVAILABLE' });
+    } finally {
+      await orphan.close();
+      await emptyNc.close();
+      await emptyNats.stop();
+    }
+  });
+});
+
 describe('role listings', () => {
   it('GET /api/v1/get_roles lists console roles without all=true and adds cli-only roles with it', async () => {
     const consoleRoles = await app.inject({
@@ -315,7 +422,7 @@ describe('role listings', () => {
       url: '/api/v1/get_roles',
       headers: { cookie: ALICE },
     });
-    expect(consoleRoles.json()).toEqual([ADMIN_ROLE.arn, PROD_DEPLOY.arn, DEV_DEPLOY.arn].sort());
+    expect(consoleRoles.json()).toEqual(consoleArns());
   });
 
   it('GET /api/v2/get_roles answers a WebResponse with account names, "Unknown" when unnamed', async () => {
@@ -332,15 +439,20 @@ describe('role listings', () => {
     }>();
     expect(body.status).toBe('success');
     expect(body.status_code).toBe(200);
+    expect(body.data.roles).toHaveLength(consoleArns().length + cliOnlyArns().length);
     expect(body.data.roles).toContainEqual({
-      arn: DEV_DEPLOY.arn,
-      account_id: DEV,
+      arn: roleArn(dev, 'app/app-dev'),
+      account_id: dev.id,
       account_friendly_name: 'Unknown',
-      role_name: 'deploy-bot',
+      role_name: 'app-dev',
       apps: { app_details: [] },
     });
     expect(body.data.roles).toContainEqual(
-      expect.objectContaining({ arn: CLI_ONLY.arn, account_friendly_name: 'dev' }),
+      expect.objectContaining({
+        arn: roleArn(prod, 'service/payments-worker'),
+        account_friendly_name: 'prod',
+        role_name: 'payments-worker',
+      }),
     );
   });
 
@@ -353,23 +465,25 @@ describe('role listings', () => {
     });
     expect(response.statusCode).toBe(200);
     const body = response.json<{ totalCount: number; data: { arn: string; account_name: string }[] }>();
-    expect(body.totalCount).toBe(3);
-    expect(body.data.map((r) => r.account_name)).toEqual(['prod', 'prod', 'Unknown']);
+    const perAccount = ALICE_CONSOLE_ROLES.length;
+    expect(body.totalCount).toBe(2 * perAccount);
+    expect(body.data.map((r) => r.account_name)).toEqual([
+      ...Array<string>(perAccount).fill('prod'),
+      ...Array<string>(perAccount).fill('Unknown'),
+    ]);
     expect(body.data[0]).toEqual({
-      arn: ADMIN_ROLE.arn,
+      arn: roleArn(prod, 'app/app-prod'),
       account_name: 'prod',
-      account_id: PROD,
-      role_name: `[admin](/policies/edit/${PROD}/iamrole/admin)`,
-      redirect_uri: `/role/${ADMIN_ROLE.arn}`,
+      account_id: prod.id,
+      role_name: `[app-prod](/policies/edit/${prod.id}/iamrole/app-prod)`,
+      redirect_uri: `/role/${roleArn(prod, 'app/app-prod')}`,
     });
-    expect(body.data.map((r) => r.arn)).not.toContain(CLI_ONLY.arn);
+    expect(body.data.map((r) => r.arn)).not.toContain(roleArn(prod, 'service/payments-worker'));
   });
 
   it('GET /api/v2/roles answers {eligible_roles} of console roles', async () => {
     const response = await app.inject({ method: 'GET', url: '/api/v2/roles', headers: aliceHeaders });
-    expect(response.json()).toEqual({
-      eligible_roles: [ADMIN_ROLE.arn, PROD_DEPLOY.arn, DEV_DEPLOY.arn].sort(),
-    });
+    expect(response.json()).toEqual({ eligible_roles: consoleArns() });
   });
 });
 
@@ -381,13 +495,17 @@ describe('GET /api/v2/get_resource_url', () => {
       headers: { cookie: ALICE },
     });
 
-  it('answers the relative UI path of cached roles, buckets, queues, topics and managed policies', async () => {
+  it('answers the relative UI path of crawled roles, buckets, queues, topics and managed policies', async () => {
+    const logs = demoBucketNames(prod.id).logs;
     const expected: [string, string][] = [
-      [`arn:aws:iam::${PROD}:role/service/deploy-bot`, `/policies/edit/${PROD}/iamrole/deploy-bot`],
-      ['arn:aws:s3:::prod-logs', `/policies/edit/${PROD}/s3/prod-logs`],
-      [`arn:aws:sqs:us-east-1:${PROD}:orders`, `/policies/edit/${PROD}/sqs/us-east-1/orders`],
-      [`arn:aws:sns:us-west-2:${DEV}:alerts`, `/policies/edit/${DEV}/sns/us-west-2/alerts`],
-      [`arn:aws:iam::${PROD}:policy/team/ReadOnly`, `/policies/edit/${PROD}/managed_policy/team/ReadOnly`],
+      [roleArn(prod, 'service/payments-api'), `/policies/edit/${prod.id}/iamrole/payments-api`],
+      [`arn:aws:s3:::${logs}`, `/policies/edit/${prod.id}/s3/${logs}`],
+      [`arn:aws:sqs:us-east-1:${prod.id}:orders`, `/policies/edit/${prod.id}/sqs/us-east-1/orders`],
+      [`arn:aws:sns:us-west-2:${dev.id}:alerts`, `/policies/edit/${dev.id}/sns/us-west-2/alerts`],
+      [
+        `arn:aws:iam::${prod.id}:policy/data/DataLakeRead`,
+        `/policies/edit/${prod.id}/managed_policy/data/DataLakeRead`,
+      ],
     ];
     for (const [arn, url] of expected) {
       const response = await resourceUrl(arn);
@@ -400,7 +518,7 @@ describe('GET /api/v2/get_resource_url', () => {
   });
 
   it('answers WebResponse errors for an uncached resource and for a string that is not an ARN', async () => {
-    const missing = await resourceUrl(`arn:aws:iam::${PROD}:role/ghost`);
+    const missing = await resourceUrl(roleArn(prod, 'ghost'));
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({
       status: 'error',
@@ -426,13 +544,13 @@ describe('GET /api/v1/policies/typeahead for Weep', () => {
       headers: { cookie: ALICE, 'content-type': 'application/json' },
     });
     expect(accounts.statusCode).toBe(200);
-    expect(accounts.json()).toEqual([{ title: `prod (${PROD})` }]);
+    expect(accounts.json()).toEqual([{ title: `prod (${prod.id})` }]);
     const roles = await app.inject({
       method: 'GET',
-      url: `/api/v1/policies/typeahead?resource=iam_arn&search=${encodeURIComponent(`arn:aws:iam::${PROD}:role/adm`)}&limit=5000`,
+      url: `/api/v1/policies/typeahead?resource=iam_arn&search=${encodeURIComponent(`arn:aws:iam::${prod.id}:role/adm`)}&limit=5000`,
       headers: { cookie: ALICE },
     });
-    expect(roles.json()).toEqual([{ title: `arn:aws:iam::${PROD}:role/admin` }]);
+    expect(roles.json()).toEqual([{ title: roleArn(prod, 'admin') }]);
   });
 });
 
@@ -440,36 +558,44 @@ describe('GET /api/v2/role_login/{query}', () => {
   const login = (query: string, headers: Record<string, string> = aliceHeaders, target = app) =>
     target.inject({ method: 'GET', url: `/api/v2/role_login/${query}`, headers });
 
-  it('answers a console_login redirect to the federation URL, with region and destination passed on', async () => {
+  it('answers a console_login redirect through the federation endpoint, signed in as the role, with region and destination passed on', async () => {
+    const supportArn = roleArn(prod, 'support');
     const response = await login(
-      `${ADMIN_ROLE.arn}?r=eu-west-1&redirect=${encodeURIComponent('https://console.aws.amazon.com/s3')}`,
+      `${supportArn}?r=eu-west-1&redirect=${encodeURIComponent('https://console.aws.amazon.com/s3')}`,
     );
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       type: 'redirect',
       reason: 'console_login',
-      redirect_url: expect.stringContaining('SigninToken=t-admin') as string,
-      role: ADMIN_ROLE.arn,
+      redirect_url: expect.any(String) as string,
+      role: supportArn,
     });
-    expect(broker.logins.at(-1)).toMatchObject({
-      roleQuery: ADMIN_ROLE.arn,
-      region: 'eu-west-1',
-      redirect: 'https://console.aws.amazon.com/s3',
-      caller: { user: 'alice@example.com' },
-    });
+    const url = new URL(response.json<{ redirect_url: string }>().redirect_url);
+    expect(`${url.origin}${url.pathname}`).toBe(`${stack.gatewayUrl}/demo/federation`);
+    expect(url.searchParams.get('Action')).toBe('login');
+    expect(url.searchParams.get('Destination')).toBe('https://console.aws.amazon.com/s3');
+    // The sign-in token names the session the broker obtained from STS for alice.
+    const landed = await app.inject({ method: 'GET', url: `${url.pathname}${url.search}` });
+    expect(landed.statusCode).toBe(200);
+    expect(landed.body).toContain(`assumed-role/support/${alice.email}`);
+    expect(landed.body).toContain(prod.id);
+
+    const regional = await login('app-prod?r=eu-west-1');
+    const regionalUrl = new URL(regional.json<{ redirect_url: string }>().redirect_url);
+    expect(regionalUrl.searchParams.get('Destination')).toBe('https://eu-west-1.console.aws.amazon.com/');
   });
 
   it('answers multiple_roles with a base64 warning, and 404 for no role and for a cli-only role', async () => {
-    const several = await login('deploy-bo');
+    const several = await login('suppor');
     const body = several.json<{ type: string; reason: string; redirect_url: string }>();
     expect(body).toMatchObject({ type: 'redirect', reason: 'multiple_roles' });
     const url = new URL(body.redirect_url, 'http://x');
     expect(url.pathname).toBe('/');
-    expect(url.searchParams.get('arn')).toBe('deploy-bo');
-    expect(Buffer.from(url.searchParams.get('warningMessage') ?? '', 'base64').toString()).toContain(
-      PROD_DEPLOY.arn,
-    );
-    for (const query of ['no-such-role', 'data-export']) {
+    expect(url.searchParams.get('arn')).toBe('suppor');
+    const warning = Buffer.from(url.searchParams.get('warningMessage') ?? '', 'base64').toString();
+    expect(warning).toContain(roleArn(prod, 'support'));
+    expect(warning).toContain(roleArn(dev, 'support'));
+    for (const query of ['no-such-role', encodeURIComponent(roleArn(prod, 'service/payments-worker'))]) {
       const response = await login(query);
       expect({ query, status: response.statusCode, type: response.json<{ type: string }>().type }).toEqual({
         query,
@@ -482,15 +608,15 @@ describe('GET /api/v2/role_login/{query}', () => {
 
 describe('credential rate limit', () => {
   it('answers 429 RATE_LIMITED with Retry-After once a user is over the limit, counting role_login too, per user', async () => {
-    const bob = { 'x-forwarded-email': 'bob@example.com', 'x-forwarded-groups': 'engineering' };
+    const bob = { 'x-forwarded-email': 'bob@example.com', 'x-forwarded-groups': 'data,readonly' };
     const statuses: number[] = [];
     for (let i = 0; i < 2; i++)
-      statuses.push((await getCredentials({ requested_role: 'admin' }, bob, lenient)).statusCode);
+      statuses.push((await getCredentials({ requested_role: 'bob-sandbox' }, bob, lenient)).statusCode);
     statuses.push(
       (await lenient.inject({ method: 'GET', url: '/api/v2/role_login/admin', headers: bob })).statusCode,
     );
     expect(statuses.every((s) => s !== 429)).toBe(true);
-    const limited = await getCredentials({ requested_role: 'admin' }, bob, lenient);
+    const limited = await getCredentials({ requested_role: 'bob-sandbox' }, bob, lenient);
     expect(limited.statusCode).toBe(429);
     expect(limited.json()).toMatchObject({
       code: 'RATE_LIMITED',
@@ -506,77 +632,106 @@ describe('credential rate limit', () => {
     });
     expect(loginLimited.statusCode).toBe(429);
     // Another user has a count of their own.
-    expect((await getCredentials({ requested_role: 'admin' }, aliceHeaders, lenient)).statusCode).toBe(200);
+    expect((await getCredentials({ requested_role: 'app-prod' }, aliceHeaders, lenient)).statusCode).toBe(
+      200,
+    );
   });
 });
 
+/** Every role ARN in the accounts, listed by IAM in moto (what the crawl should have cached). */
+async function rolesInMoto(accounts: DemoAccount[]): Promise<string[]> {
+  const sts = new STSClient(awsClientConfig('sts', stack.aws));
+  const arns: string[] = [];
+  for (const account of accounts) {
+    const credentials = await assumeRole(sts, {
+      roleArn: `arn:aws:iam::${account.id}:role/OrganizationAccountAccessRole`,
+      sessionName: 'gateway-test',
+    });
+    const iam = new IAMClient(awsClientConfig('iam', { ...stack.aws, credentials }));
+    for await (const page of paginateListRoles({ client: iam }, {})) {
+      for (const role of page.Roles ?? []) if (role.Arn) arns.push(role.Arn);
+    }
+    iam.destroy();
+  }
+  sts.destroy();
+  return arns.sort();
+}
+
 describe('audit routes', () => {
-  it('GET /api/v2/audit/roles pages through every cached role ARN', async () => {
+  it('GET /api/v2/audit/roles pages through every crawled role ARN', async () => {
+    const roleArns = await rolesInMoto([prod, dev]);
+    const count = 20;
     const first = await app.inject({
       method: 'GET',
-      url: '/api/v2/audit/roles?page=0&count=100',
+      url: `/api/v2/audit/roles?page=0&count=${count}`,
       headers: { cookie: ALICE },
     });
-    const second = await app.inject({
-      method: 'GET',
-      url: '/api/v2/audit/roles?page=1&count=100',
-      headers: { cookie: ALICE },
-    });
-    const roleArns = demoItems()
-      .filter((i) => i.itemType === 'iam_role')
-      .map((i) => i.arn)
-      .sort();
     const a = first.json<{ data: string[]; total: number; last_page: number; page: number; count: number }>();
-    const b = second.json<{ data: string[] }>();
     expect(a).toMatchObject({
       status: 'success',
       status_code: 200,
       page: 0,
-      count: 100,
+      count,
       total: roleArns.length,
-      last_page: 1,
+      last_page: Math.ceil(roleArns.length / count) - 1,
     });
-    expect([...a.data, ...b.data]).toEqual(roleArns);
+    expect(a.last_page).toBeGreaterThanOrEqual(1);
+    const all = [...a.data];
+    for (let page = 1; page <= a.last_page; page += 1) {
+      const next = await app.inject({
+        method: 'GET',
+        url: `/api/v2/audit/roles?page=${page}&count=${count}`,
+        headers: { cookie: ALICE },
+      });
+      all.push(...next.json<{ data: string[] }>().data);
+    }
+    expect(all).toEqual(roleArns);
   });
 
-  it('GET /api/v2/audit/roles/{account}/{role}/access lists who may use a role, 404 for an unknown one', async () => {
-    const known = await app.inject({
-      method: 'GET',
-      url: `/api/v2/audit/roles/${PROD}/admin/access`,
-      headers: { cookie: ALICE },
+  it('GET /api/v2/audit/roles/{account}/{role}/access lists who may use a role, none for an untagged one, 404 for an unknown one', async () => {
+    const access = (roleName: string) =>
+      app.inject({
+        method: 'GET',
+        url: `/api/v2/audit/roles/${prod.id}/${roleName}/access`,
+        headers: { cookie: ALICE },
+      });
+    expect((await access('admin')).json()).toEqual({ status: 'success', status_code: 200, data: ['admins'] });
+    // A role under a path is found by its name; both tags count.
+    expect((await access('payments-api')).json()).toEqual({
+      status: 'success',
+      status_code: 200,
+      data: [alice.email, 'payments'],
     });
-    expect(known.json()).toEqual({ status: 'success', status_code: 200, data: ['alice@example.com'] });
-    const path = await app.inject({
-      method: 'GET',
-      url: `/api/v2/audit/roles/${PROD}/deploy-bot/access`,
-      headers: { cookie: ALICE },
-    });
-    expect(path.statusCode).toBe(404);
-    const unknown = await app.inject({
-      method: 'GET',
-      url: `/api/v2/audit/roles/${PROD}/ghost/access`,
-      headers: { cookie: ALICE },
-    });
+    // A crawled role without grant tags is known, and nobody may use it.
+    expect((await access('RolecallSpoke')).json()).toEqual({ status: 'success', status_code: 200, data: [] });
+    const unknown = await access('ghost');
     expect(unknown.statusCode).toBe(404);
   });
 
-  it('GET /api/v3/audit/credentials is for admins and passes the filters to the broker', async () => {
+  it('GET /api/v3/audit/credentials is for admins, filters by user and pages with a cursor', async () => {
     const denied = await app.inject({
       method: 'GET',
       url: '/api/v3/audit/credentials',
       headers: aliceHeaders,
     });
     expect(denied.statusCode).toBe(403);
-    const admin = { 'x-forwarded-email': 'admin@example.com', 'x-forwarded-groups': 'admins' };
-    const response = await app.inject({
-      method: 'GET',
-      url: '/api/v3/audit/credentials?user=alice@example.com&limit=2',
-      headers: admin,
-    });
+    const page = (cursor?: string) =>
+      app.inject({
+        method: 'GET',
+        url: `/api/v3/audit/credentials?user=${encodeURIComponent(alice.email)}&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        headers: adminHeaders,
+      });
+    const response = await page();
     expect(response.statusCode).toBe(200);
-    const body = response.json<{ items: { user: string }[]; nextCursor: string | null }>();
+    const body = response.json<{ items: CredentialAuditEvent[]; nextCursor: string | null }>();
     expect(body.items).toHaveLength(2);
-    expect(body.items.every((i) => i.user === 'alice@example.com')).toBe(true);
-    expect(body.nextCursor).toBe('more');
+    expect(body.items.every((i) => i.user === alice.email)).toBe(true);
+    expect(body.nextCursor).toEqual(expect.any(String));
+    const next = (await page(body.nextCursor ?? undefined)).json<{ items: CredentialAuditEvent[] }>();
+    expect(next.items.length).toBeGreaterThan(0);
+    expect(next.items.every((i) => i.user === alice.email)).toBe(true);
+    expect(next.items.map((i) => i.id)).not.toContain(body.items[0]?.id);
+    // Bob's events are his own.
+    expect((await auditOf('bob@example.com')).every((i) => i.user === 'bob@example.com')).toBe(true);
   });
 });
