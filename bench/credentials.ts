@@ -11,6 +11,10 @@
  */
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsClientConfig } from '@rolecall/shared/aws';
+import { randomUUID } from 'node:crypto';
+import { connect, type NatsConnection } from 'nats';
+import { brokerSubjects, IssueCredentials, IssueCredentialsReplied } from '@rolecall/shared/contracts';
+import { request } from '@rolecall/shared/nats';
 import { MOTO_CREDENTIALS, seedDemoOrganization } from '@rolecall/shared/testing';
 import { refresh, waitForCrawl } from '../test/support/crawls.js';
 import { eventually, startStack, type Stack } from '../test/support/stack.js';
@@ -47,6 +51,26 @@ function viaGateway(stack: Stack, roleArn: string): Call {
 }
 
 /** The baseline: the one STS call the broker must make anyway, with the same parameters. */
+/** The broker's own share: the same request sent straight to it over NATS, as the gateway sends it. */
+function viaBroker(nc: NatsConnection, roleArn: string): Call {
+  return async () => {
+    const reply = await request(
+      nc,
+      brokerSubjects.issueCredentials,
+      IssueCredentials,
+      IssueCredentialsReplied,
+      {
+        caller: { user: USER, groups: GROUPS },
+        requestedRole: roleArn,
+        channel: 'cli',
+        context: { sourceIp: '127.0.0.1', userAgent: 'bench', requestId: randomUUID() },
+      },
+      { source: 'bench' },
+    );
+    if (reply.outcome !== 'issued') throw new Error(`broker refused: ${reply.message}`);
+  };
+}
+
 function directSts(endpointUrl: string, roleArn: string): Call {
   const sts = new STSClient(
     awsClientConfig('sts', { region: 'us-east-1', endpointUrl, credentials: MOTO_CREDENTIALS }),
@@ -115,8 +139,10 @@ try {
   const prod = org.accounts.find((a) => a.name === 'prod');
   if (!prod) throw new Error('the demo organization has no prod account');
   const roleArn = `arn:aws:iam::${prod.id}:role/readonly`;
+  const nc = await connect({ servers: stack.env.nats.url });
   const calls = {
     gateway: viaGateway(stack, roleArn),
+    broker: viaBroker(nc, roleArn),
     sts: directSts(stack.env.moto.url, roleArn),
   };
   // The broker learns the mapping from the crawl's change events; wait until it grants the role.
@@ -136,7 +162,9 @@ try {
   const gatewayRps = await throughput(calls.gateway, THROUGHPUT_REQUESTS, CONCURRENCY);
   const stsRps = await throughput(calls.sts, THROUGHPUT_REQUESTS, CONCURRENCY);
 
+  await nc.close();
   const g = samples.gateway!;
+  const b = samples.broker!;
   const s = samples.sts!;
   const ms = (v: number) => `${v.toFixed(2).padStart(8)} ms`;
   console.log(
@@ -146,6 +174,7 @@ try {
   console.log(
     `get_credentials via gateway   ${ms(percentile(g, 50))}  ${ms(percentile(g, 99))}  ${gatewayRps.toFixed(0).padStart(8)}`,
   );
+  console.log(`broker over NATS (no HTTP)    ${ms(percentile(b, 50))}  ${ms(percentile(b, 99))}`);
   console.log(
     `STS AssumeRole, direct        ${ms(percentile(s, 50))}  ${ms(percentile(s, 99))}  ${stsRps.toFixed(0).padStart(8)}`,
   );
