@@ -12,6 +12,7 @@ import { isAppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
+import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { createStsCredentialIssuer } from './adapters/sts-credential-issuer.js';
 import { buildBrokerService } from './service.js';
 
@@ -27,8 +28,8 @@ async function main(): Promise<void> {
   const instance = `broker-${hostname()}-${process.pid}`;
   const nc = await connectNats({ url: config.nats.url, name: instance, log });
   await ensureStreams(await nc.jetstreamManager(), config.nats.streamReplicas);
-  const redis = createRedis(config.redis.url, instance);
-  const watchRedis = createRedis(config.redis.url, `${instance}-watch`);
+  const redis = createRedis(config.redis.url, instance, log);
+  const watchRedis = createRedis(config.redis.url, `${instance}-watch`, log);
 
   // Credentials stay undefined: the SDK's default chain (env, profile, container or instance role).
   const aws: AwsClientOptions = { region: config.aws.region, endpointUrl: config.aws.endpointUrl };
@@ -59,26 +60,14 @@ async function main(): Promise<void> {
   });
   await service.start();
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    try {
+  exitOnSignal({
+    log,
+    close: async () => {
       await service.stop();
       await nc.drain();
       await Promise.all([redis.quit(), watchRedis.quit()]);
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'unclean shutdown');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+    },
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`broker failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runMain('broker', main);

@@ -6,6 +6,7 @@ import { isAppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
+import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { buildCacheService } from './service.js';
 
 async function main(): Promise<void> {
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', aws));
   const s3 = new S3Client(awsClientConfig('s3', aws));
   const nc = await connectNats({ url: config.nats.url, name: 'rolecall-cache', log });
-  const redis = createRedis(config.redis.url, 'rolecall-cache');
+  const redis = createRedis(config.redis.url, 'rolecall-cache', log);
   const service = buildCacheService({
     config,
     nc,
@@ -30,32 +31,18 @@ async function main(): Promise<void> {
     log,
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'stopping');
-    try {
+  exitOnSignal({
+    log,
+    close: async () => {
       await service.stop();
       await nc.drain();
       await redis.quit();
       dynamo.destroy();
       s3.destroy();
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'unclean shutdown');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+    },
+  });
 
   await service.start();
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `cache service failed to start: ${error instanceof Error ? error.stack : String(error)}\n`,
-  );
-  process.exit(1);
-});
+runMain('cache service', main);

@@ -3,6 +3,7 @@ import { loadConfig } from '@rolecall/shared/config';
 import { isAppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
+import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { buildCrawlerService } from './service.js';
 
 async function main(): Promise<void> {
@@ -28,25 +29,13 @@ async function main(): Promise<void> {
   });
   await service.start();
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    try {
+  exitOnSignal({
+    log,
+    close: async () => {
       await service.stop();
       await nc.drain();
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'unclean shutdown');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+    },
+  });
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`crawler failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runMain('crawler', main);

@@ -1,15 +1,23 @@
 import { Redis } from 'ioredis';
+import type { Logger } from '../log/index.js';
 
 export { Redis } from 'ioredis';
 
-/** Redis client that keeps retrying: a Redis restart pauses work, it never crashes a service. */
-export function createRedis(url: string, name: string): Redis {
-  return new Redis(url, {
+/**
+ * Redis client that keeps retrying: a Redis restart pauses work, it never crashes a service. With a
+ * logger, connection errors are logged as warnings (ioredis reconnects by itself) instead of ioredis'
+ * "unhandled error event" lines.
+ */
+export function createRedis(url: string, name: string, log?: Logger): Redis {
+  const redis = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: 20,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
+  if (log)
+    redis.on('error', (error: Error) => log.warn({ err: error, redis: name }, 'redis connection error'));
+  return redis;
 }
 
 /**
