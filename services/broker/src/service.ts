@@ -28,14 +28,19 @@ import {
   type DynamicConfigWatch,
 } from '@rolecall/shared/dynamic-config';
 import type { Logger } from '@rolecall/shared/log';
-import { readMessage, serveRequests, STREAMS } from '@rolecall/shared/nats';
+import {
+  createDurableConsumer,
+  readMessage,
+  serveRequests,
+  STREAMS,
+  type DurableConsumer,
+} from '@rolecall/shared/nats';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
 import type { NatsConnection } from 'nats';
 import { createDynamoAuditStore } from './adapters/dynamo-audit-store.js';
 import { createDynamoRoleSource } from './adapters/dynamo-role-source.js';
 import { createFederationSignin } from './adapters/federation-signin.js';
 import { createJetStreamAuditSink } from './adapters/jetstream-audit-sink.js';
-import { createDurableConsumer, type DurableConsumer } from './adapters/jetstream-durable-consumer.js';
 import { createRedisAccountDirectory } from './adapters/redis-account-directory.js';
 import { createRedisAuthorization } from './adapters/redis-authorization.js';
 import type { AuthorizationSettings } from './domain/authorization.js';
@@ -184,7 +189,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
         durable: BROKER_DURABLES.roleChanges,
         filterSubject: 'cache.resource.changed.iam_role.>',
         deliver: 'new',
-        maxAckPending: 1,
+        concurrency: 1,
         ackWaitMs: 30_000,
         log: log.child({ consumer: BROKER_DURABLES.roleChanges }),
         handle: (msg) => applyRoleChange(readMessage(ResourceChanged, msg).data),
@@ -196,7 +201,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
         durable: BROKER_DURABLES.audit,
         filterSubject: 'broker.audit.credentials.>',
         deliver: 'all',
-        maxAckPending: 64,
+        concurrency: 64,
         ackWaitMs: 30_000,
         log: log.child({ consumer: BROKER_DURABLES.audit }),
         handle: (msg) => persistAudit(readMessage(CredentialsAudited, msg).data),

@@ -14,13 +14,18 @@ import {
 } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
-import { ensureStreams, readMessage } from '@rolecall/shared/nats';
+import {
+  createDurableConsumer,
+  ensureStreams,
+  readMessage,
+  STREAMS,
+  type DurableConsumer,
+} from '@rolecall/shared/nats';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
 import { createDynamoAccountStore } from './adapters/dynamo-account-store.js';
 import { createDynamoCrawlStateStore } from './adapters/dynamo-crawl-state-store.js';
 import { createDynamoItemStore } from './adapters/dynamo-item-store.js';
 import { createJetStreamChangePublisher } from './adapters/jetstream-change-publisher.js';
-import { startResultsConsumer, type ResultsConsumer } from './adapters/jetstream-results-consumer.js';
 import { createRedisReadModel } from './adapters/redis-read-model.js';
 import { createS3SnapshotWriter } from './adapters/s3-snapshot-writer.js';
 import { createCompleteCrawlHandler } from './handlers/complete-crawl.js';
@@ -29,6 +34,9 @@ import { createRecordCrawlStartedHandler } from './handlers/record-crawl-started
 import { createReadModelRefiller } from './handlers/refill-read-model.js';
 import { createReplaceAccountsHandler } from './handlers/replace-accounts.js';
 import { createStoreResourceBatchHandler } from './handlers/store-resource-batch.js';
+
+/** The durable consumer on CRAWL_RESULTS that every cache process shares. */
+export const CACHE_DURABLE = 'cache';
 
 export interface CacheServiceDeps {
   config: RolecallConfig;
@@ -101,7 +109,7 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
     throw new AppError('INVALID_MESSAGE', `no handler for ${subject}`);
   };
 
-  let consumer: ResultsConsumer | undefined;
+  let consumer: DurableConsumer | undefined;
   let refillTimer: NodeJS.Timeout | undefined;
   let refilling: Promise<unknown> | undefined;
 
@@ -120,14 +128,20 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
       await ensureTables(dynamo, config.dynamodb.tablePrefix);
       await ensureBucket(s3, config.s3.bucket, config.aws.region);
       await refillIfEmpty();
-      consumer = await startResultsConsumer({
+      consumer = createDurableConsumer({
         js,
         jsm,
+        stream: STREAMS.crawlResults.name,
+        durable: CACHE_DURABLE,
+        deliver: 'all',
+        concurrency: deps.concurrency ?? 8,
+        maxAckPending: 1000,
+        ackWaitMs: deps.ackWaitMs ?? 60_000,
         log,
         handle: route,
-        concurrency: deps.concurrency ?? 8,
-        ackWaitMs: deps.ackWaitMs ?? 60_000,
       });
+      await consumer.ensure();
+      await consumer.start();
       refillTimer = setInterval(refillQuietly, deps.refillIntervalMs ?? 30_000);
       log.info('cache service consuming crawl results');
     },

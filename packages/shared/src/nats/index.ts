@@ -1,3 +1,4 @@
 export * from './connect.js';
 export * from './streams.js';
 export * from './messaging.js';
+export * from './durable-consumer.js';

@@ -1,3 +1,4 @@
+import type { DeliveryOutcome } from '@rolecall/shared/nats';
 import type { Logger } from '@rolecall/shared/log';
 import type {
   AccountStore,
@@ -21,8 +22,8 @@ export interface HandlerDeps {
   now: () => Date;
 }
 
-/** What to do with a message after handling it. Waiting for other messages is a value, not an error. */
-export type Outcome = { kind: 'ack' } | { kind: 'retry'; delayMs: number; reason: string };
+/** What to do with a message after handling it (the shared consumer's delivery outcome). */
+export type Outcome = DeliveryOutcome;
 export const ACK: Outcome = { kind: 'ack' };
 
 /** Runs `work` over `values` with at most `limit` at a time; the first failure rejects. */
