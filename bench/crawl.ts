@@ -9,12 +9,12 @@
  * processes. Target: pipeline within 1.5× of the raw reads; service memory flat as R grows.
  */
 import { readFile } from 'node:fs/promises';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetAccountAuthorizationDetailsCommand, IAMClient, type RoleDetail } from '@aws-sdk/client-iam';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import { connect } from 'nats';
-import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
+import { assumeRole, awsClientConfig, ensureTables, tableNames } from '@rolecall/shared/aws';
 import { crawlerSubjects, StartCrawl, StartCrawlReplied } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
 import { createRedis, redisKeys } from '@rolecall/shared/redis';
@@ -146,25 +146,13 @@ async function runOnce(rolesPerAccount: number): Promise<Run> {
     const doc = DynamoDBDocumentClient.from(dynamo, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     });
-    await dynamo.send(
-      new CreateTableCommand({
-        TableName: 'bench_raw_roles',
-        AttributeDefinitions: [
-          { AttributeName: 'partition', AttributeType: 'S' },
-          { AttributeName: 'arn', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'partition', KeyType: 'HASH' },
-          { AttributeName: 'arn', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    // Same table layout as the cache's roles table, under a prefix of its own.
+    await ensureTables(dynamo, 'bench_raw_');
     started = performance.now();
     await rawReads(stack.env.moto.url, accountIds, async (role, accountId) => {
       await doc.send(
         new PutCommand({
-          TableName: 'bench_raw_roles',
+          TableName: tableNames('bench_raw_').roles,
           Item: {
             partition: `${accountId}#iam`,
             arn: role.Arn,

@@ -1,7 +1,8 @@
-import { DeleteCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { translateAwsError, type TableNames } from '@rolecall/shared/aws';
 import type { AwsAccount } from '@rolecall/shared/contracts';
 import type { AccountStore } from '../domain/ports.js';
+import { scanTable } from './dynamo-pages.js';
 
 /** The accounts table (key `id` = account id) holds the latest discovery. */
 export function createDynamoAccountStore(options: {
@@ -13,13 +14,9 @@ export function createDynamoAccountStore(options: {
 
   async function list(): Promise<AwsAccount[]> {
     const accounts: AwsAccount[] = [];
-    let startKey: Record<string, unknown> | undefined;
     try {
-      do {
-        const page = await doc.send(
-          new ScanCommand({ TableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
-        );
-        for (const item of page.Items ?? []) {
+      for await (const page of scanTable(doc, TableName)) {
+        for (const item of page) {
           accounts.push({
             id: String(item.id),
             name: String(item.name),
@@ -27,8 +24,7 @@ export function createDynamoAccountStore(options: {
             ...(typeof item.email === 'string' ? { email: item.email } : {}),
           });
         }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      }
     } catch (error) {
       throw translateAwsError(error, { operation: 'DynamoDB Scan', table: TableName });
     }

@@ -1,14 +1,9 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  ScanCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isAwsErrorNamed, translateAwsError, type TableNames } from '@rolecall/shared/aws';
 import { CrawlTypes, type AccountsDiscovery } from '@rolecall/shared/contracts';
 import { crawlStatusId, type StatusRecord } from '../domain/crawl-status.js';
 import type { CrawlStateStore } from '../domain/ports.js';
+import { scanTable } from './dynamo-pages.js';
 
 const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
 // Built from the catalogue of crawl types (a hand-written [a-z]+ once missed `s3`).
@@ -79,17 +74,12 @@ export function createDynamoCrawlStateStore(options: {
 
     async listStatuses() {
       const records: StatusRecord[] = [];
-      let startKey: Record<string, unknown> | undefined;
       try {
-        do {
-          const page = await doc.send(
-            new ScanCommand({ TableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
-          );
-          for (const item of page.Items ?? []) {
+        for await (const page of scanTable(doc, TableName)) {
+          for (const item of page) {
             if (typeof item.id === 'string' && STATUS_ID.test(item.id)) records.push(strip(item));
           }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
+        }
       } catch (error) {
         throw fail(error, 'DynamoDB Scan');
       }

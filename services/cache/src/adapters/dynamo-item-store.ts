@@ -11,7 +11,11 @@ import {
 import { isAwsErrorNamed, translateAwsError, type TableNames } from '@rolecall/shared/aws';
 import type { CrawlType, ItemType } from '@rolecall/shared/contracts';
 import type { ItemStore } from '../domain/ports.js';
+import { pagesOf } from './dynamo-pages.js';
 import { partitionKey, tableKindOf, type StoredItem } from '../domain/stored-item.js';
+
+/** Rows of the item tables are StoredItems: the cache is their only writer. */
+const asItemPages = (pages: AsyncIterable<Record<string, unknown>[]>) => pages as AsyncIterable<StoredItem[]>;
 
 const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
 
@@ -29,20 +33,6 @@ export function createDynamoItemStore(options: {
       throw translateAwsError(error, { operation });
     }
   };
-
-  async function* pages(
-    run: (startKey: Record<string, unknown> | undefined) => Promise<{
-      Items?: Record<string, unknown>[];
-      LastEvaluatedKey?: Record<string, unknown>;
-    }>,
-  ): AsyncIterable<StoredItem[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await run(startKey);
-      if (page.Items && page.Items.length > 0) yield page.Items as unknown as StoredItem[];
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-  }
 
   return {
     async get(itemType, partition, arn) {
@@ -107,17 +97,19 @@ export function createDynamoItemStore(options: {
     async *queryPartition(accountId: string, crawlType: CrawlType) {
       const partition = partitionKey(accountId, crawlType);
       for (const table of [tables.roles, tables.resources]) {
-        yield* pages((startKey) =>
-          call('DynamoDB Query', () =>
-            doc.send(
-              new QueryCommand({
-                TableName: table,
-                KeyConditionExpression: '#p = :p',
-                ExpressionAttributeNames: { '#p': 'partition' },
-                ExpressionAttributeValues: { ':p': partition },
-                ConsistentRead: true,
-                ExclusiveStartKey: startKey,
-              }),
+        yield* asItemPages(
+          pagesOf((startKey) =>
+            call('DynamoDB Query', () =>
+              doc.send(
+                new QueryCommand({
+                  TableName: table,
+                  KeyConditionExpression: '#p = :p',
+                  ExpressionAttributeNames: { '#p': 'partition' },
+                  ExpressionAttributeValues: { ':p': partition },
+                  ConsistentRead: true,
+                  ExclusiveStartKey: startKey,
+                }),
+              ),
             ),
           ),
         );
@@ -164,10 +156,12 @@ export function createDynamoItemStore(options: {
 
     async *scanAll() {
       for (const table of [tables.roles, tables.resources]) {
-        yield* pages((startKey) =>
-          call('DynamoDB Scan', () =>
-            doc.send(
-              new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: startKey }),
+        yield* asItemPages(
+          pagesOf((startKey) =>
+            call('DynamoDB Scan', () =>
+              doc.send(
+                new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: startKey }),
+              ),
             ),
           ),
         );
