@@ -122,7 +122,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
     log: log.child({ component: 'authorization' }),
   });
   const auditStore = createDynamoAuditStore({ doc, tableName: tables.audit });
-  const recordAudit = createAuditRecorder({
+  const auditRecorder = createAuditRecorder({
     sink: createJetStreamAuditSink({ js, source: instance }),
     log,
     lowercaseIdentities,
@@ -133,7 +133,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
     issueCredentials: createIssueCredentialsHandler({
       mapping: authorization,
       issuer: options.issuer,
-      recordAudit,
+      recordAudit: auditRecorder.record,
       settings: {
         sessionDurationSeconds: config.broker.sessionDurationSeconds,
         ipRestrictions: config.broker.ipRestrictions,
@@ -145,7 +145,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
       mapping: authorization,
       issuer: options.issuer,
       signin,
-      recordAudit,
+      recordAudit: auditRecorder.record,
       settings: {
         sessionDurationSeconds: config.broker.sessionDurationSeconds,
         lowercaseIdentities,
@@ -268,6 +268,8 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
     async stop() {
       await Promise.all(endpoints.map((e) => e.stop()));
       endpoints = [];
+      // Every decision already answered has its audit event acknowledged (or logged as lost) first.
+      await auditRecorder.settled();
       await Promise.all(consumers.map((c) => c.stop()));
       consumers.length = 0;
       await configWatch?.stop();

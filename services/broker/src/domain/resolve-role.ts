@@ -20,13 +20,25 @@ export async function resolveRole(options: {
   channel: Channel;
 }): Promise<Resolution> {
   const { mapping, caller, query, channel } = options;
-  const eligible = await mapping.eligible(callerIdentities(caller, options.settings), channel);
+  const trimmed = query.trim();
+  // Weep and scripts usually ask for a full ARN: its facts are read alongside the eligible roles
+  // (one round trip to Redis instead of two), and only used if that ARN is the match.
+  const askedArn = trimmed.toLowerCase().startsWith('arn:') ? trimmed : undefined;
+  const [eligible, askedFacts] = await Promise.all([
+    mapping.eligible(callerIdentities(caller, options.settings), channel),
+    askedArn ? mapping.describeRoles([askedArn]) : undefined,
+  ]);
   const match = matchRole(
     query,
     eligible.map((g) => g.arn),
   );
+  const factsOf = async (arn: string) => {
+    const key = arn.toLowerCase();
+    const facts = askedArn?.toLowerCase() === key ? askedFacts : await mapping.describeRoles([arn]);
+    return facts?.get(key);
+  };
   if (match.kind === 'one') {
-    const known = (await mapping.describeRoles([match.arn])).get(match.arn.toLowerCase());
+    const known = await factsOf(match.arn);
     return {
       outcome: 'matched',
       // A role granted by the group mapping may be missing from the cache; STS still decides.
@@ -41,9 +53,8 @@ export async function resolveRole(options: {
       matches: match.matches,
     };
   }
-  const trimmed = query.trim();
-  if (trimmed.toLowerCase().startsWith('arn:')) {
-    const existing = (await mapping.describeRoles([trimmed])).get(trimmed.toLowerCase());
+  if (askedArn) {
+    const existing = await factsOf(askedArn);
     if (existing) {
       return {
         outcome: 'refused',

@@ -131,7 +131,7 @@ describe('authorization property', () => {
             sink: createFakeSink(),
             log: silentLogger(),
             lowercaseIdentities: true,
-          });
+          }).record;
           const context = { sourceIp: '127.0.0.1', userAgent: 'test', requestId: 'r' };
           const reply =
             channel === 'cli'

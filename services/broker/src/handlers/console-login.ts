@@ -47,7 +47,7 @@ export function createConsoleLoginHandler(options: {
       channel: 'console',
     });
     if (resolution.outcome === 'refused') {
-      await recordAudit(audited, { outcome: 'refused', reason: resolution.reason });
+      recordAudit(audited, { outcome: 'refused', reason: resolution.reason });
       return resolution;
     }
     const { role } = resolution;
@@ -71,7 +71,7 @@ export function createConsoleLoginHandler(options: {
       expiresAt = Math.floor(credentials.expiration.getTime() / 1000);
       outcome = { accessKeyId: credentials.accessKeyId, durationSeconds };
     } catch (error) {
-      await recordAudit(audited, {
+      recordAudit(audited, {
         outcome: 'failed',
         roleArn: role.arn,
         reason: isAppError(error) ? `${error.code}: ${error.message}` : String(error),
@@ -80,7 +80,7 @@ export function createConsoleLoginHandler(options: {
         ? error
         : new AppError('UPSTREAM_FAILED', `console sign-in for ${role.arn} failed`, { cause: error });
     }
-    await recordAudit(audited, { outcome: 'issued', roleArn: role.arn, ...outcome });
+    recordAudit(audited, { outcome: 'issued', roleArn: role.arn, ...outcome });
     log.info(
       { user: request.caller.user, roleArn: role.arn, accessKeyId: outcome.accessKeyId },
       'console sign-in',

@@ -30,7 +30,7 @@ function setup(
 ) {
   const mapping = createInMemoryMapping(roles, {}, DEFAULT_SETTINGS);
   const sink = createFakeSink();
-  const recordAudit = createAuditRecorder({ sink, log: silentLogger(), lowercaseIdentities: true });
+  const recordAudit = createAuditRecorder({ sink, log: silentLogger(), lowercaseIdentities: true }).record;
   const issue = createIssueCredentialsHandler({
     mapping,
     issuer,

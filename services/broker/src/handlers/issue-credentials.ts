@@ -31,7 +31,7 @@ export function createIssueCredentialsHandler(options: {
       channel: request.channel,
     });
     if (resolution.outcome === 'refused') {
-      await recordAudit(request, { outcome: 'refused', reason: resolution.reason });
+      recordAudit(request, { outcome: 'refused', reason: resolution.reason });
       return resolution;
     }
     const { role } = resolution;
@@ -54,7 +54,7 @@ export function createIssueCredentialsHandler(options: {
         policy: cidrs.length > 0 ? ipRestrictionPolicy(cidrs) : undefined,
       });
     } catch (error) {
-      await recordAudit(request, {
+      recordAudit(request, {
         outcome: 'failed',
         roleArn: role.arn,
         reason: isAppError(error) ? `${error.code}: ${error.message}` : String(error),
@@ -62,7 +62,7 @@ export function createIssueCredentialsHandler(options: {
       throw error;
     }
     const { credentials, durationSeconds } = issued;
-    await recordAudit(request, {
+    recordAudit(request, {
       outcome: 'issued',
       roleArn: role.arn,
       durationSeconds,
