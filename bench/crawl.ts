@@ -7,11 +7,16 @@
  *
  * Prints wall time of both, their ratio, and the peak resident memory (VmHWM) of the crawler and cache
  * processes. Target: pipeline within 1.5× of the raw reads; service memory flat as R grows.
+ *
+ * Two more baselines in the same run show what storage alone costs against this endpoint: the raw
+ * reads plus one conditional PutItem per role (what the cache does per item), and plus BatchWriteItem
+ * of every role, 25 a request (the least any cache keeping one DynamoDB item per role can write).
  */
 import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetAccountAuthorizationDetailsCommand, IAMClient, type RoleDetail } from '@aws-sdk/client-iam';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import { connect } from 'nats';
 import { assumeRole, awsClientConfig, ensureTables, tableNames } from '@rolecall/shared/aws';
@@ -29,6 +34,7 @@ interface Run {
   roles: number;
   rawMs: number;
   rawWithWritesMs: number;
+  rawWithBatchWritesMs: number;
   pipelineMs: number;
   rolesSeen: number;
   crawlerPeakMiB: number;
@@ -53,13 +59,12 @@ async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void
 
 /**
  * The baseline: what any tool must do to read the same roles — assume the spoke role, page through IAM.
- * With `store`, every role is also written once to DynamoDB with a conditional PutItem, the least a
- * durable cache must do; that second baseline separates Rolecall's own overhead from storage cost.
+ * With `store`, each page of roles is also written to DynamoDB before the next page is read.
  */
 async function rawReads(
   endpointUrl: string,
   accountIds: string[],
-  store?: (role: RoleDetail, accountId: string) => Promise<void>,
+  store?: (roles: RoleDetail[], accountId: string) => Promise<void>,
 ): Promise<number> {
   const sts = new STSClient(
     awsClientConfig('sts', { region: 'us-east-1', endpointUrl, credentials: MOTO_CREDENTIALS }),
@@ -80,7 +85,7 @@ async function rawReads(
         }),
       );
       roles += page.RoleDetailList?.length ?? 0;
-      if (store) await pool(page.RoleDetailList ?? [], 8, (role) => store(role, accountId));
+      if (store) await store(page.RoleDetailList ?? [], accountId);
       marker = page.IsTruncated ? page.Marker : undefined;
     } while (marker);
   });
@@ -146,23 +151,45 @@ async function runOnce(rolesPerAccount: number): Promise<Run> {
     const doc = DynamoDBDocumentClient.from(dynamo, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     });
-    // Same table layout as the cache's roles table, under a prefix of its own.
+    // Same table layout as the cache's roles table, under a prefix of its own; each role one item with
+    // its document gzipped, as the cache stores it.
     await ensureTables(dynamo, 'bench_raw_');
-    started = performance.now();
-    await rawReads(stack.env.moto.url, accountIds, async (role, accountId) => {
-      await doc.send(
-        new PutCommand({
-          TableName: tableNames('bench_raw_').roles,
-          Item: {
-            partition: `${accountId}#iam`,
-            arn: role.Arn,
-            role: JSON.parse(JSON.stringify(role)) as unknown,
-          },
-          ConditionExpression: 'attribute_not_exists(arn)',
-        }),
-      );
+    const table = tableNames('bench_raw_').roles;
+    const rowOf = (role: RoleDetail, accountId: string) => ({
+      partition: `${accountId}#iam`,
+      arn: role.Arn,
+      body: gzipSync(JSON.stringify(role)),
     });
+    started = performance.now();
+    await rawReads(stack.env.moto.url, accountIds, (roles, accountId) =>
+      pool(roles, 8, async (role) => {
+        await doc.send(
+          new PutCommand({
+            TableName: table,
+            Item: rowOf(role, accountId),
+            ConditionExpression: 'attribute_not_exists(arn)',
+          }),
+        );
+      }),
+    );
     const rawWithWritesMs = performance.now() - started;
+
+    await ensureTables(dynamo, 'bench_batch_');
+    const batchTable = tableNames('bench_batch_').roles;
+    started = performance.now();
+    await rawReads(stack.env.moto.url, accountIds, async (roles, accountId) => {
+      const chunks = Array.from({ length: Math.ceil(roles.length / 25) }, (_, i) =>
+        roles.slice(i * 25, i * 25 + 25),
+      );
+      await pool(chunks, 4, async (chunk) => {
+        let pending = chunk.map((role) => ({ PutRequest: { Item: rowOf(role, accountId) } }));
+        while (pending.length > 0) {
+          const result = await doc.send(new BatchWriteCommand({ RequestItems: { [batchTable]: pending } }));
+          pending = (result.UnprocessedItems?.[batchTable] ?? []) as typeof pending;
+        }
+      });
+    });
+    const rawWithBatchWritesMs = performance.now() - started;
 
     started = performance.now();
     await pipeline(stack, accountIds);
@@ -173,6 +200,7 @@ async function runOnce(rolesPerAccount: number): Promise<Run> {
       roles: rolesPerAccount,
       rawMs,
       rawWithWritesMs,
+      rawWithBatchWritesMs,
       pipelineMs,
       rolesSeen,
       crawlerPeakMiB: await peakRssMiB(byName('crawler')),
@@ -189,7 +217,8 @@ for (const roles of [ROLES, ROLES * 10]) runs.push(await runOnce(roles));
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 console.log(
-  '\nroles/account | roles read | raw reads | raw reads + writes | pipeline | vs reads | vs reads+writes | crawler peak | cache peak',
+  '\nroles/account | roles read | raw reads | + PutItem each | + BatchWriteItem | pipeline | pipeline ÷ reads | ' +
+    'reads+BatchWrite ÷ reads | pipeline ÷ reads+PutItem | crawler peak | cache peak',
 );
 for (const r of runs) {
   console.log(
@@ -198,8 +227,10 @@ for (const r of runs) {
       r.rolesSeen,
       seconds(r.rawMs),
       seconds(r.rawWithWritesMs),
+      seconds(r.rawWithBatchWritesMs),
       seconds(r.pipelineMs),
       `${(r.pipelineMs / r.rawMs).toFixed(2)}×`,
+      `${(r.rawWithBatchWritesMs / r.rawMs).toFixed(2)}×`,
       `${(r.pipelineMs / r.rawWithWritesMs).toFixed(2)}×`,
       `${r.crawlerPeakMiB} MiB`,
       `${r.cachePeakMiB} MiB`,

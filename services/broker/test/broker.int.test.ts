@@ -10,6 +10,7 @@ import {
   awsClientConfig,
   ensureTables,
   tableNames,
+  toItemRow,
 } from '@rolecall/shared/aws';
 import { parseConfig } from '@rolecall/shared/config';
 import {
@@ -115,7 +116,12 @@ const putCachedRole = (item: CachedItem) =>
   doc.send(
     new PutCommand({
       TableName: tableNames(PREFIX).roles,
-      Item: { ...item, partition: `${item.accountId}#iam`, seenAt: item.lastSeenAt, writeId: 'w1' },
+      Item: toItemRow({
+        ...item,
+        partition: `${item.accountId}#iam`,
+        seenAt: item.lastSeenAt,
+        writeId: 'w1',
+      }),
     }),
   );
 

@@ -106,10 +106,10 @@ describe('cache service consuming crawl results', () => {
       arns.filter((a) => a.includes(':role/')),
     );
 
-    expect((await queryPartition(config, 'roles', `${A}#iam`)).map((i) => i.arn as string).sort()).toEqual(
+    expect((await queryPartition(config, 'roles', `${A}#iam`)).map((i) => i.arn).sort()).toEqual(
       arns.filter((a) => a.includes(':role/')),
     );
-    expect((await queryPartition(config, 'resources', `${A}#iam`)).map((i) => i.arn as string)).toEqual([
+    expect((await queryPartition(config, 'resources', `${A}#iam`)).map((i) => i.arn)).toEqual([
       `arn:aws:iam::${A}:policy/read`,
     ]);
 
@@ -163,9 +163,7 @@ describe('cache service consuming crawl results', () => {
     expect(await cache.redis.zscore(keys().index, beta)).toBeNull();
     expect(await cache.redis.zscore(keys().indexByType('iam_role'), beta)).toBeNull();
     expect(await cache.redis.zscore(keys().indexByAccount(A), beta)).toBeNull();
-    expect((await queryPartition(config, 'roles', `${A}#iam`)).map((i) => i.arn as string)).not.toContain(
-      beta,
-    );
+    expect((await queryPartition(config, 'roles', `${A}#iam`)).map((i) => i.arn)).not.toContain(beta);
 
     expect(await item(`arn:aws:iam::${A}:role/gamma`)).toMatchObject({
       firstSeenAt: T(1),

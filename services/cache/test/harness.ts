@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
-import { awsClientConfig, tableNames } from '@rolecall/shared/aws';
+import { awsClientConfig, fromItemRow, tableNames } from '@rolecall/shared/aws';
 import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
 import {
   AccountsDiscovered,
@@ -14,6 +14,7 @@ import {
   ResourceChanged,
   crawlerSubjects,
   type AwsAccount,
+  type CachedItem,
   type CrawledItem,
   type CrawlStatus,
   type CrawlType,
@@ -307,7 +308,7 @@ export async function queryPartition(
     }),
   );
   doc.destroy();
-  return result.Items ?? [];
+  return (result.Items ?? []).map((row) => fromItemRow<CachedItem & Record<string, unknown>>(row));
 }
 
 export async function readSnapshot(config: RolecallConfig, accountId: string, itemType: ItemType) {

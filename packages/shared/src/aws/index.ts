@@ -150,3 +150,4 @@ export const isAwsErrorNamed = (error: unknown, ...names: string[]) =>
 
 export { STSClient };
 export * from './storage.js';
+export * from './item-rows.js';

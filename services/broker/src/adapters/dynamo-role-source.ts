@@ -1,5 +1,5 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { translateAwsError } from '@rolecall/shared/aws';
+import { fromItemRow, translateAwsError } from '@rolecall/shared/aws';
 import type { CachedItem } from '@rolecall/shared/contracts';
 import type { RoleSource } from '../domain/ports.js';
 import { toRoleFacts, type RoleFacts } from '../domain/roles.js';
@@ -28,7 +28,7 @@ export function createDynamoRoleSource(options: {
               ExclusiveStartKey: startKey,
             }),
           );
-          for (const item of page.Items ?? []) roles.push(toRoleFacts(item as CachedItem));
+          for (const row of page.Items ?? []) roles.push(toRoleFacts(fromItemRow<CachedItem>(row)));
           startKey = page.LastEvaluatedKey;
         } while (startKey);
       } catch (error) {

@@ -8,14 +8,22 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { isAwsErrorNamed, translateAwsError, type TableNames } from '@rolecall/shared/aws';
+import {
+  fromItemRow,
+  isAwsErrorNamed,
+  toItemRow,
+  translateAwsError,
+  type TableNames,
+} from '@rolecall/shared/aws';
 import type { CrawlType, ItemType } from '@rolecall/shared/contracts';
 import type { ItemStore } from '../domain/ports.js';
 import { pagesOf } from './dynamo-pages.js';
 import { partitionKey, tableKindOf, type StoredItem } from '../domain/stored-item.js';
 
-/** Rows of the item tables are StoredItems: the cache is their only writer. */
-const asItemPages = (pages: AsyncIterable<Record<string, unknown>[]>) => pages as AsyncIterable<StoredItem[]>;
+/** Rows of the item tables hold StoredItems (see toItemRow): the cache is their only writer. */
+async function* asItemPages(pages: AsyncIterable<Record<string, unknown>[]>): AsyncIterable<StoredItem[]> {
+  for await (const rows of pages) yield rows.map((row) => fromItemRow<StoredItem>(row));
+}
 
 const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
 
@@ -41,7 +49,7 @@ export function createDynamoItemStore(options: {
           new GetCommand({ TableName: tableOf(itemType), Key: { partition, arn }, ConsistentRead: true }),
         ),
       );
-      return result.Item as StoredItem | undefined;
+      return result.Item ? fromItemRow<StoredItem>(result.Item) : undefined;
     },
 
     async getMany(partition, wanted) {
@@ -59,7 +67,7 @@ export function createDynamoItemStore(options: {
             doc.send(new BatchGetCommand({ RequestItems: request })),
           );
           for (const rows of Object.values(result.Responses ?? {})) {
-            for (const row of rows) found.set(String(row.arn), row as unknown as StoredItem);
+            for (const row of rows) found.set(String(row.arn), fromItemRow<StoredItem>(row));
           }
           request = (result.UnprocessedKeys ?? {}) as typeof request;
         }
@@ -72,7 +80,7 @@ export function createDynamoItemStore(options: {
         await doc.send(
           new PutCommand({
             TableName: tableOf(item.itemType),
-            Item: item,
+            Item: toItemRow(item),
             ...(expectedWriteId === undefined
               ? {
                   ConditionExpression: 'attribute_not_exists(#arn)',

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { CachedItem } from '../contracts/index.js';
+import { fromItemRow, toItemRow } from './item-rows.js';
+
+const role: CachedItem = {
+  arn: 'arn:aws:iam::111111111111:role/payments',
+  itemType: 'iam_role',
+  accountId: '111111111111',
+  region: 'global',
+  name: 'payments',
+  tags: { 'consoleme-authorized': 'payments' },
+  details: {
+    inlinePolicies: Array.from({ length: 40 }, (_, i) => ({
+      name: `policy-${i}`,
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::bucket-${i}/*` }],
+      },
+    })),
+  },
+  firstSeenAt: '2026-11-01T00:00:00.000Z',
+  lastSeenAt: '2026-11-26T00:00:00.000Z',
+  lastCrawlId: 'crawl-1',
+  lastJobId: 'job-1',
+  contentHash: 'abc',
+};
+
+describe('item rows', () => {
+  it('keeps keys and bookkeeping plain, packs tags, details and previous, and round-trips exactly', () => {
+    const stored = { ...role, partition: '111111111111#iam', seenAt: role.lastSeenAt, previous: role };
+    const row = toItemRow(stored);
+
+    expect(Object.keys(row).sort()).toEqual(
+      [
+        'accountId',
+        'arn',
+        'body',
+        'contentHash',
+        'firstSeenAt',
+        'itemType',
+        'lastCrawlId',
+        'lastJobId',
+        'lastSeenAt',
+        'name',
+        'partition',
+        'region',
+        'seenAt',
+      ].sort(),
+    );
+    expect(row.body.byteLength).toBeLessThan(JSON.stringify(stored).length / 4);
+    expect(fromItemRow(row)).toEqual(stored);
+  });
+
+  it('leaves out undefined attributes (DynamoDB refuses them)', () => {
+    const row = toItemRow({ ...role, previous: undefined });
+    expect('previous' in row).toBe(false);
+    expect(fromItemRow<CachedItem & { previous?: CachedItem }>(row).previous).toBeUndefined();
+  });
+
+  it('reads a row written before the body layout as it is, and refuses a body that is not binary', () => {
+    const legacy = { ...role, partition: '111111111111#iam', seenAt: role.lastSeenAt };
+    expect(fromItemRow(legacy)).toEqual(legacy);
+    expect(() => fromItemRow({ arn: role.arn, body: 'text' })).toThrow(/not binary/);
+  });
+});
