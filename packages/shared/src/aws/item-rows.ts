@@ -3,27 +3,34 @@ import type { CachedItem } from '../contracts/index.js';
 import { AppError } from '../errors/index.js';
 
 /**
- * How a cached item is laid out in the roles and resources tables. The attributes conditions, filters
- * and keys use stay plain; the bulky part — tags, details (policy documents) and the copy kept for a
- * re-published change — is one gzipped JSON attribute, `body`.
+ * How a cached item is laid out in the roles and resources tables: the attributes DynamoDB itself
+ * evaluates — the keys, what conditional writes test, what the broker's scan filters on — stay plain;
+ * everything else (tags, details with the policy documents, times, the copy kept for a re-published
+ * change) is one gzipped JSON attribute, `body`.
  *
  * Why: policy documents compress about tenfold, and DynamoDB charges writes per KB and refuses items
- * over 400 KB (a role with many inline policies gets there as nested attributes). One opaque attribute
- * also costs far less to marshal than a deep map of lists, on both ends.
+ * over 400 KB (a role with many inline policies gets there as nested attributes). Few attributes also
+ * cost far less to marshal, on both ends; and new item fields need no change here.
  */
-const BODY_FIELDS = ['tags', 'details', 'previous'] as const;
-type BodyField = (typeof BODY_FIELDS)[number];
+const PLAIN_FIELDS: ReadonlySet<string> = new Set([
+  'partition',
+  'arn',
+  'itemType',
+  'seenAt',
+  'writeId',
+  'deletedByJob',
+]);
 
 export type ItemRow = Record<string, unknown> & { body: Uint8Array };
 
-/** The row to write for an item (any extra bookkeeping attributes of `T` are kept as they are). */
-export function toItemRow<T extends CachedItem & { previous?: CachedItem }>(item: T): ItemRow {
+/** The row to write for an item (bookkeeping attributes of `T` beyond CachedItem included). */
+export function toItemRow<T extends CachedItem>(item: T): ItemRow {
   const row: Record<string, unknown> = {};
-  const body: Partial<Record<BodyField, unknown>> = {};
+  const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(item)) {
     if (value === undefined) continue;
-    if ((BODY_FIELDS as readonly string[]).includes(key)) body[key as BodyField] = value;
-    else row[key] = value;
+    if (PLAIN_FIELDS.has(key)) row[key] = value;
+    else body[key] = value;
   }
   return { ...row, body: gzipSync(JSON.stringify(body)) };
 }
@@ -35,6 +42,6 @@ export function fromItemRow<T extends CachedItem>(row: Record<string, unknown>):
   if (!(body instanceof Uint8Array)) {
     throw new AppError('INTERNAL', `stored item ${String(row.arn)} has a body that is not binary`);
   }
-  const unpacked = JSON.parse(gunzipSync(body).toString('utf8')) as Partial<Record<BodyField, unknown>>;
+  const unpacked = JSON.parse(gunzipSync(body).toString('utf8')) as Record<string, unknown>;
   return { ...plain, ...unpacked } as T;
 }
