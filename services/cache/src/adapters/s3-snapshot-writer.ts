@@ -1,4 +1,3 @@
-import { gzipSync } from 'node:zlib';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { translateAwsError } from '@rolecall/shared/aws';
 import type { SnapshotWriter } from '../domain/ports.js';
@@ -14,14 +13,14 @@ export function createS3SnapshotWriter(options: {
 }): SnapshotWriter {
   const { s3, bucket, prefix } = options;
   return {
-    async write(snapshot) {
-      const Key = snapshotKey(prefix, snapshot.accountId, snapshot.itemType);
+    async write(meta, gzippedJson) {
+      const Key = snapshotKey(prefix, meta.accountId, meta.itemType);
       try {
         await s3.send(
           new PutObjectCommand({
             Bucket: bucket,
             Key,
-            Body: gzipSync(JSON.stringify(snapshot)),
+            Body: gzippedJson,
             ContentType: 'application/json',
             ContentEncoding: 'gzip',
           }),

@@ -7,6 +7,7 @@ import type {
   ResourceChange,
 } from '@rolecall/shared/contracts';
 import type { StatusRecord } from './crawl-status.js';
+import type { SnapshotMeta } from './snapshot-builder.js';
 import type { StoredItem } from './stored-item.js';
 
 /** The durable record of items (DynamoDB). Writes are conditional; a lost race returns false. */
@@ -71,14 +72,7 @@ export interface ChangePublisher {
   publish(change: ResourceChange, msgId: string): Promise<void>;
 }
 
-export interface Snapshot {
-  accountId: string;
-  itemType: ItemType;
-  crawlId: string;
-  generatedAt: string;
-  items: CachedItem[];
-}
-
 export interface SnapshotWriter {
-  write(snapshot: Snapshot): Promise<void>;
+  /** Stores one snapshot (gzipped JSON from a SnapshotBuilder), replacing the previous one. */
+  write(meta: SnapshotMeta, gzippedJson: Buffer): Promise<void>;
 }

@@ -1,5 +1,6 @@
-import type { CachedItem, CrawlCompletion, ItemType } from '@rolecall/shared/contracts';
+import type { CrawlCompletion, ItemType } from '@rolecall/shared/contracts';
 import { applyCompleted, missingBatches } from '../domain/crawl-status.js';
+import { createSnapshotBuilder, type SnapshotBuilder } from '../domain/snapshot-builder.js';
 import { itemTypesOf, toCachedItem, type StoredItem } from '../domain/stored-item.js';
 import { ACK, forEachLimited, jobAttemptKey, type HandlerDeps, type Outcome } from './deps.js';
 import { updateStatus } from './update-status.js';
@@ -48,61 +49,69 @@ export function createCompleteCrawlHandler(deps: HandlerDeps) {
       };
     }
 
-    const kept = await sweep(completion);
     const generatedAt = now().toISOString();
-    for (const itemType of itemTypesOf(crawlType)) {
-      await snapshots.write({
-        accountId,
+    const builders = new Map<ItemType, SnapshotBuilder>(
+      itemTypesOf(crawlType).map((itemType) => [
         itemType,
-        crawlId: completion.crawlId,
-        generatedAt,
-        items: (kept.get(itemType) ?? []).sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0)),
-      });
+        createSnapshotBuilder({ accountId, itemType, crawlId: completion.crawlId, generatedAt }),
+      ]),
+    );
+    let itemCount = 0;
+    try {
+      await sweep(completion, builders);
+      for (const builder of builders.values()) {
+        await snapshots.write(builder.meta, await builder.finish());
+        itemCount += builder.count;
+      }
+    } catch (error) {
+      for (const builder of builders.values()) builder.discard();
+      throw error;
     }
-    const itemCount = [...kept.values()].reduce((sum, list) => sum + list.length, 0);
     await updateStatus(deps, accountId, crawlType, (status) => applyCompleted(status, completion, itemCount));
     log.info({ jobId, accountId, crawlType, itemCount }, 'crawl complete');
     return ACK;
   };
 
-  /** Deletes every item this crawl did not see; returns the items that stay, by type. */
-  async function sweep(completion: CrawlCompletion): Promise<Map<ItemType, CachedItem[]>> {
+  /**
+   * Deletes every item this crawl did not see and adds the items that stay to their type's snapshot, in
+   * the ARN order the query returns them (each page is decided first, then added in order).
+   */
+  async function sweep(completion: CrawlCompletion, builders: Map<ItemType, SnapshotBuilder>): Promise<void> {
     const { jobId, startedAt } = completion;
-    const kept = new Map<ItemType, CachedItem[]>();
-    const keep = (item: StoredItem) => {
-      const list = kept.get(item.itemType) ?? [];
-      list.push(toCachedItem(item));
-      kept.set(item.itemType, list);
-    };
     for await (const page of items.queryPartition(completion.accountId, completion.crawlType)) {
-      await forEachLimited(page, SWEEP_CONCURRENCY, async (item) => {
-        if (item.seenAt >= startedAt) {
-          if (item.deletedByJob === undefined) keep(item);
-          return;
-        }
-        // Another (newer) sweep owns this deletion and will finish it.
-        if (item.deletedByJob !== undefined && item.deletedByJob !== jobId) return;
-        if (item.deletedByJob === undefined && !(await items.tombstone(item, jobId, startedAt))) {
-          const fresh = await items.get(item.itemType, item.partition, item.arn);
-          if (fresh && fresh.seenAt >= startedAt && fresh.deletedByJob === undefined) keep(fresh);
-          return;
-        }
-        await changes.publish(
-          {
-            change: 'deleted',
-            arn: item.arn,
-            itemType: item.itemType,
-            accountId: item.accountId,
-            crawlId: completion.crawlId,
-            jobId,
-            before: toCachedItem(item),
-          },
-          `${jobId}:${item.arn}:deleted`,
-        );
-        await items.deleteTombstoned(item, jobId, startedAt);
-        await readModel.removeItem(item, startedAt);
+      const kept: (StoredItem | undefined)[] = new Array<StoredItem | undefined>(page.length);
+      await forEachLimited([...page.keys()], SWEEP_CONCURRENCY, async (index) => {
+        kept[index] = await sweepOne(page[index] as StoredItem);
       });
+      for (const item of kept) {
+        if (item) await builders.get(item.itemType)?.add(toCachedItem(item));
+      }
     }
-    return kept;
+
+    /** The item as it stays, or undefined when it is (being) deleted. */
+    async function sweepOne(item: StoredItem): Promise<StoredItem | undefined> {
+      if (item.seenAt >= startedAt) return item.deletedByJob === undefined ? item : undefined;
+      // Another (newer) sweep owns this deletion and will finish it.
+      if (item.deletedByJob !== undefined && item.deletedByJob !== jobId) return undefined;
+      if (item.deletedByJob === undefined && !(await items.tombstone(item, jobId, startedAt))) {
+        const fresh = await items.get(item.itemType, item.partition, item.arn);
+        return fresh && fresh.seenAt >= startedAt && fresh.deletedByJob === undefined ? fresh : undefined;
+      }
+      await changes.publish(
+        {
+          change: 'deleted',
+          arn: item.arn,
+          itemType: item.itemType,
+          accountId: item.accountId,
+          crawlId: completion.crawlId,
+          jobId,
+          before: toCachedItem(item),
+        },
+        `${jobId}:${item.arn}:deleted`,
+      );
+      await items.deleteTombstoned(item, jobId, startedAt);
+      await readModel.removeItem(item, startedAt);
+      return undefined;
+    }
   }
 }
