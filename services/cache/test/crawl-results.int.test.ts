@@ -4,6 +4,7 @@ import type { RolecallConfig } from '@rolecall/shared/config';
 import type { CachedItem, ItemSummary } from '@rolecall/shared/contracts';
 import { redisKeys } from '@rolecall/shared/redis';
 import { startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
+import { createRedisReadModel } from '../src/adapters/redis-read-model.js';
 import {
   T,
   crawlMessages,
@@ -288,5 +289,16 @@ describe('cache service consuming crawl results', () => {
     expect(await cache.redis.hgetall(accounts)).toEqual({
       '222222222222': JSON.stringify({ id: '222222222222', name: 'two renamed', status: 'SUSPENDED' }),
     });
+  });
+
+  it('never lets older accounts replace newer ones in Redis, whatever order the writes arrive in', async () => {
+    // What a slow or redelivered older discovery, or a refill racing a discovery, would do.
+    const readModel = createRedisReadModel({ redis: cache.redis, keys: keys() });
+    const newer = { id: '222222222222', name: 'two', status: 'ACTIVE' };
+    await readModel.replaceAccounts([newer], T(3));
+    await readModel.replaceAccounts([{ id: '333333333333', name: 'stale', status: 'ACTIVE' }], T(2));
+    expect(await cache.redis.hgetall(keys().accounts)).toEqual({ [newer.id]: JSON.stringify(newer) });
+    await readModel.replaceAccounts([], T(4));
+    expect(await cache.redis.hgetall(keys().accounts)).toEqual({});
   });
 });

@@ -36,6 +36,8 @@ export function redisKeys(prefix: string) {
     indexByAccount: (accountId: string) => `${prefix}idx:account:${accountId}`,
     /** Hash accountId → AwsAccount JSON. */
     accounts: `${prefix}accounts`,
+    /** When the discovery that `accounts` holds was made (ISO time): an older one never replaces it. */
+    accountsDiscoveredAt: `${prefix}accounts:discovered-at`,
     /** Hash `${accountId}:${crawlType}` → CrawlStatus JSON. */
     crawlStatus: `${prefix}crawl:status`,
     /** Set once Redis holds a complete copy of the durable store (refill marker). */

@@ -56,6 +56,20 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 `;
 
+/** KEYS: accounts hash, its discoveredAt; ARGV: discoveredAt, then id/JSON pairs. */
+const REPLACE_ACCOUNTS = `
+local current = redis.call('GET', KEYS[2])
+if current and current > ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+for i = 2, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+end
+redis.call('SET', KEYS[2], ARGV[1])
+return 1
+`;
+
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -117,16 +131,11 @@ export function createRedisReadModel(options: { redis: Redis; keys: RedisKeys })
       );
     },
 
-    async replaceAccounts(accounts) {
-      const multi = redis.multi().del(keys.accounts);
-      if (accounts.length > 0) {
-        multi.hset(keys.accounts, Object.fromEntries(accounts.map((a) => [a.id, JSON.stringify(a)])));
-      }
-      const results = await redisCall('replace accounts', () => multi.exec());
-      const failed = results?.find(([error]) => error);
-      if (failed?.[0]) {
-        throw new AppError('UPSTREAM_UNAVAILABLE', `Redis replace accounts failed: ${failed[0].message}`);
-      }
+    async replaceAccounts(accounts, discoveredAt) {
+      const pairs = accounts.flatMap((a) => [a.id, JSON.stringify(a)]);
+      await redisCall('replace accounts', () =>
+        redis.eval(REPLACE_ACCOUNTS, 2, keys.accounts, keys.accountsDiscoveredAt, discoveredAt, ...pairs),
+      );
     },
 
     async isLoaded() {

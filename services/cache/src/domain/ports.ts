@@ -60,7 +60,8 @@ export interface ReadModel {
   removeItem(item: Pick<CachedItem, 'arn' | 'itemType' | 'accountId'>, before: string): Promise<void>;
   /** Stores the status unless Redis holds a higher revision. */
   putStatus(record: StatusRecord): Promise<void>;
-  replaceAccounts(accounts: AwsAccount[]): Promise<void>;
+  /** Replaces the accounts unless Redis holds those of a later discovery (`discoveredAt`, ISO time). */
+  replaceAccounts(accounts: AwsAccount[], discoveredAt: string): Promise<void>;
   isLoaded(): Promise<boolean>;
   markLoaded(at: string): Promise<void>;
   /** Takes the refill lock for `ttlMs`; returns a release function, or undefined if another holds it. */

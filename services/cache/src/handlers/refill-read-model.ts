@@ -26,7 +26,11 @@ export function createReadModelRefiller(
         await forEachLimited(live, REFILL_CONCURRENCY, (item) => readModel.putItem(toCachedItem(item)));
         itemCount += live.length;
       }
-      await readModel.replaceAccounts(await accounts.list());
+      // The recorded discovery is one item, so its accounts are whole even while a discovery is being
+      // applied; a newer one already in Redis is kept (replaceAccounts compares discovery times).
+      const discovery = await state.currentDiscovery();
+      if (discovery) await readModel.replaceAccounts(discovery.accounts, discovery.discoveredAt);
+      else await readModel.replaceAccounts(await accounts.list(), '');
       const statuses = await state.listStatuses();
       for (const status of statuses) await readModel.putStatus(status);
       await readModel.markLoaded(now().toISOString());

@@ -5,10 +5,11 @@ import { ACK, type HandlerDeps, type Outcome } from './deps.js';
 const MAX_ROUNDS = 10;
 
 /**
- * crawler.result.accounts.discovered: the newest discovery replaces the known accounts. Two
- * discoveries handled at once could write in the wrong order, so after writing, the handler looks
- * at the newest recorded discovery and writes again if it is not the one just written: whoever
- * writes last has checked that nothing newer exists.
+ * crawler.result.accounts.discovered: the newest discovery replaces the known accounts. Redis refuses
+ * accounts older than those it holds, whatever order writes arrive in (a redelivery, a refill, two
+ * cache processes). The DynamoDB accounts table cannot refuse, so after writing it the handler looks at
+ * the newest recorded discovery and writes again if it is not the one just written: whoever writes
+ * last has checked that nothing newer exists.
  */
 export function createReplaceAccountsHandler(
   deps: Pick<HandlerDeps, 'state' | 'accounts' | 'readModel' | 'log'>,
@@ -22,7 +23,7 @@ export function createReplaceAccountsHandler(
     let applying = discovery;
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       await accounts.replaceAll(applying.accounts);
-      await readModel.replaceAccounts(applying.accounts);
+      await readModel.replaceAccounts(applying.accounts, applying.discoveredAt);
       const newest = await state.currentDiscovery();
       if (
         !newest ||
