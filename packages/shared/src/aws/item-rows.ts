@@ -8,7 +8,7 @@ import { AppError } from '../errors/index.js';
  * everything else (tags, details with the policy documents, times, the copy kept for a re-published
  * change) is one gzipped JSON attribute, `body`.
  *
- * Why: policy documents compress about tenfold, and DynamoDB charges writes per KB and refuses items
+ * Why: policy documents compress several times over, and DynamoDB charges writes per KB and refuses items
  * over 400 KB (a role with many inline policies gets there as nested attributes). Few attributes also
  * cost far less to marshal, on both ends; and new item fields need no change here.
  */
