@@ -8,7 +8,6 @@ import {
   type AwsClientOptions,
 } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
-import { isAppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
@@ -17,13 +16,8 @@ import { createStsCredentialIssuer } from './adapters/sts-credential-issuer.js';
 import { buildBrokerService } from './service.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = await loadConfig(process.env);
-  } catch (error) {
-    process.stderr.write(`${isAppError(error) ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
+  // A bad config is an AppError listing every problem; runMain prints it and exits 1.
+  const config = await loadConfig(process.env);
   const log = createLogger({ service: 'broker', level: config.log.level });
   const instance = `broker-${hostname()}-${process.pid}`;
   const nc = await connectNats({ url: config.nats.url, name: instance, log });

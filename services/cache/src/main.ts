@@ -2,7 +2,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
-import { isAppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
@@ -10,10 +9,8 @@ import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { buildCacheService } from './service.js';
 
 async function main(): Promise<void> {
-  const config = await loadConfig(process.env).catch((error: unknown) => {
-    process.stderr.write(`${isAppError(error) ? error.message : String(error)}\n`);
-    return process.exit(1);
-  });
+  // A bad config is an AppError listing every problem; runMain prints it and exits 1.
+  const config = await loadConfig(process.env);
   const log = createLogger({ service: 'cache', level: config.log.level });
   const aws = { region: config.aws.region, endpointUrl: config.aws.endpointUrl };
   const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', aws));

@@ -1,19 +1,13 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '@rolecall/shared/config';
-import { isAppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { buildCrawlerService } from './service.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = await loadConfig(process.env);
-  } catch (error) {
-    process.stderr.write(`${isAppError(error) ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
+  // A bad config is an AppError listing every problem; runMain prints it and exits 1.
+  const config = await loadConfig(process.env);
   const log = createLogger({ service: 'crawler', level: config.log.level });
   const instance = `crawler-${hostname()}-${process.pid}`;
   const nc = await connectNats({ url: config.nats.url, name: instance, log });
