@@ -7,11 +7,12 @@ import {
   type ResourceKey,
   type ResourceType,
 } from '@aws-sdk/client-config-service';
-import { awsClientConfig, isAwsErrorNamed, translateAwsError } from '@rolecall/shared/aws';
+import { awsClientConfig, isAwsErrorNamed } from '@rolecall/shared/aws';
 import type { CrawledItem, Tags } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
 import type { Crawler } from '../domain/ports.js';
 import { decodePolicyDocument } from './aws-mapping.js';
+import { eachRegion } from './each-region.js';
 import type { SpokeAccess } from './spoke-access.js';
 
 /** A configuration item as BatchGetResourceConfig or SelectResourceConfig (`SELECT *`) returns it. */
@@ -146,19 +147,19 @@ export function createConfigCrawler(options: {
 
   return async function* crawlConfig(target, signal) {
     if (options.resourceTypes.length === 0) return;
-    const spoke = await options.access.open(target.accountId);
-    for (const region of options.regions) {
-      const client = new ConfigServiceClient(awsClientConfig('config', { ...spoke, region }));
-      const fail = (operation: string, error: unknown) =>
-        translateAwsError(error, { operation, accountId: target.accountId, region });
-      try {
+    yield* eachRegion({
+      spoke: await options.access.open(target.accountId),
+      accountId: target.accountId,
+      regions: options.regions,
+      newClient: (clientOptions) => new ConfigServiceClient(awsClientConfig('config', clientOptions)),
+      crawlRegion: async function* (client, region, fail) {
         const recorders = await client
           .send(new DescribeConfigurationRecordersCommand({}), { abortSignal: signal })
           .catch((error: unknown) => {
             throw fail('config:DescribeConfigurationRecorders', error);
           });
         // Without a recorder Config knows nothing here; that is a fact about the account, not a failure.
-        if ((recorders.ConfigurationRecorders ?? []).length === 0) continue;
+        if ((recorders.ConfigurationRecorders ?? []).length === 0) return;
 
         if (selectSupported) {
           let answered = false;
@@ -175,7 +176,7 @@ export function createConfigCrawler(options: {
             if (answered || !isSelectUnsupported(error)) throw fail('config:SelectResourceConfig', error);
             markUnsupported(`${(error as Error).name}: ${(error as Error).message}`);
           }
-          if (answered) continue;
+          if (answered) return;
         }
 
         for (const resourceType of options.resourceTypes) {
@@ -206,10 +207,8 @@ export function createConfigCrawler(options: {
             token = page.nextToken;
           } while (token);
         }
-      } finally {
-        client.destroy();
-      }
-    }
+      },
+    });
   };
 }
 

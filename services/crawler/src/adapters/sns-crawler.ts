@@ -4,10 +4,11 @@ import {
   ListTopicsCommand,
   SNSClient,
 } from '@aws-sdk/client-sns';
-import { awsClientConfig, isAwsErrorNamed, translateAwsError } from '@rolecall/shared/aws';
+import { awsClientConfig, isAwsErrorNamed } from '@rolecall/shared/aws';
 import type { CrawledItem } from '@rolecall/shared/contracts';
 import type { Crawler } from '../domain/ports.js';
 import { camelCaseKeys, decodePolicyDocument, lastSegment, tagsFromList } from './aws-mapping.js';
+import { eachRegion } from './each-region.js';
 import type { SpokeAccess } from './spoke-access.js';
 
 export function mapTopic(options: {
@@ -32,12 +33,12 @@ export function mapTopic(options: {
 /** SNS topics of one account in every configured region. */
 export function createSnsCrawler(options: { access: SpokeAccess; regions: readonly string[] }): Crawler {
   return async function* crawlSns(target, signal) {
-    const spoke = await options.access.open(target.accountId);
-    for (const region of options.regions) {
-      const client = new SNSClient(awsClientConfig('sns', { ...spoke, region }));
-      const fail = (operation: string, error: unknown) =>
-        translateAwsError(error, { operation, accountId: target.accountId, region });
-      try {
+    yield* eachRegion({
+      spoke: await options.access.open(target.accountId),
+      accountId: target.accountId,
+      regions: options.regions,
+      newClient: (clientOptions) => new SNSClient(awsClientConfig('sns', clientOptions)),
+      crawlRegion: async function* (client, region, fail) {
         let token: string | undefined;
         do {
           const page = await client
@@ -67,9 +68,7 @@ export function createSnsCrawler(options: { access: SpokeAccess; regions: readon
           }
           token = page.NextToken;
         } while (token);
-      } finally {
-        client.destroy();
-      }
-    }
+      },
+    });
   };
 }

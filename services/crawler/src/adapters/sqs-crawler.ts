@@ -4,10 +4,11 @@ import {
   ListQueueTagsCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { awsClientConfig, isAwsErrorNamed, translateAwsError } from '@rolecall/shared/aws';
+import { awsClientConfig, isAwsErrorNamed } from '@rolecall/shared/aws';
 import type { CrawledItem } from '@rolecall/shared/contracts';
 import type { Crawler } from '../domain/ports.js';
 import { camelCaseKeys, decodePolicyDocument, lastSegment } from './aws-mapping.js';
+import { eachRegion } from './each-region.js';
 import type { SpokeAccess } from './spoke-access.js';
 
 /** One queue's attributes → an item; the policy is lifted out of the attributes and parsed. */
@@ -38,12 +39,12 @@ export function mapQueue(options: {
 /** SQS queues of one account in every configured region. */
 export function createSqsCrawler(options: { access: SpokeAccess; regions: readonly string[] }): Crawler {
   return async function* crawlSqs(target, signal) {
-    const spoke = await options.access.open(target.accountId);
-    for (const region of options.regions) {
-      const client = new SQSClient(awsClientConfig('sqs', { ...spoke, region }));
-      const fail = (operation: string, error: unknown) =>
-        translateAwsError(error, { operation, accountId: target.accountId, region });
-      try {
+    yield* eachRegion({
+      spoke: await options.access.open(target.accountId),
+      accountId: target.accountId,
+      regions: options.regions,
+      newClient: (clientOptions) => new SQSClient(awsClientConfig('sqs', clientOptions)),
+      crawlRegion: async function* (client, region, fail) {
         let token: string | undefined;
         do {
           const page = await client
@@ -79,9 +80,7 @@ export function createSqsCrawler(options: { access: SpokeAccess; regions: readon
           }
           token = page.NextToken;
         } while (token);
-      } finally {
-        client.destroy();
-      }
-    }
+      },
+    });
   };
 }
