@@ -151,3 +151,4 @@ export const isAwsErrorNamed = (error: unknown, ...names: string[]) =>
 export { STSClient };
 export * from './storage.js';
 export * from './item-rows.js';
+export * from './dynamo-pages.js';

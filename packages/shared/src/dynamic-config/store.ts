@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { JetStreamClient } from 'nats';
-import { isAwsErrorNamed, translateAwsError } from '../aws/index.js';
+import { isAwsErrorNamed, pagesOf, translateAwsError } from '../aws/index.js';
 import { configSubjects, DynamicConfigChanged } from '../contracts/config.js';
 import { AppError } from '../errors/index.js';
 import { publishEvent } from '../nats/messaging.js';
@@ -176,19 +176,20 @@ export function createDynamicConfigStore(options: DynamicConfigStoreOptions): Dy
     async history(limit = 50) {
       // The table holds one document's versions only: a small scan, sorted here.
       const versions: DynamicConfigVersion[] = [];
-      let startKey: Record<string, unknown> | undefined;
+      const pages = pagesOf((startKey) =>
+        doc.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'begins_with(#id, :history)',
+            ExpressionAttributeNames: { '#id': 'id' },
+            ExpressionAttributeValues: { ':history': HISTORY_PREFIX },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
       try {
-        do {
-          const page = await doc.send(
-            new ScanCommand({
-              TableName: tableName,
-              FilterExpression: 'begins_with(#id, :history)',
-              ExpressionAttributeNames: { '#id': 'id' },
-              ExpressionAttributeValues: { ':history': HISTORY_PREFIX },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
+        for await (const page of pages) {
+          for (const item of page) {
             versions.push({
               yaml: text(item.yaml),
               sha256: text(item.sha256),
@@ -196,8 +197,7 @@ export function createDynamicConfigStore(options: DynamicConfigStoreOptions): Dy
               updatedAt: text(item.updatedAt),
             });
           }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
+        }
       } catch (error) {
         throw translateAwsError(error, { operation: 'DynamoDB Scan', table: tableName });
       }

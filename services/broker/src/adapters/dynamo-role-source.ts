@@ -1,5 +1,5 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fromItemRow, translateAwsError } from '@rolecall/shared/aws';
+import { fromItemRow, pagesOf, translateAwsError } from '@rolecall/shared/aws';
 import type { CachedItem } from '@rolecall/shared/contracts';
 import type { RoleSource } from '../domain/ports.js';
 import { toRoleFacts, type RoleFacts } from '../domain/roles.js';
@@ -15,22 +15,22 @@ export function createDynamoRoleSource(options: {
   return {
     async listRoles() {
       const roles: RoleFacts[] = [];
-      let startKey: Record<string, unknown> | undefined;
+      const pages = pagesOf((startKey) =>
+        options.doc.send(
+          new ScanCommand({
+            TableName: options.tableName,
+            ConsistentRead: true,
+            FilterExpression: 'attribute_not_exists(#deleted) AND #type = :role',
+            ExpressionAttributeNames: { '#deleted': 'deletedByJob', '#type': 'itemType' },
+            ExpressionAttributeValues: { ':role': 'iam_role' },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
       try {
-        do {
-          const page = await options.doc.send(
-            new ScanCommand({
-              TableName: options.tableName,
-              ConsistentRead: true,
-              FilterExpression: 'attribute_not_exists(#deleted) AND #type = :role',
-              ExpressionAttributeNames: { '#deleted': 'deletedByJob', '#type': 'itemType' },
-              ExpressionAttributeValues: { ':role': 'iam_role' },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const row of page.Items ?? []) roles.push(toRoleFacts(fromItemRow<CachedItem>(row)));
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
+        for await (const page of pages) {
+          for (const row of page) roles.push(toRoleFacts(fromItemRow<CachedItem>(row)));
+        }
       } catch (error) {
         throw translateAwsError(error, { operation: 'DynamoDB Scan', table: options.tableName });
       }

@@ -1,8 +1,7 @@
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { translateAwsError, type TableNames } from '@rolecall/shared/aws';
+import { scanTable, type TableNames, translateAwsError } from '@rolecall/shared/aws';
 import type { AwsAccount } from '@rolecall/shared/contracts';
 import type { AccountStore } from '../domain/ports.js';
-import { scanTable } from './dynamo-pages.js';
 
 /** The accounts table (key `id` = account id) holds the latest discovery. */
 export function createDynamoAccountStore(options: {

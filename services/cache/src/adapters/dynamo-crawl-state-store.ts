@@ -1,9 +1,8 @@
 import { BatchGetCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isAwsErrorNamed, translateAwsError, type TableNames } from '@rolecall/shared/aws';
+import { isAwsErrorNamed, scanTable, type TableNames, translateAwsError } from '@rolecall/shared/aws';
 import { CrawlTypes, type AccountsDiscovery } from '@rolecall/shared/contracts';
 import { crawlStatusId, type StatusRecord } from '../domain/crawl-status.js';
 import type { CrawlStateStore } from '../domain/ports.js';
-import { scanTable } from './dynamo-pages.js';
 
 const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
 // Built from the catalogue of crawl types (a hand-written [a-z]+ once missed `s3`).

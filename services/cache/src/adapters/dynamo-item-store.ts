@@ -11,13 +11,13 @@ import {
 import {
   fromItemRow,
   isAwsErrorNamed,
+  pagesOf,
+  type TableNames,
   toItemRow,
   translateAwsError,
-  type TableNames,
 } from '@rolecall/shared/aws';
 import type { CrawlType, ItemType } from '@rolecall/shared/contracts';
 import type { ItemStore } from '../domain/ports.js';
-import { pagesOf } from './dynamo-pages.js';
 import { partitionKey, tableKindOf, type StoredItem } from '../domain/stored-item.js';
 
 /** Rows of the item tables hold StoredItems (see toItemRow): the cache is their only writer. */
