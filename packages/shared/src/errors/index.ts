@@ -10,6 +10,8 @@ export const ErrorCatalogue = {
   INVALID_CURSOR: { status: 400, fault: 'client', retryable: false },
   BODY_TOO_LARGE: { status: 413, fault: 'client', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, fault: 'client', retryable: false },
+  URI_TOO_LONG: { status: 414, fault: 'client', retryable: false },
+  HEADERS_TOO_LARGE: { status: 431, fault: 'client', retryable: false },
   UNAUTHENTICATED: { status: 401, fault: 'client', retryable: false },
   /** A JWT cookie that is malformed, tampered with or expired (ConsoleMe's CLI `invalid_jwt`). */
   INVALID_JWT: { status: 403, fault: 'client', retryable: false },
@@ -24,6 +26,16 @@ export const ErrorCatalogue = {
   UPSTREAM_THROTTLED: { status: 503, fault: 'server', retryable: true },
   UPSTREAM_FAILED: { status: 502, fault: 'server', retryable: true },
   UPSTREAM_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
+  /** NATS cannot be reached from this process (disconnected, reconnecting). */
+  NATS_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
+  /** Redis cannot be reached (down, or a command did not answer within its timeout). */
+  REDIS_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
+  /** No broker process answers (none running, or the one handling the request died). */
+  BROKER_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
+  /** No crawler process answers. */
+  CRAWLER_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
+  /** The audit record could not be made durable, so nothing was issued. */
+  AUDIT_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
   TIMEOUT: { status: 504, fault: 'server', retryable: true },
   INVALID_CONFIG: { status: 500, fault: 'server', retryable: false },
   INVALID_MESSAGE: { status: 400, fault: 'client', retryable: false },

@@ -1,23 +1,68 @@
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
+import { AppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 
 export { Redis } from 'ioredis';
 
+/** How long one command may wait for Redis's answer before it fails with REDIS_UNAVAILABLE. */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+/** Longest pause between reconnection attempts, so service resumes within this of Redis's return. */
+const MAX_RECONNECT_DELAY_MS = 500;
+
+interface RejectableCommand {
+  reject: (error: Error) => void;
+}
+
 /**
- * Redis client that keeps retrying: a Redis restart pauses work, it never crashes a service. With a
- * logger, connection errors are logged as warnings (ioredis reconnects by itself) instead of ioredis'
- * "unhandled error event" lines.
+ * Redis client that fails fast while Redis is down and resumes by itself when it is back:
+ * - commands time out after REDIS_COMMAND_TIMEOUT_MS instead of waiting on a hung server;
+ * - once connected, there is no offline queue: a command sent while the connection is down fails at once
+ *   (before the first connection, commands wait in the queue, bounded by the same timeout, so start-up
+ *   code need not wait for `ready` itself);
+ * - every failure that is not Redis's own reply (connection refused or closed, timed out) becomes the
+ *   AppError REDIS_UNAVAILABLE (retryable, 503), so callers never see a bare ioredis error as INTERNAL;
+ * - it reconnects every MAX_RECONNECT_DELAY_MS, forever: a Redis restart pauses work, it never crashes.
+ * With a logger, losing and regaining the connection are logged once each (not every retry).
  */
 export function createRedis(url: string, name: string, log?: Logger): Redis {
   const redis = new Redis(url, {
     connectionName: name,
-    maxRetriesPerRequest: 20,
+    maxRetriesPerRequest: 1,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: REDIS_COMMAND_TIMEOUT_MS,
     enableReadyCheck: true,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
   });
-  if (log)
-    redis.on('error', (error: Error) => log.warn({ err: error, redis: name }, 'redis connection error'));
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], ...rest: unknown[]) => {
+    const rejectable = command as unknown as RejectableCommand;
+    const reject = rejectable.reject.bind(command);
+    rejectable.reject = (error: Error) => reject(toRedisError(error, name));
+    return (send as (...args: unknown[]) => unknown)(command, ...rest);
+  });
+
+  let lost = false;
+  redis.on('ready', () => {
+    // From the first connection on, a command sent while disconnected fails at once (see above).
+    redis.options.enableOfflineQueue = false;
+    if (lost) log?.info({ redis: name }, 'redis connection restored');
+    lost = false;
+  });
+  redis.on('error', (error: Error) => {
+    if (lost) return;
+    lost = true;
+    log?.warn({ err: error, redis: name }, 'redis connection lost; commands fail until it is back');
+  });
   return redis;
+}
+
+/** Redis's own answers (WRONGTYPE, a script error…) stay as they are; anything else means Redis is unreachable. */
+function toRedisError(error: Error, name: string): Error {
+  if (error instanceof ReplyError || error instanceof AppError) return error;
+  return new AppError('REDIS_UNAVAILABLE', `Redis is unreachable (${error.message}); try again shortly`, {
+    cause: error,
+    context: { redis: name },
+  });
 }
 
 /**
@@ -66,6 +111,9 @@ export function redisKeys(prefix: string) {
     /** Counter of one user's credential requests in one fixed rate-limit window. */
     credentialRate: (user: string, windowStart: number) =>
       `${prefix}ratelimit:credentials:${windowStart}:${user}`,
+    /** Counter of one source address's challenge logins in one fixed rate-limit window. */
+    challengeRate: (address: string, windowStart: number) =>
+      `${prefix}ratelimit:challenges:${windowStart}:${address}`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -74,6 +74,7 @@ export function createRedisAuthorization(
   const exec = async (operation: string, multi: ChainableCommander) => {
     const results = await call(operation, () => multi.exec());
     const failed = results?.find(([error]) => error);
+    if (failed?.[0] instanceof AppError) throw failed[0];
     if (failed?.[0])
       throw new AppError('UPSTREAM_UNAVAILABLE', `Redis ${operation} failed: ${failed[0].message}`);
     return results;

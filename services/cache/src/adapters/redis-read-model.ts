@@ -80,6 +80,7 @@ async function redisCall<T>(operation: string, run: () => Promise<T>): Promise<T
   try {
     return await run();
   } catch (error) {
+    if (error instanceof AppError) throw error;
     throw new AppError('UPSTREAM_UNAVAILABLE', `Redis ${operation} failed: ${(error as Error).message}`, {
       cause: error,
     });

@@ -1,0 +1,38 @@
+import { ErrorCode, type NatsConnection, type NatsError } from 'nats';
+import { AppError } from '../errors/index.js';
+
+/**
+ * Whether each connection made by `connectNats` is up right now, kept from its status events. nats.js
+ * buffers what is sent while it reconnects and lets requests wait for their timeout; knowing the state
+ * lets callers fail at once with NATS_UNAVAILABLE instead.
+ */
+const states = new WeakMap<NatsConnection, { connected: boolean }>();
+
+/** Starts tracking a connection that is connected now; `connectNats` calls it. */
+export function trackNatsConnection(nc: NatsConnection): { connected: boolean } {
+  const state = { connected: true };
+  states.set(nc, state);
+  return state;
+}
+
+/** False while the connection is closed or reconnecting; connections nobody tracks count as up. */
+export function isNatsConnected(nc: NatsConnection): boolean {
+  return !nc.isClosed() && (states.get(nc)?.connected ?? true);
+}
+
+export const natsUnavailable = (what: string, cause?: unknown) =>
+  new AppError('NATS_UNAVAILABLE', `NATS is unreachable, so ${what} cannot be done now; try again shortly`, {
+    ...(cause === undefined ? {} : { cause }),
+  });
+
+/** Throws NATS_UNAVAILABLE when the connection is down, before anything is sent. */
+export function assertNatsConnected(nc: NatsConnection, what: string): void {
+  if (!isNatsConnected(nc)) throw natsUnavailable(what);
+}
+
+/** The NATS client's error codes, never its message text. */
+export const isNatsErrorCode = (error: unknown, code: ErrorCode): boolean =>
+  (error as Partial<NatsError> | undefined)?.code === code;
+
+export const isNoResponders = (error: unknown) => isNatsErrorCode(error, ErrorCode.NoResponders);
+export const isNatsTimeout = (error: unknown) => isNatsErrorCode(error, ErrorCode.Timeout);

@@ -1,0 +1,82 @@
+import { Type } from '@sinclair/typebox';
+import type { NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineMessage } from '../src/contracts/envelope.js';
+import { silentLogger } from '../src/log/index.js';
+import { connectNats, publishEvent, request, serveRequests } from '../src/nats/index.js';
+import { startNats, type RunningServer } from '../src/testing/index.js';
+
+const Ask = defineMessage('broker.test.ask', 1, Type.Object({ wait: Type.Boolean() }));
+const Answer = defineMessage('broker.test.ask.reply', 1, Type.Object({ ok: Type.Boolean() }));
+const subject = 'broker.test.ask';
+/** Far longer than any answer below: a request that waited for it would fail these tests on its code. */
+const LONG_TIMEOUT_MS = 60_000;
+
+describe('requests to a service that is gone, over a NATS that is gone', () => {
+  let nats: RunningServer;
+  let caller: NatsConnection;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    caller = await connectNats({ url: nats.url, name: 'caller', log: silentLogger() });
+  });
+  afterAll(async () => {
+    await caller?.close();
+    await nats?.stop();
+  });
+
+  const ask = (wait: boolean) =>
+    request(caller, subject, Ask, Answer, { wait }, { source: 'test', timeoutMs: LONG_TIMEOUT_MS });
+
+  it('answers BROKER_UNAVAILABLE at once when no broker is subscribed (no responders)', async () => {
+    await expect(ask(false)).rejects.toMatchObject({ code: 'BROKER_UNAVAILABLE', status: 503 });
+  });
+
+  it('answers BROKER_UNAVAILABLE for a pending request whose only broker died, instead of the timeout', async () => {
+    const responder = await connectNats({ url: nats.url, name: 'broker', log: silentLogger() });
+    await serveRequests(responder, {
+      service: 'broker',
+      version: '0.0.0',
+      endpoint: 'ask',
+      subject,
+      request: Ask,
+      reply: Answer,
+      log: silentLogger(),
+      // A broker stuck in a call, then killed: it never answers.
+      handle: (data) =>
+        (data as { wait: boolean }).wait ? new Promise(() => undefined) : Promise.resolve({ ok: true }),
+    });
+    await expect(ask(false)).resolves.toEqual({ ok: true });
+    const pending = ask(true);
+    const outcome = pending.then(
+      () => 'answered',
+      (error: { code?: string }) => error.code,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await responder.close();
+    expect(await outcome).toBe('BROKER_UNAVAILABLE');
+  });
+
+  it('answers NATS_UNAVAILABLE at once for requests and publishes while NATS is down, and works again after', async () => {
+    nats.process?.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(ask(false)).rejects.toMatchObject({ code: 'NATS_UNAVAILABLE', status: 503 });
+    await expect(
+      publishEvent(
+        caller.jetstream(),
+        'broker.audit.credentials.pending',
+        Ask,
+        { wait: false },
+        { source: 'test' },
+      ),
+    ).rejects.toMatchObject({ code: 'NATS_UNAVAILABLE' });
+    await nats.restart();
+    // Reconnected: the request is answered by no-responders again, not by NATS_UNAVAILABLE.
+    for (let i = 0; i < 50; i++) {
+      const code = await ask(false).catch((error: { code?: string }) => error.code);
+      if (code === 'BROKER_UNAVAILABLE') return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the caller never reconnected');
+  });
+});
