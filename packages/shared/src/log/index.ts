@@ -23,6 +23,21 @@ export const REDACTED_PATHS = [
   '*.jwtSecret',
 ];
 
+/**
+ * Query parameters that carry credentials in a URL: the federation endpoint's `Session` (session key and
+ * token) and `SigninToken`, and SigV4 presigned-URL parameters (`X-Amz-Signature`, `X-Amz-Security-Token`…).
+ */
+const SECRET_QUERY_PARAMETER = /([?&](?:Session|SigninToken|X-Amz-[A-Za-z-]+)=)(?:\\.|[^&"\s#\\])*/gi;
+
+/**
+ * Blanks credential-bearing query parameters in text, whatever logged it: a request URL, an error message,
+ * a whole response. The value ends where the URL's parameter ends (`&`, `#`, white space) or where the JSON
+ * string holding it ends (an unescaped `"`); escaped characters inside it (`\"`) are part of the value.
+ */
+export function redactUrlSecrets(text: string): string {
+  return text.replace(SECRET_QUERY_PARAMETER, '$1[redacted]');
+}
+
 export interface CreateLoggerOptions {
   service: string;
   level?: string;
@@ -36,6 +51,8 @@ export function createLogger({ service, level = 'info', destination }: CreateLog
     base: { service },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    // Field redaction cannot see inside strings; URLs with secrets in their query are blanked in each line.
+    hooks: { streamWrite: redactUrlSecrets },
   };
   return destination ? pino(options, destination as DestinationStream) : pino(options);
 }
