@@ -37,6 +37,7 @@ import {
 } from '@rolecall/shared/nats';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
 import type { NatsConnection } from 'nats';
+import { createDirectAuditSink } from './adapters/direct-audit-sink.js';
 import { createDynamoAuditStore } from './adapters/dynamo-audit-store.js';
 import { createDynamoRoleSource } from './adapters/dynamo-role-source.js';
 import { createFederationSignin } from './adapters/federation-signin.js';
@@ -122,8 +123,10 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
     log: log.child({ component: 'authorization' }),
   });
   const auditStore = createDynamoAuditStore({ doc, tableName: tables.audit });
+  // JetStream first (the audit consumer persists it, and subscribers see it); the table directly when
+  // JetStream cannot take the record, so a NATS outage never leaves issued credentials unrecorded.
   const auditRecorder = createAuditRecorder({
-    sink: createJetStreamAuditSink({ js, source: instance }),
+    sinks: [createJetStreamAuditSink({ js, source: instance }), createDirectAuditSink({ store: auditStore })],
     log,
     lowercaseIdentities,
   });
@@ -133,10 +136,11 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
     issueCredentials: createIssueCredentialsHandler({
       mapping: authorization,
       issuer: options.issuer,
-      recordAudit: auditRecorder.record,
+      audit: auditRecorder,
       settings: {
         sessionDurationSeconds: config.broker.sessionDurationSeconds,
         ipRestrictions: config.broker.ipRestrictions,
+        ipRestrictionExemptGroups: config.broker.ipRestrictionExemptGroups,
         lowercaseIdentities,
       },
       log,
@@ -145,10 +149,11 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
       mapping: authorization,
       issuer: options.issuer,
       signin,
-      recordAudit: auditRecorder.record,
+      audit: auditRecorder,
       settings: {
         sessionDurationSeconds: config.broker.sessionDurationSeconds,
         lowercaseIdentities,
+        consoleRedirectHosts: config.broker.consoleRedirectHosts,
         federationUrl: config.broker.federationUrl,
         consoleUrl: config.broker.consoleUrl,
         issuer: config.broker.issuer,
@@ -268,7 +273,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
     async stop() {
       await Promise.all(endpoints.map((e) => e.stop()));
       endpoints = [];
-      // Every decision already answered has its audit event acknowledged (or logged as lost) first.
+      // Records still being retried get a last chance (each is logged with its key id if it stays lost).
       await auditRecorder.settled();
       await Promise.all(consumers.map((c) => c.stop()));
       consumers.length = 0;

@@ -84,6 +84,7 @@ export function createFakeIssuer(
 export function createFakeSink(): AuditSink & { events: CredentialAuditEvent[] } {
   const events: CredentialAuditEvent[] = [];
   return {
+    name: 'fake',
     events,
     record(event) {
       events.push(event);
@@ -124,3 +125,22 @@ export const role = (
   trustPolicy: { Statement: [{ Principal: { AWS: 'arn:aws:iam::111111111111:role/RolecallHub' } }] },
   ...extra,
 });
+
+/** Issue-credentials settings of the unit tests: no IP restriction, nobody exempt from it. */
+export const ISSUE_SETTINGS = {
+  sessionDurationSeconds: 3600,
+  ipRestrictions: [] as string[],
+  ipRestrictionExemptGroups: [] as string[],
+  lowercaseIdentities: true,
+};
+
+/** Console-login settings of the unit tests: the AWS federation endpoint and console hosts. */
+export const LOGIN_SETTINGS = {
+  sessionDurationSeconds: 3600,
+  lowercaseIdentities: true,
+  federationUrl: 'https://signin.aws.amazon.com/federation',
+  consoleUrl: 'https://{region}.console.aws.amazon.com/',
+  issuer: 'rolecall',
+  defaultRegion: 'us-east-1',
+  consoleRedirectHosts: ['console.aws.amazon.com', '*.console.aws.amazon.com'],
+};

@@ -47,6 +47,8 @@ beforeAll(async () => {
     memberAccountNames: ['prod', 'dev'],
     unnamedAccountNames: ['dev'],
     withResources: true,
+    // alice (payments) may lift the IP restriction; bob may not (see the ip-exemption test).
+    config: { broker: { ipRestrictionExemptGroups: ['payments'] } },
   });
   prod = stack.account('prod');
   dev = stack.account('dev');
@@ -380,17 +382,20 @@ describe('when the broker fails', () => {
     expect((await getCredentials({ requested_role: 'app-prod' })).statusCode).toBe(200);
   });
 
-  it('answers 902 UPSTREAM_UNAVAILABLE, and a 5xx JSON error elsewhere, while no broker runs', async () => {
+  it('answers 503 BROKER_UNAVAILABLE at once, on every broker route, while no broker runs', async () => {
     await stack.stopBroker();
     try {
       const unavailable = await getCredentials({ requested_role: 'app-prod' });
-      expect(unavailable.statusCode).toBe(403);
-      expect(unavailable.json()).toMatchObject({ code: '902', exception: 'UPSTREAM_UNAVAILABLE' });
+      expect(unavailable.statusCode).toBe(503);
+      expect(unavailable.json()).toMatchObject({
+        code: 'BROKER_UNAVAILABLE',
+        request_id: expect.any(String) as string,
+      });
       for (const url of ['/api/v2/roles', '/api/v2/role_login/app-prod']) {
         const response = await app.inject({ method: 'GET', url, headers: aliceHeaders });
-        expect({ url, status: response.statusCode >= 500 }).toEqual({ url, status: true });
+        expect({ url, status: response.statusCode }).toEqual({ url, status: 503 });
         expect(response.headers['content-type']).toContain('application/json');
-        expect(JSON.stringify(response.json())).toContain('UPSTREAM_UNAVAILABLE');
+        expect(JSON.stringify(response.json())).toContain('BROKER_UNAVAILABLE');
       }
     } finally {
       await stack.restartBroker();
@@ -406,7 +411,8 @@ describe('when the broker fails', () => {
     });
     try {
       const unavailable = await getCredentials({ requested_role: 'app-prod' }, { cookie: ALICE }, orphan);
-      expect(unavailable.json()).toMatchObject({ code: '902', exception: 'UPSTREAM_UNAVAILABLE' });
+      expect(unavailable.statusCode).toBe(503);
+      expect(unavailable.json()).toMatchObject({ code: 'BROKER_UNAVAILABLE' });
     } finally {
       await orphan.close();
       await emptyNc.close();
@@ -606,6 +612,67 @@ describe('GET /api/v2/role_login/{query}', () => {
   });
 });
 
+describe('console sign-in input', () => {
+  it.each([
+    ['a malformed region', '/api/v2/role_login/app-prod?r=BAD', 'VALIDATION_FAILED'],
+    ['a query over 2,048 characters', `/api/v2/role_login/${'a'.repeat(2049)}`, 'VALIDATION_FAILED'],
+    [
+      'a redirect over 4,096 characters',
+      `/api/v2/role_login/app-prod?redirect=${encodeURIComponent(`https://console.aws.amazon.com/${'x'.repeat(4100)}`)}`,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a redirect to another site',
+      `/api/v2/role_login/app-prod?redirect=${encodeURIComponent('https://evil.example.com/')}`,
+      'VALIDATION_FAILED',
+    ],
+    [
+      'a redirect over plain http',
+      `/api/v2/role_login/app-prod?redirect=${encodeURIComponent('http://console.aws.amazon.com/')}`,
+      'VALIDATION_FAILED',
+    ],
+  ])('answers 400 in the role-login shape for %s', async (_name, url, code) => {
+    const response = await app.inject({ method: 'GET', url, headers: aliceHeaders });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({
+      type: 'error',
+      error: code,
+      message: expect.any(String) as string,
+    });
+  });
+
+  it('lands on an AWS console redirect', async () => {
+    const target = 'https://us-west-2.console.aws.amazon.com/cloudformation/home';
+    const response = await app.inject({
+      method: 'GET',
+      url: `/api/v2/role_login/app-prod?redirect=${encodeURIComponent(target)}`,
+      headers: aliceHeaders,
+    });
+    expect(response.statusCode).toBe(200);
+    const signin = new URL(response.json<{ redirect_url: string }>().redirect_url);
+    expect(signin.searchParams.get('Destination')).toBe(target);
+  });
+});
+
+describe('IP restriction exemptions', () => {
+  it('refuses no_ip_restrictions and custom_ip_restrictions to a user outside broker.ipRestrictionExemptGroups, and audits the refusal', async () => {
+    const bob = { cookie: jwtCookie('bob@example.com', ['data', 'readonly']) };
+    for (const asked of [{ no_ip_restrictions: true }, { custom_ip_restrictions: ['0.0.0.0/0'] }]) {
+      const refused = await getCredentials({ requested_role: roleArn(prod, 'bob-sandbox'), ...asked }, bob);
+      expect(refused.statusCode).toBe(403);
+      const body = refused.json<{ code: string; request_id: string }>();
+      expect(body.code).toBe('FORBIDDEN');
+      const event = await auditEvent('bob@example.com', (e) => e.requestId === body.request_id);
+      expect(event).toMatchObject({ outcome: 'refused', reason: 'ip_exemption_not_allowed' });
+    }
+    const plain = await getCredentials(
+      { requested_role: roleArn(prod, 'bob-sandbox'), no_ip_restrictions: false },
+      bob,
+    );
+    expect(plain.statusCode).toBe(200);
+  });
+});
+
 describe('credential rate limit', () => {
   it('answers 429 RATE_LIMITED with Retry-After once a user is over the limit, counting role_login too, per user', async () => {
     const bob = { 'x-forwarded-email': 'bob@example.com', 'x-forwarded-groups': 'data,readonly' };
@@ -726,7 +793,7 @@ describe('audit routes', () => {
     const body = response.json<{ items: CredentialAuditEvent[]; nextCursor: string | null }>();
     expect(body.items).toHaveLength(2);
     expect(body.items.every((i) => i.user === alice.email)).toBe(true);
-    expect(body.nextCursor).toEqual(expect.any(String));
+    expect(body.nextCursor).toEqual(expect.any(String) as string);
     const next = (await page(body.nextCursor ?? undefined)).json<{ items: CredentialAuditEvent[] }>();
     expect(next.items.length).toBeGreaterThan(0);
     expect(next.items.every((i) => i.user === alice.email)).toBe(true);

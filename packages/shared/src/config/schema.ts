@@ -228,6 +228,12 @@ export const RolecallConfig = Type.Object(
               description:
                 'Credential requests (get_credentials, role_login) one user may make per minute; more get 429',
             }),
+            challengesPerMinute: Type.Integer({
+              minimum: 1,
+              default: 30,
+              description:
+                'Weep challenge logins (challenge_generator, unauthenticated) one source address may start per minute; more get 429',
+            }),
           },
           { additionalProperties: false, default: {} },
         ),
@@ -321,6 +327,11 @@ export const RolecallConfig = Type.Object(
           description:
             'CIDRs brokered CLI credentials work from (session policy as ConsoleMe); empty: no restriction',
         }),
+        ipRestrictionExemptGroups: Type.Array(Type.String(), {
+          default: [],
+          description:
+            'Users and groups who may ask for CLI credentials without IP restrictions (no_ip_restrictions) or with their own CIDRs (custom_ip_restrictions); anyone else asking is refused',
+        }),
         federationUrl: Type.String({
           default: 'https://signin.aws.amazon.com/federation',
           description: 'AWS federation endpoint for console sign-in (getSigninToken and login)',
@@ -328,6 +339,11 @@ export const RolecallConfig = Type.Object(
         consoleUrl: Type.String({
           default: 'https://{region}.console.aws.amazon.com/',
           description: 'Where console sign-in lands without a redirect; {region} is replaced',
+        }),
+        consoleRedirectHosts: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['console.aws.amazon.com', '*.console.aws.amazon.com'],
+          description:
+            'Hosts a console sign-in redirect may land on (https only); *.example.com matches every subdomain. Anything else is refused',
         }),
         issuer: Type.String({
           default: 'rolecall',

@@ -10,7 +10,7 @@ export const brokerSubjects = {
   roleAccess: 'broker.roles.access',
   queryAudit: 'broker.audit.query',
   /** JetStream (stream AUDIT): one event per issuance, refusal or failure. */
-  credentialsAudited: (outcome: 'issued' | 'refused' | 'failed') => `broker.audit.credentials.${outcome}`,
+  credentialsAudited: (outcome: CredentialAuditEvent['outcome']) => `broker.audit.credentials.${outcome}`,
   auditAll: 'broker.audit.>',
 } as const;
 
@@ -34,7 +34,8 @@ export type Channel = Static<typeof Channel>;
 
 /**
  * Expected refusals are values, not errors. The gateway maps them to ConsoleMe's codes:
- * no_matching_role → 900, multiple_matching_roles → 901, not_eligible → 903.
+ * no_matching_role → 900, multiple_matching_roles → 901, not_eligible → 903; ip_exemption_not_allowed
+ * (asking to lift or replace the IP restriction without being allowed to) has no ConsoleMe code → FORBIDDEN.
  */
 export const Refusal = Type.Object({
   outcome: Type.Literal('refused'),
@@ -42,6 +43,7 @@ export const Refusal = Type.Object({
     Type.Literal('no_matching_role'),
     Type.Literal('multiple_matching_roles'),
     Type.Literal('not_eligible'),
+    Type.Literal('ip_exemption_not_allowed'),
   ]),
   message: Type.String(),
   /** The eligible roles that matched, for multiple_matching_roles. */
@@ -136,7 +138,17 @@ export const CredentialAuditEvent = Type.Object({
   channel: Channel,
   requestedRole: Type.String(),
   roleArn: Type.Optional(Type.String()),
-  outcome: Type.Union([Type.Literal('issued'), Type.Literal('refused'), Type.Literal('failed')]),
+  /**
+   * `pending`: the intent, made durable before STS is called; the same record (same id) is then completed
+   * as `issued` (with the access key id) or `failed`. A `pending` record that stays so means the broker
+   * stopped between STS and the completion: credentials may exist, and the record names who asked.
+   */
+  outcome: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('issued'),
+    Type.Literal('refused'),
+    Type.Literal('failed'),
+  ]),
   reason: Type.Optional(Type.String()),
   sourceIp: Type.String(),
   userAgent: Type.String(),

@@ -1,5 +1,5 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AUDIT_INDEXES, translateAwsError } from '@rolecall/shared/aws';
+import { AUDIT_INDEXES, isAwsErrorNamed, translateAwsError } from '@rolecall/shared/aws';
 import type { CredentialAuditEvent } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import type { AuditStore } from '../domain/ports.js';
@@ -86,9 +86,12 @@ export function createDynamoAuditStore(options: {
               roleKey: roleKeyOf(event),
               month: monthOf(at),
             },
+            ...(event.outcome === 'pending' ? { ConditionExpression: 'attribute_not_exists(id)' } : {}),
           }),
         );
       } catch (error) {
+        // An intent finding its record already there: the completion (or this intent) is recorded.
+        if (event.outcome === 'pending' && isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
         throw translateAwsError(error, { operation: 'DynamoDB PutItem', table: tableName });
       }
     },

@@ -22,26 +22,53 @@ export function signinTokenUrl(federationUrl: string, credentials: SessionCreden
   return url.toString();
 }
 
-/** Where the console opens: the redirect when given (must be an http(s) URL), else the region's console. */
+/**
+ * Whether a redirect may be a console sign-in's destination: https, on one of the allowed hosts, where
+ * `*.example.com` allows every subdomain of example.com (not example.com itself). Anything else would
+ * make Rolecall's sign-in URL an open redirect to any site, carrying a fresh console session.
+ */
+export function isAllowedConsoleHost(host: string, allowedHosts: readonly string[]): boolean {
+  const lower = host.toLowerCase();
+  return allowedHosts.some((pattern) => {
+    const allowed = pattern.toLowerCase();
+    return allowed.startsWith('*.') ? lower.endsWith(allowed.slice(1)) : lower === allowed;
+  });
+}
+
+/** Where the console opens: the redirect when given (https, on an allowed host), else the region's console. */
 export function consoleDestination(options: {
   consoleUrl: string;
   region: string;
   redirect?: string | undefined;
+  allowedRedirectHosts: readonly string[];
 }): string {
   if (options.redirect !== undefined && options.redirect !== '') {
     let parsed: URL;
     try {
       parsed = new URL(options.redirect);
     } catch {
-      throw new AppError('VALIDATION_FAILED', `redirect is not a URL: ${options.redirect}`);
+      throw new AppError('VALIDATION_FAILED', 'redirect is not a URL: send a full https:// console URL', {
+        context: { field: 'redirect' },
+      });
     }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      throw new AppError('VALIDATION_FAILED', 'redirect must be an http(s) URL');
+    if (parsed.protocol !== 'https:' || parsed.username !== '' || parsed.password !== '') {
+      throw new AppError('VALIDATION_FAILED', 'redirect must be an https:// URL without credentials', {
+        context: { field: 'redirect' },
+      });
+    }
+    if (!isAllowedConsoleHost(parsed.hostname, options.allowedRedirectHosts)) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `redirect may only land on the AWS console (${options.allowedRedirectHosts.join(', ')}), not ${parsed.hostname}`,
+        { context: { field: 'redirect', allowedHosts: options.allowedRedirectHosts } },
+      );
     }
     return parsed.toString();
   }
   if (!/^[a-z0-9-]+$/.test(options.region)) {
-    throw new AppError('VALIDATION_FAILED', `not a region name: ${options.region}`);
+    throw new AppError('VALIDATION_FAILED', `not a region name: ${options.region}`, {
+      context: { field: 'r' },
+    });
   }
   return options.consoleUrl.replaceAll('{region}', options.region);
 }

@@ -22,6 +22,22 @@ export function ipRestrictionPolicy(cidrs: readonly string[]): string {
   });
 }
 
+/** Whether the request asks to lift or replace the configured IP restriction. */
+export const asksForIpExemption = (request: {
+  noIpRestrictions?: boolean | undefined;
+  customIpRestrictions?: readonly string[] | undefined;
+}): boolean =>
+  request.noIpRestrictions === true || (request.customIpRestrictions ?? []).some((c) => c.trim() !== '');
+
+/**
+ * Only the configured users and groups may lift or replace the IP restriction: otherwise anyone could
+ * send `no_ip_restrictions: true` or `custom_ip_restrictions: ["0.0.0.0/0"]` and get an unrestricted session.
+ */
+export const mayChooseIpRestrictions = (
+  callerIdentities: readonly string[],
+  exemptIdentities: readonly string[],
+): boolean => exemptIdentities.some((identity) => callerIdentities.includes(identity));
+
 /** Which CIDRs restrict a CLI session: none when asked not to, else the caller's own list or the config's. */
 export function ipRestrictionsFor(options: {
   noIpRestrictions?: boolean | undefined;

@@ -56,8 +56,13 @@ export interface AccountDirectory {
   names(accountIds: readonly string[]): Promise<Map<string, string>>;
 }
 
-/** Where audit events go first (JetStream); persisted later by the audit consumer. */
+/**
+ * Somewhere an audit record becomes durable: the AUDIT stream (persisted later by the audit consumer), or
+ * the audit table directly. `record` resolves only once the record is durable there.
+ */
 export interface AuditSink {
+  /** Names the sink in logs. */
+  name: string;
   record(event: CredentialAuditEvent): Promise<void>;
 }
 
@@ -71,6 +76,11 @@ export interface AuditQuery {
 
 /** The durable audit record (DynamoDB). */
 export interface AuditStore {
+  /**
+   * Writes one record, keyed by its id. A `pending` record (an intent) never replaces what is there, so
+   * an intent that arrives after its completion (a redelivery, or a completion written directly while
+   * JetStream was down) changes nothing; a completion always replaces its intent.
+   */
   put(event: CredentialAuditEvent): Promise<void>;
   query(query: AuditQuery): Promise<{ items: CredentialAuditEvent[]; nextCursor: string | null }>;
 }

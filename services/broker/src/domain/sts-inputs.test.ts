@@ -56,21 +56,66 @@ describe('console URLs', () => {
     });
   });
 
-  it('lands on the region console, or on the redirect when given', () => {
+  const AWS_CONSOLE = ['console.aws.amazon.com', '*.console.aws.amazon.com'];
+
+  it('lands on the region console, or on the redirect when it is an AWS console URL', () => {
     expect(
-      consoleDestination({ consoleUrl: 'https://{region}.console.aws.amazon.com/', region: 'eu-west-1' }),
+      consoleDestination({
+        consoleUrl: 'https://{region}.console.aws.amazon.com/',
+        region: 'eu-west-1',
+        allowedRedirectHosts: AWS_CONSOLE,
+      }),
     ).toBe('https://eu-west-1.console.aws.amazon.com/');
-    expect(
+    for (const redirect of [
+      'https://console.aws.amazon.com/s3/home',
+      'https://us-west-2.console.aws.amazon.com/cloudformation/home?region=us-west-2',
+      'https://EU-WEST-1.Console.AWS.Amazon.com/ec2/',
+    ]) {
+      expect(
+        consoleDestination({
+          consoleUrl: 'x',
+          region: 'us-east-1',
+          redirect,
+          allowedRedirectHosts: AWS_CONSOLE,
+        }),
+      ).toBe(new URL(redirect).toString());
+    }
+    expect(() =>
+      consoleDestination({ consoleUrl: 'x', region: 'us-east-1/../evil', allowedRedirectHosts: AWS_CONSOLE }),
+    ).toThrow(/region/);
+  });
+
+  it.each([
+    ['another site', 'https://evil.example.com/', /AWS console/],
+    ['a host that ends like the console', 'https://evilconsole.aws.amazon.com/', /AWS console/],
+    [
+      'the console domain as a subdomain of another',
+      'https://console.aws.amazon.com.evil.example/',
+      /AWS console/,
+    ],
+    ['plain http', 'http://console.aws.amazon.com/', /https/],
+    ['credentials in the URL', 'https://user:pw@console.aws.amazon.com/', /credentials/],
+    ['a script URL', 'javascript:alert(1)', /https/],
+    ['not a URL', '/relative/path', /not a URL/],
+  ])('refuses a redirect to %s', (_name, redirect, message) => {
+    expect(() =>
       consoleDestination({
         consoleUrl: 'x',
         region: 'us-east-1',
-        redirect: 'https://console.aws.amazon.com/s3/home',
+        redirect,
+        allowedRedirectHosts: AWS_CONSOLE,
       }),
-    ).toBe('https://console.aws.amazon.com/s3/home');
-    expect(() =>
-      consoleDestination({ consoleUrl: 'x', region: 'us-east-1', redirect: 'javascript:alert(1)' }),
-    ).toThrow(/http/);
-    expect(() => consoleDestination({ consoleUrl: 'x', region: 'us-east-1/../evil' })).toThrow(/region/);
+    ).toThrow(message);
+  });
+
+  it('lands on a configured host exactly, and on subdomains only through a *. pattern', () => {
+    const allowedRedirectHosts = ['console.example.internal', '*.aws.example.com'];
+    const land = (redirect: string) =>
+      consoleDestination({ consoleUrl: 'x', region: 'us-east-1', redirect, allowedRedirectHosts });
+    expect(land('https://console.example.internal/x')).toBe('https://console.example.internal/x');
+    expect(land('https://a.b.aws.example.com/')).toBe('https://a.b.aws.example.com/');
+    expect(() => land('https://aws.example.com/')).toThrow(/AWS console/);
+    expect(() => land('https://sub.console.example.internal/')).toThrow(/AWS console/);
   });
 
   it('builds the login URL with issuer, destination and token', () => {

@@ -8,6 +8,8 @@ import {
   createInMemoryMapping,
   DEFAULT_SETTINGS,
   fakeSignin,
+  ISSUE_SETTINGS,
+  LOGIN_SETTINGS,
 } from '../../test/fakes.js';
 import type { RoleFacts } from '../domain/roles.js';
 import { createAuditRecorder } from './audit-recorder.js';
@@ -127,34 +129,27 @@ describe('authorization property', () => {
         async (w, who, q, channel) => {
           const mapping = createInMemoryMapping(w.roles, w.config, DEFAULT_SETTINGS);
           const issuer = createFakeIssuer();
-          const recordAudit = createAuditRecorder({
-            sink: createFakeSink(),
+          const audit = createAuditRecorder({
+            sinks: [createFakeSink()],
             log: silentLogger(),
             lowercaseIdentities: true,
-          }).record;
+          });
           const context = { sourceIp: '127.0.0.1', userAgent: 'test', requestId: 'r' };
           const reply =
             channel === 'cli'
               ? await createIssueCredentialsHandler({
                   mapping,
                   issuer,
-                  recordAudit,
-                  settings: { sessionDurationSeconds: 3600, ipRestrictions: [], lowercaseIdentities: true },
+                  audit,
+                  settings: ISSUE_SETTINGS,
                   log: silentLogger(),
                 })({ caller: who, requestedRole: q, channel, context })
               : await createConsoleLoginHandler({
                   mapping,
                   issuer,
                   signin: fakeSignin(),
-                  recordAudit,
-                  settings: {
-                    sessionDurationSeconds: 3600,
-                    lowercaseIdentities: true,
-                    federationUrl: 'https://signin.aws.amazon.com/federation',
-                    consoleUrl: 'https://{region}.console.aws.amazon.com/',
-                    issuer: 'rolecall',
-                    defaultRegion: 'us-east-1',
-                  },
+                  audit,
+                  settings: LOGIN_SETTINGS,
                   log: silentLogger(),
                 })({ caller: who, roleQuery: q, context });
           for (const call of issuer.calls) {

@@ -5,7 +5,8 @@ import { assumeForUser } from '../domain/assume-for-user.js';
 import { consoleDestination, consoleLoginUrl } from '../domain/console-url.js';
 import type { AuthorizationMapping, CredentialIssuer, SigninTokenSource } from '../domain/ports.js';
 import { resolveRole } from '../domain/resolve-role.js';
-import type { RecordAudit } from './audit-recorder.js';
+import type { AuditRecorder } from './audit-recorder.js';
+import { auditReasonOf } from './issue-credentials.js';
 
 export interface ConsoleLoginSettings {
   sessionDurationSeconds: number;
@@ -14,18 +15,23 @@ export interface ConsoleLoginSettings {
   consoleUrl: string;
   issuer: string;
   defaultRegion: string;
+  /** Hosts a redirect may land on (`broker.consoleRedirectHosts`). */
+  consoleRedirectHosts: readonly string[];
 }
 
-/** `broker.console.login`: a federation sign-in URL for one of the caller's console roles. */
+/**
+ * `broker.console.login`: a federation sign-in URL for one of the caller's console roles. Audited as
+ * credential issuance is: the intent is durable before STS is called.
+ */
 export function createConsoleLoginHandler(options: {
   mapping: AuthorizationMapping;
   issuer: CredentialIssuer;
   signin: SigninTokenSource;
-  recordAudit: RecordAudit;
+  audit: AuditRecorder;
   settings: ConsoleLoginSettings;
   log: Logger;
 }) {
-  const { mapping, issuer, signin, recordAudit, settings, log } = options;
+  const { mapping, issuer, signin, audit, settings, log } = options;
   return async (request: ConsoleLoginRequest): Promise<ConsoleLoginReply> => {
     const audited = {
       caller: request.caller,
@@ -38,6 +44,7 @@ export function createConsoleLoginHandler(options: {
       consoleUrl: settings.consoleUrl,
       region: request.region ?? settings.defaultRegion,
       redirect: request.redirect,
+      allowedRedirectHosts: settings.consoleRedirectHosts,
     });
     const resolution = await resolveRole({
       mapping,
@@ -47,13 +54,13 @@ export function createConsoleLoginHandler(options: {
       channel: 'console',
     });
     if (resolution.outcome === 'refused') {
-      recordAudit(audited, { outcome: 'refused', reason: resolution.reason });
+      await audit.refuse(audited, resolution.reason);
       return resolution;
     }
     const { role } = resolution;
-    let url: string;
-    let expiresAt: number;
-    let outcome: { accessKeyId: string; durationSeconds: number };
+    const intent = await audit.begin(audited, role.arn);
+    // Set once credentials exist, so that a failure after it (the federation call) is recorded with the key id.
+    let accessKeyId: string | undefined;
     try {
       const { credentials, durationSeconds } = await assumeForUser({
         issuer,
@@ -61,30 +68,34 @@ export function createConsoleLoginHandler(options: {
         user: request.caller.user,
         durationSeconds: settings.sessionDurationSeconds,
       });
+      accessKeyId = credentials.accessKeyId;
       const signinToken = await signin.getSigninToken(credentials);
-      url = consoleLoginUrl({
+      const url = consoleLoginUrl({
         federationUrl: settings.federationUrl,
         issuer: settings.issuer,
         destination,
         signinToken,
       });
-      expiresAt = Math.floor(credentials.expiration.getTime() / 1000);
-      outcome = { accessKeyId: credentials.accessKeyId, durationSeconds };
-    } catch (error) {
-      recordAudit(audited, {
-        outcome: 'failed',
+      await audit.complete(intent, { outcome: 'issued', accessKeyId, durationSeconds });
+      log.info(
+        { user: request.caller.user, roleArn: role.arn, accessKeyId, auditId: intent.id },
+        'console sign-in',
+      );
+      return {
+        outcome: 'signed_in',
         roleArn: role.arn,
-        reason: isAppError(error) ? `${error.code}: ${error.message}` : String(error),
+        url,
+        expiresAt: Math.floor(credentials.expiration.getTime() / 1000),
+      };
+    } catch (error) {
+      await audit.complete(intent, {
+        outcome: 'failed',
+        reason: auditReasonOf(error),
+        ...(accessKeyId === undefined ? {} : { accessKeyId }),
       });
       throw isAppError(error)
         ? error
         : new AppError('UPSTREAM_FAILED', `console sign-in for ${role.arn} failed`, { cause: error });
     }
-    recordAudit(audited, { outcome: 'issued', roleArn: role.arn, ...outcome });
-    log.info(
-      { user: request.caller.user, roleArn: role.arn, accessKeyId: outcome.accessKeyId },
-      'console sign-in',
-    );
-    return { outcome: 'signed_in', roleArn: role.arn, url, expiresAt };
   };
 }

@@ -27,15 +27,21 @@ function setup(
   issuer: CredentialIssuer = createFakeIssuer(),
   duration = 43200,
   ipRestrictions: string[] = [],
+  ipRestrictionExemptGroups: string[] = [],
 ) {
   const mapping = createInMemoryMapping(roles, {}, DEFAULT_SETTINGS);
   const sink = createFakeSink();
-  const recordAudit = createAuditRecorder({ sink, log: silentLogger(), lowercaseIdentities: true }).record;
+  const audit = createAuditRecorder({ sinks: [sink], log: silentLogger(), lowercaseIdentities: true });
   const issue = createIssueCredentialsHandler({
     mapping,
     issuer,
-    recordAudit,
-    settings: { sessionDurationSeconds: duration, ipRestrictions, lowercaseIdentities: true },
+    audit,
+    settings: {
+      sessionDurationSeconds: duration,
+      ipRestrictions,
+      ipRestrictionExemptGroups,
+      lowercaseIdentities: true,
+    },
     log: silentLogger(),
   });
   const signin = fakeSignin();
@@ -43,10 +49,11 @@ function setup(
     mapping,
     issuer,
     signin,
-    recordAudit,
+    audit,
     settings: {
       sessionDurationSeconds: duration,
       lowercaseIdentities: true,
+      consoleRedirectHosts: ['console.aws.amazon.com', '*.console.aws.amazon.com'],
       federationUrl: 'http://127.0.0.1:1/federation',
       consoleUrl: 'https://{region}.console.aws.amazon.com/',
       issuer: 'rolecall',
@@ -71,8 +78,12 @@ describe('issue credentials', () => {
       durationSeconds: 7200,
     });
     expect(Number.isInteger(reply.credentials.expiration)).toBe(true);
-    expect(sink.events).toHaveLength(1);
-    const event = sink.events[0];
+    // The intent first, then its completion: one record (same id), written twice.
+    expect(sink.events.map((e) => e.outcome)).toEqual(['pending', 'issued']);
+    expect(sink.events[0]).toMatchObject({ outcome: 'pending', roleArn: `arn:aws:iam::${A}:role/support` });
+    expect(sink.events[0]?.accessKeyId).toBeUndefined();
+    const event = sink.events[1];
+    expect(event?.id).toBe(sink.events[0]?.id);
     expect(event).toMatchObject({
       outcome: 'issued',
       user: 'alice@example.com',
@@ -100,14 +111,55 @@ describe('issue credentials', () => {
     expect(issuer.calls.map((c) => c.durationSeconds)).toEqual([43200, 3600]);
   });
 
-  it('adds the IP restriction policy for the CLI unless no_ip_restrictions', async () => {
+  it('adds the IP restriction policy for the CLI unless an exempt caller sends no_ip_restrictions', async () => {
     const issuer = createFakeIssuer();
-    const { issue } = setup(issuer, 3600, ['10.0.0.0/8']);
+    const { issue } = setup(issuer, 3600, ['10.0.0.0/8'], ['Engineering']);
     await issue({ caller: alice, requestedRole: 'support', channel: 'cli', context });
     await issue({ caller: alice, requestedRole: 'support', channel: 'cli', noIpRestrictions: true, context });
+    await issue({
+      caller: alice,
+      requestedRole: 'support',
+      channel: 'cli',
+      customIpRestrictions: ['192.0.2.0/24'],
+      context,
+    });
     expect(issuer.calls[0]?.policy).toContain('10.0.0.0/8');
     expect(issuer.calls[1]?.policy).toBeUndefined();
+    expect(issuer.calls[2]?.policy).toContain('192.0.2.0/24');
+    expect(issuer.calls[2]?.policy).not.toContain('10.0.0.0/8');
   });
+
+  it.each([
+    ['no_ip_restrictions', { noIpRestrictions: true }],
+    ['custom_ip_restrictions', { customIpRestrictions: ['0.0.0.0/0'] }],
+  ])(
+    'refuses %s from a caller who is not exempt, issues nothing, and audits the refusal',
+    async (_n, asked) => {
+      const issuer = createFakeIssuer();
+      const { issue, sink } = setup(issuer, 3600, ['10.0.0.0/8'], ['security-admins']);
+      const reply = await issue({
+        caller: alice,
+        requestedRole: 'support',
+        channel: 'cli',
+        ...asked,
+        context,
+      });
+      expect(reply).toMatchObject({ outcome: 'refused', reason: 'ip_exemption_not_allowed' });
+      expect(issuer.calls).toHaveLength(0);
+      expect(sink.events).toMatchObject([{ outcome: 'refused', reason: 'ip_exemption_not_allowed' }]);
+      // Asking for no exemption (what Weep sends by default) is fine.
+      const plain = await issue({
+        caller: alice,
+        requestedRole: 'support',
+        channel: 'cli',
+        noIpRestrictions: false,
+        customIpRestrictions: [],
+        context,
+      });
+      expect(plain.outcome).toBe('issued');
+      expect(issuer.calls[0]?.policy).toContain('10.0.0.0/8');
+    },
+  );
 
   it('refuses a role the user may not use: not_eligible for a known ARN, no_matching_role otherwise', async () => {
     const issuer = createFakeIssuer();
@@ -153,7 +205,8 @@ describe('issue credentials', () => {
     ).rejects.toMatchObject({
       code: 'UPSTREAM_FAILED',
     });
-    expect(sink.events[0]).toMatchObject({ outcome: 'failed', roleArn: `arn:aws:iam::${A}:role/support` });
+    expect(sink.events.map((e) => e.outcome)).toEqual(['pending', 'failed']);
+    expect(sink.events[1]).toMatchObject({ outcome: 'failed', roleArn: `arn:aws:iam::${A}:role/support` });
   });
 });
 

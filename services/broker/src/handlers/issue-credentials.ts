@@ -1,28 +1,59 @@
-import type { IssueCredentialsReply, IssueCredentialsRequest } from '@rolecall/shared/contracts';
+import type { IssueCredentialsReply, IssueCredentialsRequest, Refusal } from '@rolecall/shared/contracts';
 import { isAppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { assumeForUser } from '../domain/assume-for-user.js';
-import { ipRestrictionPolicy, ipRestrictionsFor } from '../domain/ip-policy.js';
+import { callerIdentities, normalizeIdentity } from '../domain/authorization.js';
+import {
+  asksForIpExemption,
+  ipRestrictionPolicy,
+  ipRestrictionsFor,
+  mayChooseIpRestrictions,
+} from '../domain/ip-policy.js';
 import type { AuthorizationMapping, CredentialIssuer } from '../domain/ports.js';
 import { resolveRole } from '../domain/resolve-role.js';
-import type { RecordAudit } from './audit-recorder.js';
+import type { AuditRecorder } from './audit-recorder.js';
 
 export interface IssueCredentialsSettings {
   sessionDurationSeconds: number;
   ipRestrictions: readonly string[];
+  /** Users and groups who may send no_ip_restrictions or custom_ip_restrictions. */
+  ipRestrictionExemptGroups: readonly string[];
   lowercaseIdentities: boolean;
 }
 
-/** `broker.credentials.issue`: CLI (or console-only) credentials for one of the caller's roles. */
+/** The reason an error gives in the audit trail: its code and message, never a secret (AppErrors hold none). */
+export const auditReasonOf = (error: unknown) =>
+  isAppError(error) ? `${error.code}: ${error.message}` : String(error);
+
+/**
+ * `broker.credentials.issue`: CLI (or console-only) credentials for one of the caller's roles. The audit
+ * intent is durable before STS is called (AUDIT_UNAVAILABLE, and nothing issued, when it cannot be), and
+ * completed with the access key id before the reply.
+ */
 export function createIssueCredentialsHandler(options: {
   mapping: AuthorizationMapping;
   issuer: CredentialIssuer;
-  recordAudit: RecordAudit;
+  audit: AuditRecorder;
   settings: IssueCredentialsSettings;
   log: Logger;
 }) {
-  const { mapping, issuer, recordAudit, settings, log } = options;
+  const { mapping, issuer, audit, settings, log } = options;
+  const exempt = settings.ipRestrictionExemptGroups.map((g) => normalizeIdentity(g, settings));
   return async (request: IssueCredentialsRequest): Promise<IssueCredentialsReply> => {
+    if (
+      asksForIpExemption(request) &&
+      !mayChooseIpRestrictions(callerIdentities(request.caller, settings), exempt)
+    ) {
+      const refusal: Refusal = {
+        outcome: 'refused',
+        reason: 'ip_exemption_not_allowed',
+        message:
+          'you may not lift or replace the IP restriction of your credentials (no_ip_restrictions, custom_ip_restrictions); ask again without them',
+        matches: [],
+      };
+      await audit.refuse(request, refusal.reason);
+      return refusal;
+    }
     const resolution = await resolveRole({
       mapping,
       settings,
@@ -31,7 +62,7 @@ export function createIssueCredentialsHandler(options: {
       channel: request.channel,
     });
     if (resolution.outcome === 'refused') {
-      recordAudit(request, { outcome: 'refused', reason: resolution.reason });
+      await audit.refuse(request, resolution.reason);
       return resolution;
     }
     const { role } = resolution;
@@ -44,6 +75,7 @@ export function createIssueCredentialsHandler(options: {
             customIpRestrictions: request.customIpRestrictions,
             configured: settings.ipRestrictions,
           });
+    const intent = await audit.begin(request, role.arn);
     let issued: Awaited<ReturnType<typeof assumeForUser>>;
     try {
       issued = await assumeForUser({
@@ -54,17 +86,12 @@ export function createIssueCredentialsHandler(options: {
         policy: cidrs.length > 0 ? ipRestrictionPolicy(cidrs) : undefined,
       });
     } catch (error) {
-      recordAudit(request, {
-        outcome: 'failed',
-        roleArn: role.arn,
-        reason: isAppError(error) ? `${error.code}: ${error.message}` : String(error),
-      });
+      await audit.complete(intent, { outcome: 'failed', reason: auditReasonOf(error) });
       throw error;
     }
     const { credentials, durationSeconds } = issued;
-    recordAudit(request, {
+    await audit.complete(intent, {
       outcome: 'issued',
-      roleArn: role.arn,
       durationSeconds,
       accessKeyId: credentials.accessKeyId,
     });
@@ -74,6 +101,7 @@ export function createIssueCredentialsHandler(options: {
         roleArn: role.arn,
         channel: request.channel,
         accessKeyId: credentials.accessKeyId,
+        auditId: intent.id,
       },
       'credentials issued',
     );

@@ -53,11 +53,15 @@ const CredentialError = Type.Object(
   { additionalProperties: true },
 );
 
-/** ConsoleMe's credential error codes for the broker's refusals (Weep maps each to its own error). */
+/**
+ * ConsoleMe's credential error codes for the broker's refusals (Weep maps each to its own error). A refusal
+ * ConsoleMe had no code for keeps Rolecall's, which Weep prints with the message.
+ */
 const REFUSAL_CODES: Record<Refusal['reason'], string> = {
   no_matching_role: '900',
   multiple_matching_roles: '901',
   not_eligible: '903',
+  ip_exemption_not_allowed: 'FORBIDDEN',
 };
 
 const UNSUPPORTED_FIELDS = ['user_role', 'app_name', 'account'] as const;
@@ -81,9 +85,19 @@ export function registerGetCredentialsRoute(app: GatewayApp, deps: RouteDeps): v
         description:
           'Authenticated by the JWT cookie of the challenge login (and trusted headers when ' +
           '`auth.cliAcceptsTrustedHeaders`). Refusals: 900/903 no matching role, 901 several, ' +
-          '902 broker failure, 904 malformed request; 429 RATE_LIMITED.',
+          '902 broker failure, 904 malformed request, FORBIDDEN for no_ip_restrictions or ' +
+          'custom_ip_restrictions without `broker.ipRestrictionExemptGroups`; 429 RATE_LIMITED; 503 with the ' +
+          'code of the dependency that is down (NATS_UNAVAILABLE, REDIS_UNAVAILABLE, BROKER_UNAVAILABLE, ' +
+          'AUDIT_UNAVAILABLE); 504 TIMEOUT.',
         body: Body,
-        response: { 200: Credentials, 400: CredentialError, 403: CredentialError, 429: ErrorBody },
+        response: {
+          200: Credentials,
+          400: CredentialError,
+          403: CredentialError,
+          429: ErrorBody,
+          503: CredentialError,
+          504: CredentialError,
+        },
       },
     },
     async (request, reply) => {
@@ -152,21 +166,31 @@ function sendCredentialError(
     });
 }
 
+/** Answered by the gateway's error handler in its `{code, message}` shape, as on every route. */
+const GATEWAY_ANSWERED = ['INVALID_JWT', 'UNAUTHENTICATED', 'RATE_LIMITED', 'FORBIDDEN'];
+const LIMIT_STATUSES = [413, 414, 415, 431];
+
 /**
- * Bad input becomes 904 and a broker that failed (STS error, timeout, not running) 902, with the
- * request id so the broker's log and audit trail can be found. Authentication and rate limiting keep
- * their own answers (`invalid_jwt`, 429), handled by the gateway's error handler.
+ * Bad input becomes 904, and a broker that failed (an STS error) 902, with the request id so the broker's
+ * log and audit trail can be found. A dependency that is down or too slow (NATS, Redis, the broker, the
+ * audit trail) answers 503/504 with that dependency's code: Weep then prints the body, which says what is
+ * down, instead of blaming the broker. Authentication and rate limiting keep their own answers
+ * (`invalid_jwt`, 429) and request limits (413, 414, 415, 431), handled by the gateway's error handler.
  */
 function answerFailure(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const appError = toHttpError(error);
-  if (['INVALID_JWT', 'UNAUTHENTICATED', 'RATE_LIMITED', 'FORBIDDEN'].includes(appError.code)) throw appError;
+  if (GATEWAY_ANSWERED.includes(appError.code) || LIMIT_STATUSES.includes(appError.status)) throw appError;
   if (appError.fault === 'client') {
     const unsupported = unsupportedFieldIn(request.body);
     const message = unsupported ? unsupportedMessage(unsupported) : `malformed request: ${appError.message}`;
     void sendCredentialError(reply, request, 400, '904', message);
     return;
   }
-  request.log.error({ err: error, requestId: request.id }, 'credential broker failed');
+  request.log.error({ err: error, requestId: request.id, code: appError.code }, 'credential request failed');
+  if (appError.status === 503 || appError.status === 504) {
+    void sendCredentialError(reply, request, appError.status, appError.code, appError.message);
+    return;
+  }
   const reason = appError instanceof AppError ? appError.code : 'INTERNAL';
   void sendCredentialError(
     reply,

@@ -1,5 +1,6 @@
-import { isAppError } from '@rolecall/shared/errors';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toHttpError } from '../../plugins/error-handler.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody } from '../schemas.js';
 import { createCredentialRateLimitHook } from './rate-limit.js';
@@ -43,6 +44,9 @@ export function registerRoleLoginRoute(app: GatewayApp, deps: RouteDeps): void {
     '/api/v2/role_login/*',
     {
       preValidation: createCredentialRateLimitHook(deps),
+      errorHandler: (error, request, reply) => {
+        answerFailure(error, request, reply);
+      },
       schema: {
         tags: ['credentials'],
         summary: 'AWS console sign-in URL for one of your roles (ConsoleMe)',
@@ -55,34 +59,20 @@ export function registerRoleLoginRoute(app: GatewayApp, deps: RouteDeps): void {
           401: ErrorBody,
           429: ErrorBody,
           502: RoleLoginError,
+          503: RoleLoginError,
+          504: RoleLoginError,
         },
       },
     },
     async (request, reply) => {
       const roleQuery = request.params['*'];
-      let result;
-      try {
-        result = await deps.broker.consoleLogin({
-          caller: callerOf(request),
-          roleQuery,
-          ...(request.query.r === undefined ? {} : { region: request.query.r }),
-          ...(request.query.redirect === undefined ? {} : { redirect: request.query.redirect }),
-          context: contextOf(request),
-        });
-      } catch (error) {
-        if (isAppError(error) && error.fault === 'client') {
-          const status = error.status === 404 ? 404 : 400;
-          return reply.status(status).send({ type: 'error', message: error.message, error: error.code });
-        }
-        // ConsoleMe's shape for a failed federation call; the UI shows `message`.
-        const code = isAppError(error) ? error.code : 'INTERNAL';
-        request.log.error({ err: error, roleQuery }, 'console sign-in failed');
-        return reply.status(502).send({
-          type: 'console_url',
-          message: `could not create a console sign-in URL (${code}); try again or use weep`,
-          error: code,
-        });
-      }
+      const result = await deps.broker.consoleLogin({
+        caller: callerOf(request),
+        roleQuery,
+        ...(request.query.r === undefined ? {} : { region: request.query.r }),
+        ...(request.query.redirect === undefined ? {} : { redirect: request.query.redirect }),
+        context: contextOf(request),
+      });
       void reply.header('cache-control', 'no-store');
       if (result.outcome === 'signed_in') {
         return {
@@ -105,4 +95,37 @@ export function registerRoleLoginRoute(app: GatewayApp, deps: RouteDeps): void {
       return reply.status(404).send({ type: 'error', message: result.message });
     },
   );
+}
+
+/** Errors that keep the gateway's own `{code, message}` answer (401, 403, 429, request limits), as on every route. */
+const GATEWAY_ANSWERED = ['INVALID_JWT', 'UNAUTHENTICATED', 'RATE_LIMITED', 'FORBIDDEN'];
+const LIMIT_STATUSES = [413, 414, 415, 431];
+
+/**
+ * Every other failure in ConsoleMe's role-login shape, which the UI reads (`type`, `message`): bad input
+ * (a malformed region, a redirect that is no console URL, a query too long) is its 4xx; a dependency that
+ * is down is 503/504 with its code; a failed sign-in (STS, the federation endpoint) is 502.
+ */
+function answerFailure(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const appError = toHttpError(error);
+  if (GATEWAY_ANSWERED.includes(appError.code) || LIMIT_STATUSES.includes(appError.status)) throw appError;
+  void reply.header('cache-control', 'no-store');
+  if (appError.fault === 'client') {
+    const status = appError.status === 404 ? 404 : 400;
+    void reply.status(status).send({ type: 'error', message: appError.message, error: appError.code });
+    return;
+  }
+  request.log.error({ err: error, code: appError.code }, 'console sign-in failed');
+  if (appError.status === 503 || appError.status === 504) {
+    void reply
+      .status(appError.status)
+      .send({ type: 'error', message: appError.message, error: appError.code });
+    return;
+  }
+  // ConsoleMe's shape for a failed federation call; the UI shows `message`.
+  void reply.status(502).send({
+    type: 'console_url',
+    message: `could not create a console sign-in URL (${appError.code}); try again or use weep`,
+    error: appError.code,
+  });
 }
