@@ -6,7 +6,7 @@ import type { RolecallConfig } from '@rolecall/shared/config';
 import { createDynamicConfigStore, type DynamicConfigStore } from '@rolecall/shared/dynamic-config';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
-import type { Redis } from '@rolecall/shared/redis';
+import { redisKeys, type Redis } from '@rolecall/shared/redis';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { NatsConnection } from 'nats';
 import { createNatsBroker } from './adapters/nats-broker.js';
@@ -24,6 +24,12 @@ import { resolveJwtSecret } from './domain/jwt-secret.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import {
+  answerClientError,
+  documentCommonStatuses,
+  PARSER_MAX_HEADER_SIZE,
+  registerRequestLimits,
+} from './plugins/request-limits.js';
 import { typeBoxValidatorCompiler } from './plugins/validation.js';
 import { registerAuditRoutes } from './routes/audit/audit-routes.js';
 import { registerGetCacheStatusRoute } from './routes/cache/get-cache-status.js';
@@ -91,7 +97,11 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     bodyLimit: config.gateway.bodyLimitBytes,
     // The identity comes from the TCP peer (see plugins/auth), never from X-Forwarded-For.
     trustProxy: false,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Route parameters are bounded by their schemas (an ARN is up to 2,048 characters, a user 320), not by
+    // the router's default of 100, which would answer a long one 404.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    http: { maxHeaderSize: PARSER_MAX_HEADER_SIZE },
+    clientErrorHandler: answerClientError,
     // Unique across gateway copies: request ids go into the broker's audit trail.
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -112,6 +122,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     now,
   });
   registerErrorHandling(app, { log });
+  registerRequestLimits(app);
+  documentCommonStatuses(app);
   registerAuth(app, {
     sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source],
     // Trusted headers on CLI routes are a choice: a proxy that passes client-sent headers through
@@ -140,8 +152,15 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     challenges: createRedisChallengeStore({ redis: deps.redis, keyPrefix: config.redis.keyPrefix }),
     credentialRateLimiter: createRedisRateLimiter({
       redis: deps.redis,
-      keyPrefix: config.redis.keyPrefix,
+      key: redisKeys(config.redis.keyPrefix).credentialRate,
       limit: config.gateway.rateLimit.credentialsPerMinute,
+      windowMs: 60_000,
+      now,
+    }),
+    challengeRateLimiter: createRedisRateLimiter({
+      redis: deps.redis,
+      key: redisKeys(config.redis.keyPrefix).challengeRate,
+      limit: config.gateway.rateLimit.challengesPerMinute,
       windowMs: 60_000,
       now,
     }),

@@ -232,3 +232,94 @@ describe('bad input', () => {
     expect(v2.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND', status: 404, title: 'Not Found' });
   });
 });
+
+describe('request limits', () => {
+  it('answers 414 URI_TOO_LONG for a URL over 8 KiB and 431 HEADERS_TOO_LARGE for headers over 16 KiB', async () => {
+    const long = await app.inject({
+      method: 'GET',
+      url: `/api/v3/resources?query=${'a'.repeat(9000)}`,
+      headers: USER,
+    });
+    expect(long.statusCode).toBe(414);
+    expect(long.json()).toMatchObject({
+      code: 'URI_TOO_LONG',
+      message: expect.stringContaining('8192') as string,
+    });
+    const heavy = await app.inject({
+      method: 'GET',
+      url: '/api/v3/cache/status',
+      headers: { ...USER, 'x-padding': 'p'.repeat(17_000) },
+    });
+    expect(heavy.statusCode).toBe(431);
+    expect(heavy.json()).toMatchObject({ code: 'HEADERS_TOO_LARGE' });
+  });
+
+  it('answers a request too large for the HTTP parser with 431 in the {code, message} shape', async () => {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as { port: number };
+    const response = await fetch(`http://127.0.0.1:${port}/api/v3/cache/status`, {
+      headers: { ...USER, 'x-padding': 'p'.repeat(70_000) },
+    });
+    expect(response.status).toBe(431);
+    expect(await response.json()).toMatchObject({
+      code: 'HEADERS_TOO_LARGE',
+      message: expect.any(String) as string,
+    });
+    // Under the parser's limit, the gateway's own limit answers, also in the project's shape.
+    const long = await fetch(`http://127.0.0.1:${port}/api/v3/resources?query=${'a'.repeat(20_000)}`, {
+      headers: USER,
+    });
+    expect(long.status).toBe(414);
+    expect(await long.json()).toMatchObject({ code: 'URI_TOO_LONG' });
+  });
+
+  it('answers 400 for text that is not valid Unicode, in a body, a query or a path', async () => {
+    const body = await app.inject({
+      method: 'POST',
+      url: '/api/v2/policies',
+      headers: { ...USER, 'content-type': 'application/json' },
+      payload: '{"filters":{"arn":"\\ud800x"}}',
+    });
+    expect(body.statusCode).toBe(400);
+    expect(body.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: expect.stringContaining('body/filters/arn is not valid Unicode') as string,
+    });
+    const key = await app.inject({
+      method: 'POST',
+      url: '/api/v2/policies',
+      headers: { ...USER, 'content-type': 'application/json' },
+      payload: '{"filters":{"\\udc00":"x"}}',
+    });
+    expect(key.statusCode).toBe(400);
+    // A well-formed pair (an emoji) is fine.
+    const fine = await app.inject({
+      method: 'POST',
+      url: '/api/v2/policies',
+      headers: { ...USER, 'content-type': 'application/json' },
+      payload: '{"filters":{"arn":"\\ud83d\\ude00"}}',
+    });
+    expect(fine.statusCode).toBe(200);
+  });
+
+  it('lists 413, 414, 415, 431 and 503 among the responses of every operation that can give them', async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>();
+    const missing: string[] = [];
+    for (const [path, operations] of Object.entries(spec.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const wanted = [
+          '414',
+          '431',
+          '503',
+          ...(['post', 'put', 'patch'].includes(method) ? ['413', '415'] : []),
+        ];
+        for (const status of wanted)
+          if (!(status in operation.responses)) missing.push(`${method} ${path} ${status}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(Object.keys(spec.paths).length).toBeGreaterThan(15);
+  });
+});

@@ -225,3 +225,48 @@ describe('Weep challenge login', () => {
     }
   });
 });
+
+describe('challenge_generator limits', () => {
+  it('accepts a user name of 320 characters, the longest an email may be', async () => {
+    const user = `${'a'.repeat(308)}@example.com`;
+    expect(user).toHaveLength(320);
+    const { token } = await generate(user);
+    expect(await poll(token)).toMatchObject({ status: 'pending' });
+    const tooLong = await app.inject({ method: 'GET', url: `/noauth/v1/challenge_generator/a${user}` });
+    expect(tooLong.statusCode).toBe(400);
+  });
+
+  it('limits the challenges one source address may start, storing nothing for refused ones', async () => {
+    const prefix = 'gw-chal-rl:';
+    const limited = await buildApp({
+      redis: stack.redis,
+      nc: stack.nc,
+      log: silentLogger(),
+      now: () => clock,
+      config: stack.configWith({
+        redis: { keyPrefix: prefix },
+        auth: { jwt: { secret: TEST_JWT_SECRET } },
+        gateway: { rateLimit: { challengesPerMinute: 3 } },
+      }),
+    });
+    try {
+      const start = (remoteAddress: string) =>
+        limited.inject({
+          method: 'GET',
+          url: '/noauth/v1/challenge_generator/alice@example.com',
+          remoteAddress,
+        });
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await start('10.9.0.5')).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      const refused = await start('10.9.0.5');
+      expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // Another address has its own count.
+      expect((await start('10.9.0.6')).statusCode).toBe(200);
+      expect(await stack.redis.keys(`${prefix}challenge:*`)).toHaveLength(4);
+    } finally {
+      await limited.close();
+    }
+  });
+});

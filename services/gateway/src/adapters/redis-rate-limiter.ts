@@ -1,9 +1,11 @@
-import { redisKeys, type Redis } from '@rolecall/shared/redis';
+import { AppError } from '@rolecall/shared/errors';
+import type { Redis } from '@rolecall/shared/redis';
 import type { RateLimiter } from '../domain/rate-limiter.js';
 
 export interface RedisRateLimiterOptions {
   redis: Redis;
-  keyPrefix: string;
+  /** The counter's key for one subject (a user, a source address) in the window starting then. */
+  key: (subject: string, windowStart: number) => string;
   /** Requests allowed per window. */
   limit: number;
   windowMs: number;
@@ -11,18 +13,22 @@ export interface RedisRateLimiterOptions {
 }
 
 /**
- * Fixed-window counter per user in Redis, so every gateway copy shares one count. INCR and PEXPIRE go
- * in one MULTI: a counter never outlives its window, even if this process dies between the two.
+ * Fixed-window counter per subject in Redis, so every gateway copy shares one count. INCR and PEXPIRE go
+ * in one MULTI: a counter never outlives its window, even if this process dies between the two. A
+ * failed count is an error (REDIS_UNAVAILABLE), never a silent "allowed".
  */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
-  const keys = redisKeys(options.keyPrefix);
   return {
-    async hit(user) {
+    async hit(subject) {
       const now = options.now();
       const windowStart = now - (now % options.windowMs);
-      const key = keys.credentialRate(user.toLowerCase(), windowStart);
+      const key = options.key(subject.toLowerCase(), windowStart);
       const results = await options.redis.multi().incr(key).pexpire(key, options.windowMs).exec();
-      const count = Number(results?.[0]?.[1] ?? 0);
+      const failed = results?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
+      if (!results)
+        throw new AppError('REDIS_UNAVAILABLE', 'Redis did not count the request; try again shortly');
+      const count = Number(results[0]?.[1] ?? 0);
       if (count <= options.limit) return { allowed: true };
       return {
         allowed: false,

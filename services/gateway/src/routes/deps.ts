@@ -35,7 +35,10 @@ export interface RouteDeps {
   limits: GatewayLimits;
   broker: Broker;
   challenges: ChallengeStore;
+  /** Per signed-in user: get_credentials and role_login. */
   credentialRateLimiter: RateLimiter;
+  /** Per source address: the unauthenticated challenge_generator. */
+  challengeRateLimiter: RateLimiter;
   dynamicConfig: DynamicConfigStore;
   /** Signs the JWTs the challenge login issues (the key every gateway copy shares). */
   jwt: { secret: string; cookieName: string; expirationMinutes: number };
@@ -51,7 +54,10 @@ export interface GatewayLimits {
   pageScanLimit: number;
   /** Index entries one typeahead call may look at. */
   typeaheadScanLimit: number;
-  /** Time a regex-filtered table scan may take before it is refused. */
+  /**
+   * Time a table scan (`POST /api/v2/policies`) may take, from its start, before it is refused
+   * with VALIDATION_FAILED. Checked on every row; the scan yields to other requests meanwhile.
+   */
   filterBudgetMs: number;
   /** Time each readiness probe gets. */
   readinessTimeoutMs: number;

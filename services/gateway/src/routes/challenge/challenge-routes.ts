@@ -94,10 +94,21 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
         response: {
           200: Type.Object({ challenge_url: Type.String(), polling_url: Type.String() }),
           400: ErrorBody,
+          429: ErrorBody,
         },
       },
     },
     async (request) => {
+      // Unauthenticated, and each call stores a challenge: bounded per source address.
+      const verdict = await deps.challengeRateLimiter.hit(peerAddress(request));
+      if (!verdict.allowed) {
+        throw new AppError(
+          'RATE_LIMITED',
+          `too many login challenges from your address: at most ${deps.config.gateway.rateLimit.challengesPerMinute} ` +
+            `per minute; retry in ${verdict.retryAfterSeconds} s`,
+          { context: { retryAfterSeconds: verdict.retryAfterSeconds } },
+        );
+      }
       const challenge = await createChallenge(
         challengeDeps,
         request.params.user.trim(),
