@@ -1,5 +1,5 @@
 import type { ItemSummary } from '@rolecall/shared/contracts';
-import { compileSearchRegex, type ScanBudget } from './safe-regex.js';
+import { compileSearchRegex } from './safe-regex.js';
 
 /** The columns ConsoleMe's /policies table lets a user filter on. */
 export const POLICY_FILTER_COLUMNS = ['account_id', 'account_name', 'arn', 'technology'] as const;
@@ -33,21 +33,15 @@ export function toPolicyRow(summary: ItemSummary, accountName: (id: string) => s
 export type PolicyRowMatcher = (row: PolicyRow) => boolean;
 
 /**
- * Compiles ConsoleMe-style filters (column → case-insensitive regex searched anywhere in the value).
- * Empty patterns filter nothing, as in ConsoleMe. Throws VALIDATION_FAILED for unsafe or invalid ones.
+ * Compiles ConsoleMe-style filters (column → case-insensitive RE2 regex searched anywhere in the
+ * value). Empty patterns filter nothing, as in ConsoleMe. Throws VALIDATION_FAILED for invalid ones.
  */
-export function compilePolicyFilters(
-  filters: Partial<Record<PolicyFilterColumn, string>>,
-  budget: ScanBudget,
-): PolicyRowMatcher {
+export function compilePolicyFilters(filters: Partial<Record<PolicyFilterColumn, string>>): PolicyRowMatcher {
   const tests = Object.entries(filters)
     .filter(([, pattern]) => pattern !== undefined && pattern.trim() !== '')
     .map(([column, pattern]) => ({
       column: column as PolicyFilterColumn,
       regex: compileSearchRegex((pattern ?? '').trim(), column),
     }));
-  return (row) => {
-    budget.spend();
-    return tests.every(({ column, regex }) => regex.test(row[column]));
-  };
+  return (row) => tests.every(({ column, regex }) => regex.test(row[column]));
 }

@@ -1,151 +1,120 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AppError } from '@rolecall/shared/errors';
+import { RE2JS, RE2JSException, RE2JSSyntaxException } from 're2js';
 
 /** Longest filter pattern accepted; ConsoleMe table filters are short column searches. */
 export const MAX_PATTERN_LENGTH = 256;
-/** More unbounded quantifiers than this in one pattern make polynomial backtracking too costly. */
-export const MAX_UNBOUNDED_QUANTIFIERS = 4;
+/**
+ * Most instructions a compiled filter may have. RE2 matches in time linear in the input, but the
+ * factor is the program's size, and counted repetitions multiply it (`.{0,1000}` is 2,003
+ * instructions): this keeps one row's test short. Column searches such as `^arn:aws:iam::\d{12}:`
+ * compile to a few dozen.
+ */
+export const MAX_PROGRAM_SIZE = 2_000;
+
+const RE2_SYNTAX_URL = 'https://github.com/google/re2/wiki/Syntax';
+
+/** A user's filter, compiled: whether it occurs anywhere in a value, ignoring case. */
+export interface SearchRegex {
+  test(value: string): boolean;
+}
 
 /**
- * Compiles a user-supplied, case-insensitive search regex, refusing what JavaScript's backtracking
- * engine cannot run safely: invalid syntax, back-references, and a repeated group that itself
- * repeats or alternates (`(a+)+`, `(a|a)*`), the shapes that backtrack exponentially. JavaScript
- * regexes cannot be interrupted, so this check happens before the first match, and the caller adds a
- * scan budget for what slips through.
+ * Compiles a user-supplied search regex with RE2 semantics (re2js, pure JavaScript), whose matching
+ * time is linear in the input whatever the pattern: no pattern can backtrack exponentially, so none
+ * has to be refused for its shape. What RE2 does not have (back-references, lookarounds) is refused as
+ * invalid syntax, with a hint.
  */
-export function compileSearchRegex(source: string, field: string): RegExp {
+export function compileSearchRegex(source: string, field: string): SearchRegex {
   const refuse = (why: string) =>
     new AppError('VALIDATION_FAILED', `filter ${field}: ${why}`, { context: { field } });
   if (source.length > MAX_PATTERN_LENGTH) {
     throw refuse(`pattern is longer than ${MAX_PATTERN_LENGTH} characters`);
   }
-  let regex: RegExp;
+  let regex: RE2JS;
   try {
-    regex = new RegExp(source, 'i');
+    // Parsed without flags first: re2js quotes a syntax error from the pattern it parsed, and with
+    // CASE_INSENSITIVE that starts with an `(?i)` the user never wrote.
+    RE2JS.compile(source);
+    regex = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
   } catch (error) {
-    throw refuse(`not a valid regular expression (${(error as Error).message})`);
-  }
-  const problem = findCostlyConstruct(source);
-  if (problem) throw refuse(problem);
-  return regex;
-}
-
-interface GroupFrame {
-  hasQuantifier: boolean;
-  hasAlternation: boolean;
-}
-
-/** A small scanner over the pattern's tokens; returns why it is costly, or undefined. */
-export function findCostlyConstruct(source: string): string | undefined {
-  const stack: GroupFrame[] = [{ hasQuantifier: false, hasAlternation: false }];
-  let unbounded = 0;
-  let closed: GroupFrame | undefined;
-  let i = 0;
-  while (i < source.length) {
-    const char = source[i] as string;
-    let justClosed: GroupFrame | undefined;
-    if (char === '\\') {
-      const next = source[i + 1] ?? '';
-      if (/[1-9]/.test(next) || next === 'k') return 'back-references are not supported';
-      i += 2;
-    } else if (char === '[') {
-      i = skipClass(source, i);
-    } else if (char === '(') {
-      stack.push({ hasQuantifier: false, hasAlternation: false });
-      i += source.startsWith('(?', i) ? skipGroupPrefix(source, i) : 1;
-    } else if (char === ')') {
-      const frame = stack.length > 1 ? stack.pop() : undefined;
-      justClosed = frame;
-      const parent = stack[stack.length - 1];
-      if (frame && parent) {
-        parent.hasQuantifier ||= frame.hasQuantifier;
-        parent.hasAlternation ||= frame.hasAlternation;
-      }
-      i += 1;
-    } else if (char === '|') {
-      (stack[stack.length - 1] as GroupFrame).hasAlternation = true;
-      i += 1;
-    } else if (char === '*' || char === '+' || char === '?' || char === '{') {
-      const quantifier = readQuantifier(source, i);
-      if (quantifier) {
-        const frame = stack[stack.length - 1] as GroupFrame;
-        frame.hasQuantifier = true;
-        if (quantifier.unbounded) unbounded += 1;
-        if (quantifier.repeats && closed && (closed.hasQuantifier || closed.hasAlternation)) {
-          return 'a repeated group may not itself contain a repetition or alternation (e.g. (a+)+)';
-        }
-        i += quantifier.length;
-      } else {
-        i += 1;
-      }
-    } else {
-      i += 1;
+    if (error instanceof RE2JSSyntaxException) throw refuse(describeSyntaxError(error));
+    if (error instanceof RE2JSException) {
+      throw refuse(
+        `not a valid regular expression (${error.message}); filters use RE2 syntax, see ${RE2_SYNTAX_URL}`,
+      );
     }
-    closed = justClosed;
-    if (unbounded > MAX_UNBOUNDED_QUANTIFIERS) {
-      return `more than ${MAX_UNBOUNDED_QUANTIFIERS} unbounded repetitions (*, +, {n,})`;
-    }
+    throw error;
   }
-  return undefined;
+  if (regex.programSize() > MAX_PROGRAM_SIZE) {
+    throw refuse(
+      `pattern is too large once compiled (its repetition counts multiply it); use * or + instead of large {n,m} counts`,
+    );
+  }
+  return { test: (value) => regex.test(value) };
 }
 
-function skipClass(source: string, start: number): number {
-  let i = start + 1;
-  if (source[i] === '^') i += 1;
-  if (source[i] === ']') i += 1;
-  while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
-  return i + 1;
+/** Constructs JavaScript and PCRE users reach for that RE2 leaves out, by how the failing text starts. */
+const UNSUPPORTED = [
+  {
+    starts: ['\\1', '\\2', '\\3', '\\4', '\\5', '\\6', '\\7', '\\8', '\\9', '\\k'],
+    what: 'back-references (\\1, \\k<name>)',
+  },
+  { starts: ['(?=', '(?!'], what: 'lookaheads ((?=…), (?!…))' },
+  { starts: ['(?<=', '(?<!'], what: 'lookbehinds ((?<=…), (?<!…))' },
+] as const;
+
+function describeSyntaxError(error: RE2JSSyntaxException): string {
+  const fragment = error.getPattern() ?? '';
+  const unsupported = UNSUPPORTED.find(({ starts }) => starts.some((start) => fragment.startsWith(start)));
+  if (unsupported) {
+    return `${unsupported.what} are not supported: filters use RE2 syntax, which matches in linear time (see ${RE2_SYNTAX_URL})`;
+  }
+  const where = fragment === '' ? '' : ` at \`${fragment}\``;
+  return `not a valid regular expression (${error.getDescription()}${where}); filters use RE2 syntax, see ${RE2_SYNTAX_URL}`;
 }
 
-function skipGroupPrefix(source: string, start: number): number {
-  const named = /^\(\?<[A-Za-z_$][\w$]*>/.exec(source.slice(start));
-  if (named) return named[0].length;
-  const lookaround = /^\(\?(?:[:=!]|<[=!])/.exec(source.slice(start));
-  return lookaround ? lookaround[0].length : 1;
-}
+/** How long a scan may hold the event loop before it lets other requests run. */
+export const DEFAULT_SLICE_MS = 5;
 
-function readQuantifier(
-  source: string,
-  start: number,
-): { length: number; unbounded: boolean; repeats: boolean } | undefined {
-  const char = source[start];
-  const lazy = (end: number) => (source[end] === '?' ? 1 : 0);
-  if (char === '*' || char === '+') return { length: 1 + lazy(start + 1), unbounded: true, repeats: true };
-  if (char === '?') return { length: 1 + lazy(start + 1), unbounded: false, repeats: false };
-  const braces = /^\{(\d+)(,(\d*))?\}/.exec(source.slice(start));
-  if (!braces) return undefined;
-  const max = braces[2] === undefined ? Number(braces[1]) : braces[3] === '' ? Infinity : Number(braces[3]);
-  return {
-    length: braces[0].length + lazy(start + braces[0].length),
-    unbounded: max === Infinity,
-    repeats: max > 1,
-  };
-}
-
-/** Stops a filtering scan that has run too long, so one costly request cannot hold the process. */
+/**
+ * Paces a filtering scan: one costly request may neither hold the process (it yields to other
+ * requests every slice) nor run without end (it is refused once its budget is spent).
+ */
 export interface ScanBudget {
-  /** Call once per row tested; throws VALIDATION_FAILED when the budget is spent. */
-  spend(): void;
+  /**
+   * Await once per row, before testing it: rejects with VALIDATION_FAILED once the scan has run for
+   * its budget, and gives other requests a turn of the event loop when it has held it for a slice.
+   */
+  spend(): Promise<void>;
 }
 
 export function createScanBudget(options: {
   maxMs: number;
+  sliceMs?: number;
   now?: () => number;
-  checkEvery?: number;
+  /** Lets queued I/O (other requests) run; a `setImmediate` by default. */
+  yieldToEventLoop?: () => Promise<unknown>;
 }): ScanBudget {
   const now = options.now ?? (() => performance.now());
-  const checkEvery = options.checkEvery ?? 256;
+  const sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+  const yieldToEventLoop = options.yieldToEventLoop ?? (() => nextTurn());
   const deadline = now() + options.maxMs;
-  let count = 0;
+  let sliceStart = now();
   return {
-    spend() {
-      count += 1;
-      if (count % checkEvery !== 0) return;
-      if (now() > deadline) {
+    async spend() {
+      // A clock read per row is cheap next to the row's test; checking every n rows instead would let
+      // n slow rows run past the deadline before anyone looked.
+      const at = now();
+      if (at >= deadline) {
         throw new AppError(
           'VALIDATION_FAILED',
           'the filters are too costly to evaluate over the whole inventory; use simpler or more specific patterns',
         );
       }
+      if (at - sliceStart < sliceMs) return;
+      await yieldToEventLoop();
+      sliceStart = now();
     },
   };
 }

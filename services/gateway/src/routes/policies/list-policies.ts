@@ -1,13 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import { compilePolicyFilters, toPolicyRow, type PolicyRow } from '../../domain/policy-table.js';
 import { loadAccountNames, walkIndex } from '../../domain/read-model.js';
-import { createScanBudget } from '../../domain/safe-regex.js';
+import { MAX_PATTERN_LENGTH, createScanBudget } from '../../domain/safe-regex.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { commonErrors } from '../schemas.js';
 
 const Pattern = Type.String({
-  maxLength: 256,
-  description: 'Case-insensitive regular expression searched in the column',
+  maxLength: MAX_PATTERN_LENGTH,
+  description:
+    'Case-insensitive regular expression (RE2 syntax: no back-references or lookarounds) searched in the column',
 });
 
 const Body = Type.Object(
@@ -48,7 +49,10 @@ const Response = Type.Object({
   data: Type.Array(Row),
 });
 
-/** `POST /api/v2/policies`: ConsoleMe's resource table over every cached resource, in ARN order. */
+/**
+ * `POST /api/v2/policies`: ConsoleMe's resource table over every cached resource, in ARN order. The
+ * scan paces itself (see createScanBudget), so a filter over a large inventory delays no other request.
+ */
 export function registerListPoliciesRoute(app: GatewayApp, deps: RouteDeps): void {
   app.post(
     '/api/v2/policies',
@@ -62,8 +66,8 @@ export function registerListPoliciesRoute(app: GatewayApp, deps: RouteDeps): voi
     },
     async (request) => {
       const limit = request.body.limit ?? 1000;
+      const matches = compilePolicyFilters(request.body.filters ?? {});
       const budget = createScanBudget({ maxMs: deps.limits.filterBudgetMs });
-      const matches = compilePolicyFilters(request.body.filters ?? {}, budget);
       const accountName = await loadAccountNames(deps.readModel);
       const data: PolicyRow[] = [];
       let totalCount = 0;
@@ -76,6 +80,7 @@ export function registerListPoliciesRoute(app: GatewayApp, deps: RouteDeps): voi
         const summaries = await deps.readModel.getSummaries(arns);
         for (const summary of summaries) {
           if (!summary) continue;
+          await budget.spend();
           totalCount += 1;
           const row = toPolicyRow(summary, accountName);
           if (!matches(row)) continue;
