@@ -9,7 +9,13 @@ const cliErrors = { 403: ErrorBody, 503: ErrorBody, 504: ErrorBody } as const;
 const AuditRolesQuery = Type.Object(
   {
     page: Type.Optional(
-      Type.Integer({ minimum: 0, default: 0, description: 'Page number, from 0 (ConsoleMe)' }),
+      // Bounded so that page × count stays an integer Redis takes as an offset (past the last page is empty).
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000_000,
+        default: 0,
+        description: 'Page number, from 0 (ConsoleMe)',
+      }),
     ),
     count: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 1000 })),
   },

@@ -5,6 +5,7 @@ import { resourceUrlFor } from '../../domain/resource-url.js';
 import { parseArn } from '../../domain/typeahead.js';
 import { toHttpError } from '../../plugins/error-handler.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
+import { ErrorBody } from '../schemas.js';
 
 const Query = Type.Object(
   { arn: Type.String({ minLength: 1, maxLength: 2048 }) },
@@ -43,8 +44,15 @@ export function registerGetResourceUrlRoute(app: GatewayApp, deps: RouteDeps): v
             status_code: Type.Literal(200),
             data: Type.Object({ url: Type.String() }),
           }),
+          // Every error but the JWT check's is answered in that shape, the request limits' and a down
+          // dependency's included; the shared ErrorBody those statuses default to would not serialize it.
           400: WebError,
+          403: ErrorBody,
           404: WebError,
+          414: WebError,
+          431: WebError,
+          503: WebError,
+          504: WebError,
         },
       },
     },

@@ -33,7 +33,7 @@ const ExtendedRole = Type.Object({
   }),
 });
 
-const cliErrors = { 403: ErrorBody, 503: ErrorBody, 504: ErrorBody } as const;
+const cliErrors = { 400: ErrorBody, 403: ErrorBody, 503: ErrorBody, 504: ErrorBody } as const;
 
 /** `GET /api/v1/get_roles` (sorted ARNs) and `GET /api/v2/get_roles` (WebResponse with account names). */
 export function registerGetRolesRoutes(app: GatewayApp, deps: RouteDeps): void {

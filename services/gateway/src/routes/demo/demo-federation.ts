@@ -9,6 +9,7 @@ import {
 } from '../../domain/demo-federation.js';
 import { escapeHtml, htmlPage } from '../../domain/html.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
+import { ErrorBody } from '../schemas.js';
 
 const Query = Type.Object(
   {
@@ -47,6 +48,22 @@ export function registerDemoFederationRoute(
         summary: 'Demo stand-in for the AWS federation endpoint (getSigninToken, login)',
         querystring: Query,
         description: 'getSigninToken answers {SigninToken} as JSON; login answers an HTML page.',
+        response: {
+          200: {
+            description: 'The sign-in token (getSigninToken) or the signed-in page (login)',
+            content: {
+              'application/json': { schema: Type.Object({ SigninToken: Type.String() }) },
+              'text/html': { schema: Type.String() },
+            },
+          },
+          400: {
+            description: 'A malformed Session (getSigninToken) or an invalid or expired SigninToken (login)',
+            content: {
+              'application/json': { schema: ErrorBody },
+              'text/html': { schema: Type.String() },
+            },
+          },
+        },
       },
     },
     async (request, reply) => {
@@ -116,14 +133,21 @@ function parseSession(raw: string | undefined): {
   }
   const session = value as { sessionId?: unknown; sessionKey?: unknown; sessionToken?: unknown } | undefined;
   if (
-    typeof session?.sessionId !== 'string' ||
-    typeof session.sessionKey !== 'string' ||
-    typeof session.sessionToken !== 'string' ||
-    session.sessionId === '' ||
-    session.sessionKey === '' ||
-    session.sessionToken === ''
+    !isCredentialText(session?.sessionId) ||
+    !isCredentialText(session?.sessionKey) ||
+    !isCredentialText(session?.sessionToken)
   ) {
-    throw new AppError('VALIDATION_FAILED', 'Session must be JSON {sessionId, sessionKey, sessionToken}');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'Session must be JSON {sessionId, sessionKey, sessionToken}, each printable ASCII without spaces',
+    );
   }
   return { sessionId: session.sessionId, sessionKey: session.sessionKey, sessionToken: session.sessionToken };
 }
+
+/**
+ * AWS keys and session tokens are printable ASCII; anything else could not even be sent to STS (it goes
+ * into request headers), so it is the caller's mistake, not a failure of the STS call.
+ */
+const isCredentialText = (value: unknown): value is string =>
+  typeof value === 'string' && /^[\x21-\x7e]+$/.test(value);
