@@ -1,13 +1,42 @@
 import { paginateListRoles } from '@aws-sdk/client-iam';
 import { AckPolicy, DeliverPolicy, connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CrawlStarted } from '@rolecall/shared/contracts';
-import { decode } from '@rolecall/shared/nats';
+import { CrawlCompleted, CrawlStarted, crawlerSubjects } from '@rolecall/shared/contracts';
+import { DEAD_LETTER_HEADERS, deadLetterSubjects, decode, STREAMS } from '@rolecall/shared/nats';
 import { seedDemoOrganization } from '@rolecall/shared/testing';
 import { iamIn } from './support/aws.js';
 import { collectChanges } from './support/changes.js';
 import { refresh, waitForCrawl } from './support/crawls.js';
 import { eventually, startStack, type Stack } from './support/stack.js';
+
+/** The issue's bound: a crawl whose cache or crawler died goes on within 10 s of a process taking over. */
+const RESUME_WITHIN_MS = 10_000;
+
+/** Every start and completion the crawlers publish for one account's IAM crawls, with who published it. */
+function watchCrawls(nc: NatsConnection, accountId: string) {
+  const starts: { jobId: string; startedAt: string; source: string; at: number }[] = [];
+  const completions: { jobId: string; startedAt: string; source: string; at: number }[] = [];
+  const started = nc.subscribe(crawlerSubjects.started('iam', accountId), {
+    callback: (_error, msg) => {
+      const envelope = CrawlStarted.unwrap(decode(msg.data));
+      starts.push({ ...envelope.data, source: envelope.source, at: Date.now() });
+    },
+  });
+  const completed = nc.subscribe(crawlerSubjects.completed('iam', accountId), {
+    callback: (_error, msg) => {
+      const envelope = CrawlCompleted.unwrap(decode(msg.data));
+      completions.push({ ...envelope.data, source: envelope.source, at: Date.now() });
+    },
+  });
+  return {
+    starts,
+    completions,
+    stop() {
+      started.unsubscribe();
+      completed.unsubscribe();
+    },
+  };
+}
 
 describe('a cache service killed in the middle of a crawl', () => {
   let stack: Stack;
@@ -32,8 +61,9 @@ describe('a cache service killed in the middle of a crawl', () => {
     await stack?.stop();
   });
 
-  it('loses nothing and publishes each change exactly once after a new cache process takes over', async () => {
+  it('resumes within 10 s of a new cache process starting, loses nothing and publishes each change once', async () => {
     const events = await collectChanges(nc, `cache.resource.changed.iam_role.${account.id}`);
+    const crawls = watchCrawls(nc, account.id);
     const requestedAt = new Date().toISOString();
     const crawl = await refresh(stack, { accountIds: [account.id], resourceTypes: ['iam'] });
 
@@ -45,9 +75,31 @@ describe('a cache service killed in the middle of a crawl', () => {
     await cache.kill();
     const eventsAtKill = events.changes.length;
     stack.services.splice(stack.services.indexOf(cache), 1);
-    await stack.start('cache');
+    const jsm = await nc.jetstreamManager();
+    const atKill = await jsm.consumers.info(STREAMS.crawlResults.name, 'cache');
+    expect(atKill.num_ack_pending, 'the killed cache must have held batches').toBeGreaterThan(0);
+    // Restart once the crawler has published everything, so what is measured is the cache's own doing.
+    await eventually(
+      () => (crawls.completions.some((c) => c.jobId === crawl.jobs[0]!.jobId) ? true : undefined),
+      () => 'the crawler never published its completion',
+    );
 
+    // The crawl has resumed once every message the killed process held is handled: the ack floor passes
+    // the last one delivered to it. How long that takes is the consumer's ack wait, not the crawl's size.
+    const restartedAt = Date.now();
+    await stack.start('cache');
+    await eventually(
+      async () =>
+        (await jsm.consumers.info(STREAMS.crawlResults.name, 'cache')).ack_floor.stream_seq >=
+        atKill.delivered.stream_seq
+          ? true
+          : undefined,
+      () => 'the batches the killed cache held were never handled',
+    );
+    const resumedInMs = Date.now() - restartedAt;
+    expect(resumedInMs, `resumed ${resumedInMs} ms after the restart`).toBeLessThan(RESUME_WITHIN_MS);
     await waitForCrawl(stack, crawl, requestedAt);
+    crawls.stop();
     const iam = await iamIn(stack.env.moto.url, account.id);
     const expected: string[] = [];
     for await (const page of paginateListRoles({ client: iam }, {}))
@@ -83,16 +135,56 @@ describe('a cache service killed in the middle of a crawl', () => {
     expect(events.changes.every((c) => c.change === 'created')).toBe(true);
     await events.stop();
   });
+
+  it('hands a job whose crawler was killed mid-crawl to another crawler within 10 s, and finishes it', async () => {
+    await stack.start('crawler', 'crawler-2');
+    const crawls = watchCrawls(nc, account.id);
+    const requestedAt = new Date().toISOString();
+    const crawl = await refresh(stack, { accountIds: [account.id], resourceTypes: ['iam'] });
+    const jobId = crawl.jobs[0]!.jobId;
+
+    const first = await eventually(
+      () => crawls.starts.find((s) => s.jobId === jobId),
+      () => 'the job never started',
+    );
+    // Each crawler names itself `crawler-<host>-<pid>` in what it publishes.
+    const holder = stack.services.find(
+      (s) => s.name.startsWith('crawler') && first.source.endsWith(`-${s.child.pid}`),
+    )!;
+    expect(holder, `no crawler process published as ${first.source}`).toBeDefined();
+    await holder.kill();
+    const killedAt = Date.now();
+    stack.services.splice(stack.services.indexOf(holder), 1);
+
+    const second = await eventually(
+      () => crawls.starts.find((s) => s.jobId === jobId && s.source !== first.source),
+      () => `the job was not taken over: ${JSON.stringify(crawls.starts)}`,
+      60_000,
+    );
+    const takenOverInMs = second.at - killedAt;
+    expect(takenOverInMs, `taken over ${takenOverInMs} ms after the kill`).toBeLessThan(RESUME_WITHIN_MS);
+
+    const [status] = await waitForCrawl(stack, crawl, requestedAt);
+    crawls.stop();
+    expect(
+      crawls.completions.some((c) => c.startedAt === first.startedAt),
+      'the kill must happen before the first attempt completes for this test to mean anything',
+    ).toBe(false);
+    expect(crawls.completions.filter((c) => c.jobId === jobId).map((c) => c.source)).toEqual([second.source]);
+    expect(status).toMatchObject({ running: false, lastSuccessCrawlId: crawl.crawlId });
+    expect(status!.itemCount).toBeGreaterThan(600);
+  });
 });
 
 describe('two crawler processes', () => {
   let stack: Stack;
   let nc: NatsConnection;
+  let org: Awaited<ReturnType<typeof seedDemoOrganization>>;
 
   beforeAll(async () => {
     stack = await startStack({ services: ['cache', 'crawler', 'gateway'] });
     await stack.start('crawler', 'crawler-2');
-    await seedDemoOrganization({ endpointUrl: stack.env.moto.url, region: 'us-east-1' });
+    org = await seedDemoOrganization({ endpointUrl: stack.env.moto.url, region: 'us-east-1' });
     nc = await connect({ servers: stack.env.nats.url });
   });
   afterAll(async () => {
@@ -139,5 +231,48 @@ describe('two crawler processes', () => {
       .filter((s) => s.name.startsWith('crawler'))
       .map((s) => crawl.jobs.some((j) => s.output().includes(j.jobId)));
     expect(bothWorked).toEqual([true, true]);
+  });
+
+  it('dead-letter a malformed job at once and free its place in the queue for the next one', async () => {
+    const account = org.accounts.find((a) => a.id !== org.managementAccountId)!;
+    const subject = crawlerSubjects.jobQueued('s3', account.id);
+    await nc
+      .jetstream()
+      .publish(subject, new TextEncoder().encode('{"not": "a job"'), { msgID: 'bad-job-1' });
+
+    const jsm = await nc.jetstreamManager();
+    const letter = await eventually(
+      () =>
+        jsm.streams
+          .getMessage(STREAMS.deadLetters.name, {
+            last_by_subj: deadLetterSubjects.of(STREAMS.crawlJobs.name, 'crawler'),
+          })
+          .catch(() => undefined),
+      () => 'the malformed job was not dead-lettered',
+    );
+    expect(new TextDecoder().decode(letter.data)).toBe('{"not": "a job"');
+    expect({
+      subject: letter.header.get(DEAD_LETTER_HEADERS.subject),
+      msgId: letter.header.get(DEAD_LETTER_HEADERS.msgId),
+      reason: letter.header.get(DEAD_LETTER_HEADERS.reason),
+      deliveries: letter.header.get(DEAD_LETTER_HEADERS.deliveries),
+    }).toEqual({ subject, msgId: 'bad-job-1', reason: 'rejected', deliveries: '1' });
+    expect(letter.header.get(DEAD_LETTER_HEADERS.error)).toMatch(/^INVALID_MESSAGE: /);
+    // Logged (after the dead letter is stored) with its id, never its payload.
+    const line = await eventually(
+      () =>
+        stack.services
+          .flatMap((s) => s.output().split('\n'))
+          .find((l) => l.includes('"msgId":"bad-job-1"') && l.includes('message dead-lettered')),
+      () => 'no log line names the dead-lettered job',
+    );
+    expect(line).not.toContain('a job');
+
+    // The work queue holds one job per account and type: the dead-lettered one must not keep the place.
+    const requestedAt = new Date().toISOString();
+    const crawl = await refresh(stack, { accountIds: [account.id], resourceTypes: ['s3'] });
+    expect(crawl.jobs).toHaveLength(1);
+    const [status] = await waitForCrawl(stack, crawl, requestedAt);
+    expect(status).toMatchObject({ running: false, lastSuccessCrawlId: crawl.crawlId });
   });
 });

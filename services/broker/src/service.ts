@@ -195,7 +195,6 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
         filterSubject: 'cache.resource.changed.iam_role.>',
         deliver: 'new',
         concurrency: 1,
-        ackWaitMs: 30_000,
         log: log.child({ consumer: BROKER_DURABLES.roleChanges }),
         handle: (msg) => applyRoleChange(readMessage(ResourceChanged, msg).data),
       });
@@ -207,7 +206,6 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
         filterSubject: 'broker.audit.credentials.>',
         deliver: 'all',
         concurrency: 64,
-        ackWaitMs: 30_000,
         log: log.child({ consumer: BROKER_DURABLES.audit }),
         handle: (msg) => persistAudit(readMessage(CredentialsAudited, msg).data),
       });

@@ -16,6 +16,7 @@ import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import {
   createDurableConsumer,
+  DEFAULT_ACK_WAIT_MS,
   ensureStreams,
   readMessage,
   STREAMS,
@@ -49,7 +50,10 @@ export interface CacheServiceDeps {
   log: Logger;
   /** Messages handled at once (default 8). */
   concurrency?: number;
-  /** Ack wait of the shared consumer (default 60 s); a crashed process's messages return after it. */
+  /**
+   * Ack wait of the shared consumer (default 5 s): a crashed process's messages are handled again after
+   * it. Messages in progress are kept alive by progress acks, so a long batch is not handed out twice.
+   */
   ackWaitMs?: number;
   /** How often a missing `loaded` marker is checked for (default 30 s). */
   refillIntervalMs?: number;
@@ -136,7 +140,7 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
         deliver: 'all',
         concurrency: deps.concurrency ?? 8,
         maxAckPending: 1000,
-        ackWaitMs: deps.ackWaitMs ?? 60_000,
+        ackWaitMs: deps.ackWaitMs ?? DEFAULT_ACK_WAIT_MS,
         log,
         handle: route,
       });

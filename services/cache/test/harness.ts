@@ -22,7 +22,7 @@ import {
   type ResourceChange,
 } from '@rolecall/shared/contracts';
 import { createLogger, silentLogger } from '@rolecall/shared/log';
-import { STREAMS, decode, publishEvent } from '@rolecall/shared/nats';
+import { STREAMS, decode, isStreamNotFound, publishEvent } from '@rolecall/shared/nats';
 import { createRedis, redisKeys, type Redis } from '@rolecall/shared/redis';
 import { MOTO_CREDENTIALS, type TestEnvironment } from '@rolecall/shared/testing';
 import { buildCacheService, type CacheService } from '../src/service.js';
@@ -74,7 +74,8 @@ export async function startCache(
     log: process.env.CACHE_TEST_LOG
       ? createLogger({ service: 'cache-test', level: process.env.CACHE_TEST_LOG })
       : silentLogger(),
-    ackWaitMs: options.ackWaitMs ?? 2000,
+    // The service's own default unless a test asks otherwise: restart tests measure what production gets.
+    ackWaitMs: options.ackWaitMs,
     refillIntervalMs: 500,
   });
   await service.start();
@@ -107,7 +108,7 @@ export async function resetStreams(jsm: JetStreamManager): Promise<void> {
     try {
       await jsm.streams.delete(name);
     } catch (error) {
-      if (!/not found/i.test(String((error as Error).message))) throw error;
+      if (!isStreamNotFound(error)) throw error;
     }
   }
 }

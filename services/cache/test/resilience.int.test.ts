@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import type { CrawledItem } from '@rolecall/shared/contracts';
+import { STREAMS } from '@rolecall/shared/nats';
 import { createRedis, redisKeys } from '@rolecall/shared/redis';
 import { startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
 import {
@@ -20,6 +21,7 @@ import {
   waitForIdle,
   type RunningCache,
 } from './harness.js';
+import { CACHE_DURABLE } from '../src/service.js';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -84,6 +86,40 @@ describe('cache service under restarts, concurrency and a lost Redis', () => {
     expect(changes).toHaveLength(60);
     expect(new Set(changes.map((c) => c.arn)).size).toBe(60);
     expect(changes.every((c) => c.change === 'created')).toBe(true);
+  });
+
+  it('finishes a crawl within 10 s of restarting after the cache process holding its batches was killed', async () => {
+    const first = await start();
+    const items = roles(A, 120);
+    const crawl = crawlMessages(nc, { jobId: 'job-r', accountId: A, startedAt: T(3), items, batchSize: 5 });
+    await crawl.started();
+    for (let seq = 0; seq < crawl.batchCount; seq += 1) await crawl.batch(seq);
+    const keys = redisKeys(config.redis.keyPrefix);
+    await waitFor(async () => (await first.redis.zcard(keys.index)) >= 10, 'some batches stored');
+    running.splice(running.indexOf(first), 1);
+    await first.crash();
+    const atCrash = await jsm.consumers.info(STREAMS.crawlResults.name, CACHE_DURABLE);
+    expect(atCrash.num_ack_pending, 'the kill must leave batches unacknowledged').toBeGreaterThan(0);
+    await crawl.completed();
+
+    // The messages the killed process held come back after the consumer's ack wait; the rest of the
+    // crawl is small, so the whole of it fits the issue's window after the restart.
+    const restartedAt = Date.now();
+    const second = await start();
+    const status = await waitForCompletion(
+      second.redis,
+      config,
+      A,
+      (s) => s.lastSuccessCrawlId === 'crawl-job-r',
+    );
+    const resumedInMs = Date.now() - restartedAt;
+    expect(resumedInMs, `completed ${resumedInMs} ms after the restart`).toBeLessThan(10_000);
+    expect(status).toMatchObject({ running: false, itemCount: 120 });
+    expect(await second.redis.zrange(keys.index, 0, -1)).toEqual(items.map((i) => i.arn));
+    expect(await queryPartition(config, 'roles', `${A}#iam`)).toHaveLength(120);
+    const changes = await storedChanges(jsm, A);
+    expect(new Set(changes.map((c) => c.arn)).size).toBe(120);
+    expect(changes).toHaveLength(120);
   });
 
   it('ends exactly right when two cache processes share the crawl results', async () => {

@@ -113,19 +113,16 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
         queue: createJetStreamJobQueue({ js, jsm, source: instance }),
         enabledTypes,
       });
-      const ackWaitSeconds = config.crawl.jobTimeoutSeconds;
       consumer = createJobConsumer({
         js,
         jsm,
         concurrency: config.crawl.concurrency,
-        ackWaitSeconds,
         log,
         handle: createRunCrawlJobHandler({
           crawlers,
           publisher,
           batchSize: config.crawl.batchSize,
-          // Several heartbeats per ack window, so one delayed timer never lets the job be redelivered.
-          heartbeatMs: Math.min(30_000, Math.max(250, (ackWaitSeconds * 1000) / 4)),
+          jobTimeoutMs: config.crawl.jobTimeoutSeconds * 1000,
           log,
         }),
       });

@@ -170,11 +170,11 @@ describe('POST /api/v3/cache/refresh', () => {
     expect(response.json()).toMatchObject({ code: 'UNKNOWN_ACCOUNT', accountId: '999999999999' });
   });
 
-  it('answers 503 UPSTREAM_UNAVAILABLE when no crawler is running', async () => {
+  it('answers 503 CRAWLER_UNAVAILABLE when no crawler is running', async () => {
     await stopResponder();
     const response = await refresh(ADMIN, {});
     expect(response.statusCode).toBe(503);
-    expect(response.json<{ code: string }>().code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(response.json<{ code: string }>().code).toBe('CRAWLER_UNAVAILABLE');
   });
 });
 

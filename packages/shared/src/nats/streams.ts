@@ -1,6 +1,8 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
 import { cacheSubjects } from '../contracts/cache.js';
 import { crawlerSubjects } from '../contracts/crawler.js';
+import { DEAD_LETTER_STREAM, deadLetterSubjects } from './dead-letters.js';
+import { isStreamAlreadyCreated, isStreamNotFound } from './jetstream-errors.js';
 
 const SECOND_NS = 1_000_000_000;
 const nanos = (seconds: number) => seconds * SECOND_NS;
@@ -59,6 +61,19 @@ export const STREAMS = {
     max_age: nanos(7 * 24 * 3600),
     duplicate_window: nanos(600),
   },
+  /**
+   * Messages a consumer gave up on (see `createDurableConsumer`), on `deadletter.<stream>.<consumer>`:
+   * the original payload with headers naming where it came from, how often it was tried and the last
+   * error. Kept for a month to inspect and replay; the stream's message count is the durable tally.
+   */
+  deadLetters: {
+    name: DEAD_LETTER_STREAM,
+    subjects: [deadLetterSubjects.all],
+    retention: RetentionPolicy.Limits,
+    max_age: nanos(30 * 24 * 3600),
+    // Covers a term lost on the way: the original comes back within its ack wait and is stored once.
+    duplicate_window: nanos(120),
+  },
 } as const satisfies Record<string, Partial<StreamConfig> & { name: string; subjects: string[] }>;
 
 export const KV_BUCKETS = {
@@ -78,10 +93,8 @@ export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promis
         await jsm.streams.add(config);
       } catch (addError) {
         // Another process created it between our info and add: that is the same stream.
-        if (!String((addError as Error).message).includes('already in use')) throw addError;
+        if (!isStreamAlreadyCreated(addError)) throw addError;
       }
     }
   }
 }
-
-const isStreamNotFound = (error: unknown) => /stream not found/i.test(String((error as Error)?.message));

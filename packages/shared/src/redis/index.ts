@@ -34,12 +34,12 @@ export function createRedis(url: string, name: string, log?: Logger): Redis {
     retryStrategy: (times) => Math.min(times * 100, MAX_RECONNECT_DELAY_MS),
   });
   const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], ...rest: unknown[]) => {
+  redis.sendCommand = (command: Parameters<Redis['sendCommand']>[0], ...rest: unknown[]) => {
     const rejectable = command as unknown as RejectableCommand;
     const reject = rejectable.reject.bind(command);
     rejectable.reject = (error: Error) => reject(toRedisError(error, name));
     return (send as (...args: unknown[]) => unknown)(command, ...rest);
-  });
+  };
 
   let lost = false;
   redis.on('ready', () => {

@@ -1,82 +1,63 @@
 import type { Logger } from '@rolecall/shared/log';
-import { STREAMS } from '@rolecall/shared/nats';
-import { AckPolicy, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
+import { createDurableConsumer, STREAMS, type DeliveryOutcome } from '@rolecall/shared/nats';
+import type { JetStreamClient, JetStreamManager, JsMsg } from 'nats';
 
 export const CRAWLER_DURABLE = 'crawler';
-const NANOS_PER_SECOND = 1_000_000_000;
+/**
+ * Jobs handed out at once across every crawler process; each process takes no more than its own
+ * concurrency, so this only has to be larger than all of them together.
+ */
+const MAX_JOBS_IN_FLIGHT = 1000;
 
-export type JobHandler = (msg: JsMsg, signal: AbortSignal) => Promise<void>;
+/** Returning nothing acks the job; `retry` puts it back (on shutdown); a throw is a failed attempt. */
+export type JobHandler = (msg: JsMsg, signal: AbortSignal) => Promise<DeliveryOutcome | void>;
 
 export interface JobConsumer {
   start(): Promise<void>;
   /** Stops pulling, abandons running jobs (their handler puts them back) and waits for the workers. */
   stop(): Promise<void>;
+  /** Jobs this process sent to the dead-letter stream. */
+  deadLettered(): number;
 }
 
 /**
- * One durable pull consumer shared by every crawler process; each process runs `concurrency` workers
- * that each pull one job at a time, so no process holds more jobs than it is running.
+ * The durable consumer of CRAWL_JOBS shared by every crawler process; each process runs at most
+ * `concurrency` jobs and pulls no more than it is running. A running job is kept with progress acks, so a
+ * crawler that dies gives its jobs back within the ack wait (5 s by default). A job that keeps failing (its
+ * results cannot be published, it does not finish within the job timeout, it is malformed) goes to the
+ * dead-letter stream after `maxDeliveries` attempts and leaves the queue, so the next job for the same
+ * account and type can be queued.
  */
 export function createJobConsumer(options: {
   js: JetStreamClient;
   jsm: JetStreamManager;
   concurrency: number;
-  ackWaitSeconds: number;
   handle: JobHandler;
   log: Logger;
-  pullExpiresMs?: number;
+  ackWaitMs?: number;
+  maxDeliveries?: number;
 }): JobConsumer {
-  const abort = new AbortController();
-  let workers: Promise<void>[] = [];
-  const expires = options.pullExpiresMs ?? 2000;
-
-  const ensureConsumer = async () => {
-    const config = {
-      durable_name: CRAWLER_DURABLE,
-      ack_policy: AckPolicy.Explicit,
-      ack_wait: options.ackWaitSeconds * NANOS_PER_SECOND,
-      filter_subject: STREAMS.crawlJobs.subjects[0],
-    };
-    try {
-      await options.jsm.consumers.add(STREAMS.crawlJobs.name, config);
-    } catch (error) {
-      // Another process created it first, perhaps with an older ack_wait: bring it to this config.
-      if (!/already exists|already in use/i.test(String((error as Error).message))) throw error;
-      await options.jsm.consumers.update(STREAMS.crawlJobs.name, CRAWLER_DURABLE, {
-        ack_wait: config.ack_wait,
-      });
-    }
-  };
-
-  const work = async (consumer: Consumer, worker: number) => {
-    while (!abort.signal.aborted) {
-      let msg: JsMsg | null;
-      try {
-        msg = await consumer.next({ expires });
-      } catch (error) {
-        if (abort.signal.aborted) return;
-        options.log.warn({ err: error, worker }, 'pulling a crawl job failed; retrying');
-        await new Promise((r) => setTimeout(r, 1000));
-        continue;
-      }
-      if (!msg) continue;
-      if (abort.signal.aborted) {
-        msg.nak();
-        return;
-      }
-      await options.handle(msg, abort.signal);
-    }
-  };
-
+  const consumer = createDurableConsumer({
+    js: options.js,
+    jsm: options.jsm,
+    stream: STREAMS.crawlJobs.name,
+    durable: CRAWLER_DURABLE,
+    filterSubject: STREAMS.crawlJobs.subjects[0],
+    // A work queue: a job is removed once acked (or dead-lettered), so every consumer starts at the first.
+    deliver: 'all',
+    concurrency: options.concurrency,
+    maxAckPending: MAX_JOBS_IN_FLIGHT,
+    ackWaitMs: options.ackWaitMs,
+    maxDeliveries: options.maxDeliveries,
+    log: options.log,
+    handle: options.handle,
+  });
   return {
     async start() {
-      await ensureConsumer();
-      const consumer = await options.js.consumers.get(STREAMS.crawlJobs.name, CRAWLER_DURABLE);
-      workers = Array.from({ length: options.concurrency }, (_, i) => work(consumer, i));
+      await consumer.ensure();
+      await consumer.start();
     },
-    async stop() {
-      abort.abort();
-      await Promise.all(workers);
-    },
+    stop: () => consumer.stop(),
+    deadLettered: () => consumer.deadLettered(),
   };
 }

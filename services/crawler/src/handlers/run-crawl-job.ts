@@ -1,54 +1,55 @@
 import { CrawlJobQueued } from '@rolecall/shared/contracts';
+import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
-import { readMessage } from '@rolecall/shared/nats';
+import { readMessage, type DeliveryOutcome } from '@rolecall/shared/nats';
 import type { JsMsg } from 'nats';
 import type { Crawlers, CrawlResultPublisher } from '../domain/ports.js';
 import { CrawlAbortedError, runCrawlJob } from '../domain/run-crawl-job.js';
 
 /**
- * Handles one message of the crawl work queue. The job is acked only once its completion is published;
- * while it runs, `working()` keeps JetStream from handing it to another crawler.
+ * Handles one message of the crawl work queue; the job consumer acks it once its completion is
+ * published, and keeps it with progress acks while it runs. A malformed job throws INVALID_MESSAGE (it
+ * is dead-lettered at once); a job whose results cannot be published, or that runs past `jobTimeoutMs`,
+ * throws, so it is tried again later and dead-lettered after the consumer's bound.
  */
 export function createRunCrawlJobHandler(options: {
   crawlers: Crawlers;
   publisher: CrawlResultPublisher;
   batchSize: number;
-  heartbeatMs: number;
+  /** A job still running after this is abandoned and handed to a crawler again. */
+  jobTimeoutMs: number;
   log: Logger;
 }) {
-  return async function runCrawlJobMessage(msg: JsMsg, signal: AbortSignal): Promise<void> {
-    let job;
-    try {
-      job = readMessage(CrawlJobQueued, msg).data;
-    } catch (error) {
-      // Malformed jobs never become valid: drop them instead of redelivering forever.
-      options.log.error({ err: error, subject: msg.subject }, 'invalid crawl job; terminated');
-      msg.term();
-      return;
-    }
+  return async function runCrawlJobMessage(msg: JsMsg, signal: AbortSignal): Promise<DeliveryOutcome | void> {
+    const job = readMessage(CrawlJobQueued, msg).data;
     const log = options.log.child({ jobId: job.jobId, crawlType: job.crawlType, accountId: job.accountId });
-    const heartbeat = setInterval(() => msg.working(), options.heartbeatMs);
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), options.jobTimeoutMs);
     try {
       const completion = await runCrawlJob({
         job,
         crawler: options.crawlers[job.crawlType],
         publisher: options.publisher,
         batchSize: options.batchSize,
-        signal,
+        signal: AbortSignal.any([signal, deadline.signal]),
       });
-      await msg.ackAck();
       if (completion.status === 'failed') log.warn({ error: completion.error }, 'crawl failed');
       else log.info({ items: completion.itemCount, batches: completion.batchCount }, 'crawl succeeded');
     } catch (error) {
-      if (error instanceof CrawlAbortedError) {
+      if (error instanceof CrawlAbortedError && signal.aborted) {
         log.info('crawl abandoned on shutdown; returned to the queue');
-        msg.nak();
-      } else {
-        log.error({ err: error }, 'crawl results could not be published; job will be retried');
-        msg.nak(5000);
+        return { kind: 'retry', delayMs: 0, reason: 'the crawler is stopping' };
       }
+      const failure =
+        error instanceof CrawlAbortedError
+          ? new AppError('TIMEOUT', `crawl job did not finish within ${options.jobTimeoutMs / 1000} s`, {
+              context: { jobId: job.jobId },
+            })
+          : error;
+      log.warn({ err: failure, deliveries: msg.info.deliveryCount }, 'crawl job failed');
+      throw failure;
     } finally {
-      clearInterval(heartbeat);
+      clearTimeout(timer);
     }
   };
 }

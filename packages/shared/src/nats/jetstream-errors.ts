@@ -1,0 +1,44 @@
+import { ErrorCode, type NatsError } from 'nats';
+
+/**
+ * JetStream API error codes (`err_code` in the server's `errors.json`) that Rolecall acts on. They are
+ * stable across server versions; the descriptions next to them are not, so errors are never recognised
+ * by their message text.
+ */
+export const JetStreamErrorCodes = {
+  consumerNameInUse: 10013,
+  consumerNotFound: 10014,
+  streamNameInUse: 10058,
+  streamNotFound: 10059,
+  consumerExistingActive: 10105,
+  /** A create of an existing consumer with another configuration (servers from 2.10). */
+  consumerAlreadyExists: 10148,
+} as const;
+
+/** The JetStream API error code of an error from the nats client, if it carries one. */
+export const jetStreamErrorCode = (error: unknown): number | undefined =>
+  (error as Partial<NatsError> | undefined)?.api_error?.err_code;
+
+export const isStreamNotFound = (error: unknown) =>
+  jetStreamErrorCode(error) === JetStreamErrorCodes.streamNotFound;
+
+export const isConsumerNotFound = (error: unknown) =>
+  jetStreamErrorCode(error) === JetStreamErrorCodes.consumerNotFound;
+
+/** Another process created the stream first (with a configuration that differs, else the add succeeds). */
+export const isStreamAlreadyCreated = (error: unknown) =>
+  jetStreamErrorCode(error) === JetStreamErrorCodes.streamNameInUse;
+
+/** Another process created the consumer first; which code depends on the server's version. */
+export function isConsumerAlreadyCreated(error: unknown): boolean {
+  const code = jetStreamErrorCode(error);
+  return (
+    code === JetStreamErrorCodes.consumerNameInUse ||
+    code === JetStreamErrorCodes.consumerExistingActive ||
+    code === JetStreamErrorCodes.consumerAlreadyExists
+  );
+}
+
+/** The client refused to send a message bigger than the server's `max_payload`. */
+export const isMaxPayloadExceeded = (error: unknown) =>
+  (error as Partial<NatsError> | undefined)?.code === ErrorCode.MaxPayloadExceeded;
