@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import fastifyCookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { tableNames } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
@@ -124,6 +125,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerErrorHandling(app, { log });
   registerRequestLimits(app);
   documentCommonStatuses(app);
+  // Before registerAuth: its onRequest hook reads request.cookies, which this plugin's hook fills.
+  await app.register(fastifyCookie);
   registerAuth(app, {
     sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source],
     // Trusted headers on CLI routes are a choice: a proxy that passes client-sent headers through

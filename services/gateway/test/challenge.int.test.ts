@@ -101,7 +101,7 @@ describe('Weep challenge login', () => {
       user: 'alice@example.com',
       secure: false,
     });
-    const verdict = verifyJwt(success.encoded_jwt as string, TEST_JWT_SECRET, nowSeconds);
+    const verdict = await verifyJwt(success.encoded_jwt as string, TEST_JWT_SECRET, nowSeconds);
     expect(verdict).toMatchObject({
       ok: true,
       claims: { email: 'alice@example.com', groups: ['engineering', 'payments'] },

@@ -13,6 +13,8 @@ export interface IdentityRequest {
   /** The TCP peer, not anything a client can claim in a header. */
   remoteAddress: string | undefined;
   headers: Record<string, string | string[] | undefined>;
+  /** The request's cookies, as @fastify/cookie parsed the Cookie header; absent where no source needs them. */
+  cookies?: Readonly<Record<string, string | undefined>>;
 }
 
 /**

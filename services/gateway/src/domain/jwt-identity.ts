@@ -1,4 +1,3 @@
-import { readCookie } from './cookies.js';
 import type { Identity, IdentityRequest, IdentitySource } from './identity.js';
 import { verifyJwt } from './jwt.js';
 
@@ -18,15 +17,15 @@ export interface JwtCookieIdentity {
   /** The identity source for stacking: a cookie that does not verify is "not mine", never an error. */
   source: IdentitySource;
   /** The full verdict, for CLI routes, which must refuse a bad cookie with `invalid_jwt`. */
-  check(request: IdentityRequest): CookieCheck;
+  check(request: IdentityRequest): Promise<CookieCheck>;
 }
 
 /** Identity from the JWT cookie the Weep challenge login issues (and, later, any other sign-in). */
 export function createJwtCookieIdentity(options: JwtCookieIdentityOptions): JwtCookieIdentity {
-  const check = (request: IdentityRequest): CookieCheck => {
-    const token = readCookie(request.headers.cookie, options.cookieName);
+  const check = async (request: IdentityRequest): Promise<CookieCheck> => {
+    const token = request.cookies?.[options.cookieName];
     if (token === undefined || token === '') return { kind: 'absent' };
-    const verdict = verifyJwt(token, options.secret, Math.floor(options.now() / 1000));
+    const verdict = await verifyJwt(token, options.secret, Math.floor(options.now() / 1000));
     if (!verdict.ok) return { kind: 'invalid', reason: verdict.reason };
     const groups = verdict.claims.groups.map((g) => (options.lowercaseGroups ? g.toLowerCase() : g));
     return {
@@ -38,8 +37,8 @@ export function createJwtCookieIdentity(options: JwtCookieIdentityOptions): JwtC
     check,
     source: {
       name: 'jwt-cookie',
-      identify(request) {
-        const result = check(request);
+      async identify(request) {
+        const result = await check(request);
         return result.kind === 'valid' ? result.identity : undefined;
       },
     },

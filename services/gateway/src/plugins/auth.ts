@@ -27,7 +27,7 @@ export interface AuthOptions {
   /** CLI routes: asked in order after the cookie check (the JWT cookie, plus trusted headers if allowed). */
   cliSources: readonly IdentitySource[];
   /** The JWT cookie verdict: on CLI routes a cookie that is present but bad is refused outright. */
-  checkCookie: (request: IdentityRequest) => CookieCheck;
+  checkCookie: (request: IdentityRequest) => Promise<CookieCheck>;
   adminGroups: readonly string[];
   lowercaseGroups: boolean;
 }
@@ -40,10 +40,14 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('identity', undefined);
   app.decorateRequest('isAdmin', false);
   app.addHook('onRequest', async (request: FastifyRequest) => {
-    const view: IdentityRequest = { remoteAddress: request.socket.remoteAddress, headers: request.headers };
+    const view: IdentityRequest = {
+      remoteAddress: request.socket.remoteAddress,
+      headers: request.headers,
+      cookies: request.cookies,
+    };
     const access = request.is404 ? 'public' : (request.routeOptions.config.access ?? 'user');
     if (access === 'cli') {
-      const cookie = options.checkCookie(view);
+      const cookie = await options.checkCookie(view);
       if (cookie.kind === 'invalid') {
         throw new AppError(
           'INVALID_JWT',

@@ -138,7 +138,7 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
       if (result.status !== 'success') return { status: result.status };
       const iat = Math.floor(deps.now() / 1000);
       const expiration = iat + deps.jwt.expirationMinutes * 60;
-      const encoded = signJwt(
+      const encoded = await signJwt(
         { email: result.jwtUser, groups: result.groups, iat, exp: expiration },
         deps.jwt.secret,
       );
