@@ -313,7 +313,7 @@ export const RolecallConfig = Type.Object(
           Type.String({
             minLength: 1,
             description:
-              "Role tags grant nothing unless the role's trust policy mentions this (e.g. the hub role ARN)",
+              "Role tags grant nothing unless the role's trust policy has an Allow of sts:AssumeRole naming this principal exactly (e.g. the hub role ARN; `*` does not count)",
           }),
         ),
         sessionDurationSeconds: Type.Integer({

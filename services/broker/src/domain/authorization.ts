@@ -31,14 +31,90 @@ export function callerIdentities(
 const strongest = (a: Grant | undefined, b: Grant): Grant =>
   a === 'console' || b === 'console' ? 'console' : 'cli';
 
-/** Whether the role's tags may grant anything (ConsoleMe's required_trust_policy_entity). */
+/**
+ * Whether the role's tags may grant anything (ConsoleMe's required_trust_policy_entity): with the setting
+ * unset, always; with it set, only when the role's trust policy opts into that principal. That is: an
+ * `Allow` statement whose `Action` covers `sts:AssumeRole` (a string or a list, IAM wildcards such as
+ * `sts:*` and `*` included, case-insensitive) and whose `Principal` names the entity itself, and no
+ * unconditional `Deny` of `sts:AssumeRole` to the entity (or to `*`). What does not count:
+ * - `Principal: "*"` or `{"AWS": "*"}`: it lets anyone in, often narrowed by a condition; it is not an
+ *   opt-in to Rolecall, which is what the setting is there to require;
+ * - `NotPrincipal` and `NotAction` statements: they name what they exclude;
+ * - another ARN that merely contains the entity (`…/RolecallHub-old`, a role on a path), and, for a role
+ *   ARN, the root of its account: that delegates to every principal of the account, not to the hub.
+ * An account given as the entity (`123456789012` or `arn:aws:iam::123456789012:root`) is named by either
+ * form, as IAM itself stores a bare account id as the root ARN.
+ * A `Condition` does not disqualify an Allow (nor make a Deny veto): a trust in the hub restricted by, say,
+ * an external id or a source IP is still an opt-in, and whether Rolecall meets the condition is STS's
+ * answer when the role is assumed. ARNs compare case-insensitively, as IAM names are unique regardless of
+ * case. A document that is absent or not a policy trusts nothing.
+ */
 export function trustPolicyAllows(role: RoleFacts, settings: AuthorizationSettings): boolean {
   const entity = settings.requiredTrustPolicyEntity;
   if (!entity) return true;
-  const text =
-    typeof role.trustPolicy === 'string' ? role.trustPolicy : JSON.stringify(role.trustPolicy ?? {});
-  return text.toLowerCase().includes(entity.toLowerCase());
+  const wanted = principalKey(entity);
+  const statements = statementsOf(role.trustPolicy);
+  const assumableBy = (statement: Record<string, unknown>, accepted: readonly string[]) =>
+    !('NotPrincipal' in statement) &&
+    !('NotAction' in statement) &&
+    asStrings(statement.Action).some((pattern) => matchesAction(pattern, 'sts:AssumeRole')) &&
+    awsPrincipals(statement.Principal).some((p) => accepted.includes(p));
+  const allowed = statements.some((s) => s.Effect === 'Allow' && assumableBy(s, [wanted]));
+  const denied = statements.some(
+    (s) => s.Effect === 'Deny' && s.Condition === undefined && assumableBy(s, [wanted, '*']),
+  );
+  return allowed && !denied;
 }
+
+/** The statements of a trust policy (parsed, or JSON text, URL-encoded as IAM returns it), or none. */
+function statementsOf(document: unknown): Record<string, unknown>[] {
+  let parsed = document;
+  if (typeof document === 'string') {
+    try {
+      const text = document.trim();
+      parsed = JSON.parse(text.startsWith('{') ? text : decodeURIComponent(text)) as unknown;
+    } catch {
+      return [];
+    }
+  }
+  if (!isRecord(parsed)) return [];
+  const statement = parsed.Statement;
+  return (Array.isArray(statement) ? statement : [statement]).filter(isRecord);
+}
+
+/** The AWS principals a `Principal` element names, as {@link principalKey}s (`*` for everyone). */
+function awsPrincipals(principal: unknown): string[] {
+  if (principal === '*') return ['*'];
+  if (!isRecord(principal)) return [];
+  return asStrings(principal.AWS).map(principalKey);
+}
+
+/** An account's root ARN and its bare id are one principal; any other ARN is itself, lower-cased. */
+function principalKey(principal: string): string {
+  const value = principal.trim().toLowerCase();
+  const account = /^(?:arn:aws[a-z-]*:iam::(\d{12}):root|(\d{12}))$/.exec(value);
+  return account ? `account:${account[1] ?? account[2]}` : value;
+}
+
+/** IAM's action matching: case-insensitive, `*` any run of characters, `?` any one. */
+function matchesAction(pattern: string, action: string): boolean {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const source = pattern
+    .split('*')
+    .map((part) => part.split('?').map(escape).join('.'))
+    .join('.*');
+  return new RegExp(`^${source}$`, 'i').test(action);
+}
+
+const asStrings = (value: unknown): string[] =>
+  typeof value === 'string'
+    ? [value]
+    : Array.isArray(value)
+      ? value.filter((v) => typeof v === 'string')
+      : [];
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** identity → grant that one role's tags give (tag values are colon-separated users and groups). */
 export function grantsOfRole(role: RoleFacts, settings: AuthorizationSettings): Map<string, Grant> {
