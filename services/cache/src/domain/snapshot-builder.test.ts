@@ -1,7 +1,23 @@
-import { gunzipSync } from 'node:zlib';
+import { once } from 'node:events';
+import type * as Zlib from 'node:zlib';
+import { gunzipSync, type Gzip } from 'node:zlib';
 import type { CachedItem } from '@rolecall/shared/contracts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createSnapshotBuilder } from './snapshot-builder.js';
+
+/** Every compressor a builder creates, so a test can see what discarding does to it. */
+const gzips = vi.hoisted(() => [] as Gzip[]);
+vi.mock('node:zlib', async (importOriginal) => {
+  const zlib = await importOriginal<typeof Zlib>();
+  return {
+    ...zlib,
+    createGzip: (...args: Parameters<typeof Zlib.createGzip>) => {
+      const gzip = zlib.createGzip(...args);
+      gzips.push(gzip);
+      return gzip;
+    },
+  };
+});
 
 const meta = {
   accountId: '111111111111',
@@ -43,10 +59,20 @@ describe('snapshot builder', () => {
     expect(parse(await builder.finish())).toEqual({ ...meta, items: [] });
   });
 
-  it('can be discarded half-built without leaving anything pending', async () => {
+  it('can be discarded half-built, closing its compressor without an error', async () => {
     const builder = createSnapshotBuilder(meta);
     await builder.add(item('a'));
+    const gzip = gzips.at(-1);
+    if (!gzip) throw new Error('the builder created no gzip stream');
+    const closed = once(gzip, 'close');
+    expect(gzip.destroyed).toBe(false);
+
     builder.discard();
-    expect(builder.count).toBe(1);
+
+    // Destroyed at once (zlib's memory freed, nothing more written), and without an error, which would
+    // otherwise reject the builder's wait for the end: nothing is left pending or unhandled.
+    expect(gzip.destroyed).toBe(true);
+    await closed;
+    expect(gzip.errored).toBeNull();
   });
 });
