@@ -2,13 +2,17 @@ import { Type } from '@sinclair/typebox';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineMessage } from '../src/contracts/envelope.js';
+import { defineOperation } from '../src/contracts/operation.js';
 import { silentLogger } from '../src/log/index.js';
-import { connectNats, publishEvent, request, serveRequests } from '../src/nats/index.js';
-import { startNats, type RunningServer } from '../src/testing/index.js';
+import { connectNats, publishEvent, request, serve } from '../src/nats/index.js';
+import { startNats, type RunningServer } from '@rolecall/testing';
 
 const Ask = defineMessage('broker.test.ask', 1, Type.Object({ wait: Type.Boolean() }));
 const Answer = defineMessage('broker.test.ask.reply', 1, Type.Object({ ok: Type.Boolean() }));
 const subject = 'broker.test.ask';
+const catalogue = {
+  ask: defineOperation({ owner: 'broker', subject, request: Ask, reply: Answer, errors: [] }),
+};
 /** Far longer than any answer below: a request that waited for it would fail these tests on its code. */
 const LONG_TIMEOUT_MS = 60_000;
 
@@ -26,7 +30,7 @@ describe('requests to a service that is gone, over a NATS that is gone', () => {
   });
 
   const ask = (wait: boolean) =>
-    request(caller, subject, Ask, Answer, { wait }, { source: 'test', timeoutMs: LONG_TIMEOUT_MS });
+    request(caller, catalogue.ask, { wait }, { source: 'test', timeoutMs: LONG_TIMEOUT_MS });
 
   it('answers BROKER_UNAVAILABLE at once when no broker is subscribed (no responders)', async () => {
     await expect(ask(false)).rejects.toMatchObject({ code: 'BROKER_UNAVAILABLE', status: 503 });
@@ -34,17 +38,9 @@ describe('requests to a service that is gone, over a NATS that is gone', () => {
 
   it('answers BROKER_UNAVAILABLE for a pending request whose only broker died, instead of the timeout', async () => {
     const responder = await connectNats({ url: nats.url, name: 'broker', log: silentLogger() });
-    await serveRequests(responder, {
-      service: 'broker',
-      version: '0.0.0',
-      endpoint: 'ask',
-      subject,
-      request: Ask,
-      reply: Answer,
-      log: silentLogger(),
+    await serve(responder, { version: '0.0.0', log: silentLogger() }, catalogue, {
       // A broker stuck in a call, then killed: it never answers.
-      handle: (data) =>
-        (data as { wait: boolean }).wait ? new Promise(() => undefined) : Promise.resolve({ ok: true }),
+      ask: ({ wait }) => (wait ? new Promise(() => undefined) : Promise.resolve({ ok: true })),
     });
     await expect(ask(false)).resolves.toEqual({ ok: true });
     const pending = ask(true);

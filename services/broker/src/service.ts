@@ -1,25 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Static } from '@sinclair/typebox';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableNames } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
-import type { AuditQueryRequest, EligibleRolesRequest, RoleAccessRequest } from '@rolecall/shared/contracts';
 import {
-  AuditQuery,
-  AuditQueryReplied,
-  brokerSubjects,
-  ConsoleLogin,
-  ConsoleLoginReplied,
+  brokerOperations,
   CredentialsAudited,
-  EligibleRolesQuery,
-  EligibleRolesReplied,
-  IssueCredentials,
-  IssueCredentialsReplied,
   ResourceChanged,
-  RoleAccessQuery,
-  RoleAccessReplied,
-  type ConsoleLoginRequest,
-  type IssueCredentialsRequest,
+  type Handlers,
 } from '@rolecall/shared/contracts';
 import {
   createDynamicConfigStore,
@@ -31,9 +18,10 @@ import type { Logger } from '@rolecall/shared/log';
 import {
   createDurableConsumer,
   readMessage,
-  serveRequests,
+  serve,
   STREAMS,
   type DurableConsumer,
+  type ServedEndpoints,
 } from '@rolecall/shared/nats';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
 import type { NatsConnection } from 'nats';
@@ -132,7 +120,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
   });
   const signin = options.signin ?? createFederationSignin({ federationUrl: config.broker.federationUrl });
 
-  const handlers = {
+  const handlers: Handlers<typeof brokerOperations> = {
     issueCredentials: createIssueCredentialsHandler({
       mapping: authorization,
       issuer: options.issuer,
@@ -173,7 +161,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
   const applyRoleChange = createApplyRoleChangeHandler({ maintainer: authorization });
   const persistAudit = createPersistAuditEventHandler({ store: auditStore });
   const consumers: DurableConsumer[] = [];
-  let endpoints: Awaited<ReturnType<typeof serveRequests>>[] = [];
+  let endpoints: ServedEndpoints[] = [];
   let configWatch: DynamicConfigWatch | undefined;
 
   return {
@@ -221,50 +209,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
       await authorization.ensureBuilt();
       for (const consumer of consumers) await consumer.start();
 
-      const common = { service: 'broker', version: '0.1.0', log } as const;
-      // The contracts validate every payload before a handler sees it, so the casts only name the type.
-      endpoints = await Promise.all([
-        serveRequests(nc, {
-          ...common,
-          endpoint: 'issue-credentials',
-          subject: brokerSubjects.issueCredentials,
-          request: IssueCredentials,
-          reply: IssueCredentialsReplied,
-          handle: (data) => handlers.issueCredentials(data as IssueCredentialsRequest),
-        }),
-        serveRequests(nc, {
-          ...common,
-          endpoint: 'console-login',
-          subject: brokerSubjects.consoleLogin,
-          request: ConsoleLogin,
-          reply: ConsoleLoginReplied,
-          handle: (data) => handlers.consoleLogin(data as ConsoleLoginRequest),
-        }),
-        serveRequests(nc, {
-          ...common,
-          endpoint: 'eligible-roles',
-          subject: brokerSubjects.eligibleRoles,
-          request: EligibleRolesQuery,
-          reply: EligibleRolesReplied,
-          handle: (data) => handlers.eligibleRoles(data as Static<typeof EligibleRolesRequest>),
-        }),
-        serveRequests(nc, {
-          ...common,
-          endpoint: 'role-access',
-          subject: brokerSubjects.roleAccess,
-          request: RoleAccessQuery,
-          reply: RoleAccessReplied,
-          handle: (data) => handlers.roleAccess(data as Static<typeof RoleAccessRequest>),
-        }),
-        serveRequests(nc, {
-          ...common,
-          endpoint: 'query-audit',
-          subject: brokerSubjects.queryAudit,
-          request: AuditQuery,
-          reply: AuditQueryReplied,
-          handle: (data) => handlers.queryAudit(data as Static<typeof AuditQueryRequest>),
-        }),
-      ]);
+      endpoints = [await serve(nc, { version: '0.1.0', log }, brokerOperations, handlers)];
       log.info({ instance }, 'broker started');
     },
 

@@ -1,13 +1,8 @@
 import type { AwsClientOptions } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
-import {
-  StartCrawl,
-  StartCrawlReplied,
-  crawlerSubjects,
-  type StartCrawlRequest,
-} from '@rolecall/shared/contracts';
+import { crawlerOperations, type StartCrawlRequest } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
-import { serveRequests } from '@rolecall/shared/nats';
+import { serve, type ServedEndpoints } from '@rolecall/shared/nats';
 import type { NatsConnection } from 'nats';
 import { createAccountSource } from './adapters/account-sources.js';
 import { createConfigCrawler } from './adapters/config-crawler.js';
@@ -95,7 +90,7 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
 
   let planner: ReturnType<typeof createCrawlPlanner> | undefined;
   let consumer: ReturnType<typeof createJobConsumer> | undefined;
-  let endpoint: Awaited<ReturnType<typeof serveRequests>> | undefined;
+  let endpoint: ServedEndpoints | undefined;
   let timer: NodeJS.Timeout | undefined;
   let fanOut: ReturnType<typeof createScheduledFanOut> | undefined;
   let ticking: Promise<unknown> = Promise.resolve();
@@ -128,16 +123,7 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
       });
       await consumer.start();
       const handleStart = createStartCrawlHandler({ planner });
-      endpoint = await serveRequests(nc, {
-        service: 'crawler',
-        version: '0.1.0',
-        endpoint: 'start-crawl',
-        subject: crawlerSubjects.startCrawl,
-        request: StartCrawl,
-        reply: StartCrawlReplied,
-        log,
-        handle: (data) => handleStart(data as StartCrawlRequest),
-      });
+      endpoint = await serve(nc, { version: '0.1.0', log }, crawlerOperations, { startCrawl: handleStart });
       if (config.crawl.scheduleEnabled) {
         fanOut = createScheduledFanOut({ claims, planner, discovery, intervals, log });
         const tick = () => {

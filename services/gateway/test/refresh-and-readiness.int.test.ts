@@ -1,17 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig, ensureTables } from '@rolecall/shared/aws';
 import { parseConfig } from '@rolecall/shared/config';
-import {
-  crawlerSubjects,
-  StartCrawl,
-  StartCrawlReplied,
-  type StartCrawlRequest,
-} from '@rolecall/shared/contracts';
+import { crawlerOperations, type StartCrawlRequest } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import { silentLogger } from '@rolecall/shared/log';
-import { connectNats, serveRequests } from '@rolecall/shared/nats';
+import { connectNats, serve } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
+import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -69,16 +64,8 @@ describe('POST /api/v3/cache/refresh', () => {
 
   beforeAll(async () => {
     // Stands in for the crawler only to capture what the gateway sends.
-    const service = await serveRequests(crawlerNc, {
-      service: 'crawler',
-      version: '0.0.0',
-      endpoint: 'start-crawl',
-      subject: crawlerSubjects.startCrawl,
-      request: StartCrawl,
-      reply: StartCrawlReplied,
-      log: silentLogger(),
-      handle: (data) => {
-        const request = data as StartCrawlRequest;
+    const service = await serve(crawlerNc, { version: '0.0.0', log: silentLogger() }, crawlerOperations, {
+      startCrawl: (request) => {
         received.push(request);
         if (request.accountIds?.includes('999999999999')) {
           return Promise.reject(
@@ -102,7 +89,7 @@ describe('POST /api/v3/cache/refresh', () => {
         });
       },
     });
-    stopResponder = () => service.stop().then(() => undefined);
+    stopResponder = () => service.stop();
   });
 
   it('starts a crawl for an admin: 202 with the crawl id and jobs, the request mapped for the crawler', async () => {

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage } from './envelope.js';
+import { defineOperation } from './operation.js';
 import { AccountId } from './resources.js';
 
 /** Subjects owned by services/broker. */
@@ -173,3 +174,51 @@ export const AuditQueryReply = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 export const AuditQueryReplied = defineMessage('broker.audit.query.reply', 1, AuditQueryReply);
+
+/**
+ * What services/broker answers over NATS request/reply. The gateway calls these with `request`, the
+ * broker registers them with `serve`; both are typed from this object.
+ */
+export const brokerOperations = {
+  issueCredentials: defineOperation({
+    owner: 'broker',
+    subject: brokerSubjects.issueCredentials,
+    request: IssueCredentials,
+    reply: IssueCredentialsReplied,
+    errors: ['AUDIT_UNAVAILABLE', 'UPSTREAM_FAILED', 'ACCESS_DENIED', 'REDIS_UNAVAILABLE'],
+  }),
+  consoleLogin: defineOperation({
+    owner: 'broker',
+    subject: brokerSubjects.consoleLogin,
+    request: ConsoleLogin,
+    reply: ConsoleLoginReplied,
+    errors: [
+      'VALIDATION_FAILED',
+      'AUDIT_UNAVAILABLE',
+      'UPSTREAM_FAILED',
+      'ACCESS_DENIED',
+      'REDIS_UNAVAILABLE',
+    ],
+  }),
+  eligibleRoles: defineOperation({
+    owner: 'broker',
+    subject: brokerSubjects.eligibleRoles,
+    request: EligibleRolesQuery,
+    reply: EligibleRolesReplied,
+    errors: ['REDIS_UNAVAILABLE'],
+  }),
+  roleAccess: defineOperation({
+    owner: 'broker',
+    subject: brokerSubjects.roleAccess,
+    request: RoleAccessQuery,
+    reply: RoleAccessReplied,
+    errors: ['REDIS_UNAVAILABLE'],
+  }),
+  queryAudit: defineOperation({
+    owner: 'broker',
+    subject: brokerSubjects.queryAudit,
+    request: AuditQuery,
+    reply: AuditQueryReplied,
+    errors: ['INVALID_CURSOR', 'UPSTREAM_FAILED', 'UPSTREAM_UNAVAILABLE'],
+  }),
+} as const;

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage } from './envelope.js';
+import { defineOperation } from './operation.js';
 import { AccountId, AwsAccount, CrawledItem, CrawlType } from './resources.js';
 
 /** Subjects owned by services/crawler. Only these functions build them. */
@@ -101,3 +102,14 @@ export const StartCrawlReply = Type.Object({
 });
 export type StartCrawlReply = Static<typeof StartCrawlReply>;
 export const StartCrawlReplied = defineMessage('crawler.crawl.start.reply', 1, StartCrawlReply);
+
+/** What services/crawler answers over NATS request/reply (see `brokerOperations`). */
+export const crawlerOperations = {
+  startCrawl: defineOperation({
+    owner: 'crawler',
+    subject: crawlerSubjects.startCrawl,
+    request: StartCrawl,
+    reply: StartCrawlReplied,
+    errors: ['UNKNOWN_ACCOUNT', 'VALIDATION_FAILED', 'UPSTREAM_UNAVAILABLE'],
+  }),
+} as const;

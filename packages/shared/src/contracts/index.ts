@@ -1,5 +1,6 @@
 import './formats.js';
 export * from './envelope.js';
+export * from './operation.js';
 export * from './resources.js';
 export * from './crawler.js';
 export * from './cache.js';

@@ -8,6 +8,7 @@ import {
   type PubAck,
 } from 'nats';
 import type { EnvelopeOf, MessageDefinition } from '../contracts/envelope.js';
+import type { Catalogue, Handlers, Operation, ReplyOf, RequestOf } from '../contracts/operation.js';
 import { AppError, toAppError, type ErrorCode, type SerializedAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import {
@@ -60,7 +61,7 @@ export function readMessage<S extends TSchema>(definition: MessageDefinition<S>,
 /** Reply body for request/reply: either `{ok: true, data}` or `{ok: false, error}`. */
 export type Reply<T> = { ok: true; data: EnvelopeOf<T> } | { ok: false; error: SerializedAppError };
 
-/** The error a caller gets when no copy of a service answers, named after the service (the subject's owner). */
+/** The error a caller gets when no copy of a service answers, named after the service. */
 const UNAVAILABLE_CODES: Record<string, ErrorCode> = {
   broker: 'BROKER_UNAVAILABLE',
   crawler: 'CRAWLER_UNAVAILABLE',
@@ -76,26 +77,25 @@ const serviceUnavailable = (owner: string, subject: string, cause?: unknown) =>
 const LIVENESS_CHECK_MS = 1_000;
 
 /**
- * Sends a request and returns the validated reply data, or throws the AppError the other side
- * replied with. Fails fast instead of waiting out the timeout: NATS down → NATS_UNAVAILABLE at once; no
- * copy of the service subscribed → `<SERVICE>_UNAVAILABLE` at once (NATS's no-responders status); and
- * while the request is pending, every second, the service is pinged through the services API, so a
- * request whose only responder died is answered within about a second. No answer in time → TIMEOUT.
+ * Calls an operation of a catalogue (`brokerOperations.issueCredentials`…) and returns its validated
+ * reply, typed from the operation's schemas, or throws the AppError the service replied with. Fails fast
+ * instead of waiting out the timeout: NATS down → NATS_UNAVAILABLE at once; no copy of the service
+ * subscribed → `<OWNER>_UNAVAILABLE` at once (NATS's no-responders status); and while the request is
+ * pending, every second, the service is pinged through the services API, so a request whose only
+ * responder died is answered within about a second. No answer in time → TIMEOUT.
  */
-export async function request<Req extends TSchema, Res extends TSchema>(
+export async function request<O extends Operation>(
   nc: NatsConnection,
-  subject: string,
-  requestDefinition: MessageDefinition<Req>,
-  replyDefinition: MessageDefinition<Res>,
-  data: EnvelopeOf<unknown>['data'],
+  operation: O,
+  data: RequestOf<O>,
   options: { source: string; timeoutMs?: number },
-) {
-  const owner = subject.split('.')[0] ?? subject;
+): Promise<ReplyOf<O>> {
+  const { owner, subject } = operation;
   assertNatsConnected(nc, `calling the ${owner} service`);
   let msg: Msg;
   let liveness: ReturnType<typeof setInterval> | undefined;
   try {
-    const answer = nc.request(subject, encode(requestDefinition.wrap(data, options.source)), {
+    const answer = nc.request(subject, encode(operation.request.wrap(data, options.source)), {
       timeout: options.timeoutMs ?? 10_000,
     });
     const gone = new Promise<never>((_, reject) => {
@@ -127,54 +127,63 @@ export async function request<Req extends TSchema, Res extends TSchema>(
     throw new AppError('INVALID_MESSAGE', `malformed reply on ${subject}`);
   }
   if (!reply.ok) throw AppError.fromJSON(reply.error);
-  return replyDefinition.unwrap(reply.data).data;
+  return operation.reply.unwrap(reply.data).data as ReplyOf<O>;
 }
 
+/** A running set of endpoints; `stop` stops taking requests (in-flight ones still answer). */
+export interface ServedEndpoints {
+  stop(): Promise<void>;
+}
+
+const endpointName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 /**
- * Registers a request/reply handler with the NATS services API; the queue group is the service name,
- * so copies of a service share requests. Errors become `{ok:false, error}` replies, never crashes.
+ * Registers a handler for every operation of a catalogue with the NATS services API, as one service named
+ * after the owner (its queue group, so copies share requests). `handlers` must cover every operation with
+ * the types its schemas give: a missing or mistyped handler does not compile. Requests are validated
+ * before a handler sees them, replies before they leave; errors become `{ok:false, error}` replies.
  */
-export async function serveRequests<Req extends TSchema, Res extends TSchema>(
+export async function serve<C extends Catalogue>(
   nc: NatsConnection,
-  options: {
-    service: string;
-    version: string;
-    endpoint: string;
-    subject: string;
-    request: MessageDefinition<Req>;
-    reply: MessageDefinition<Res>;
-    log: Logger;
-    handle: (data: EnvelopeOf<unknown>['data']) => Promise<unknown>;
-  },
-) {
-  const svc = await nc.services.add({
-    name: options.service,
-    version: options.version,
-    queue: options.service,
-  });
-  svc.addEndpoint(options.endpoint, {
-    subject: options.subject,
-    queue: options.service,
-    handler: (error, msg) => {
-      if (error) {
-        options.log.error({ err: error }, 'service endpoint error');
-        return;
-      }
-      void (async () => {
-        let reply: Reply<unknown>;
-        try {
-          const incoming = readMessage(options.request, msg);
-          const result = await options.handle(incoming.data);
-          reply = { ok: true, data: options.reply.wrap(result, options.service) };
-        } catch (caught) {
-          const appError = toAppError(caught);
-          if (appError.fault === 'server')
-            options.log.error({ err: caught, subject: msg.subject }, 'request failed');
-          reply = { ok: false, error: appError.toJSON() };
+  options: { version: string; log: Logger },
+  catalogue: C,
+  handlers: Handlers<C>,
+): Promise<ServedEndpoints> {
+  const operations = Object.entries(catalogue);
+  const owner = operations[0]?.[1].owner;
+  if (!owner || operations.some(([, op]) => op.owner !== owner)) {
+    throw new AppError('INVALID_CONFIG', 'a catalogue served together must have one owner');
+  }
+  const service = await nc.services.add({ name: owner, version: options.version, queue: owner });
+  for (const [key, operation] of operations) {
+    const handle = handlers[key] as (data: unknown) => Promise<unknown>;
+    service.addEndpoint(endpointName(key), {
+      subject: operation.subject,
+      queue: owner,
+      handler: (error, msg) => {
+        if (error) {
+          options.log.error({ err: error, subject: operation.subject }, 'service endpoint error');
+          return;
         }
-        msg.respond(encode(reply));
-      })();
-    },
-  });
-  return svc;
+        void (async () => {
+          let reply: Reply<unknown>;
+          try {
+            const incoming = readMessage(operation.request, msg);
+            const result = await handle(incoming.data);
+            if (!operation.reply.check(result)) {
+              throw new AppError('INTERNAL', `the ${key} handler answered outside its reply schema`);
+            }
+            reply = { ok: true, data: operation.reply.wrap(result, owner) };
+          } catch (caught) {
+            const appError = toAppError(caught);
+            if (appError.fault === 'server')
+              options.log.error({ err: caught, subject: msg.subject }, 'request failed');
+            reply = { ok: false, error: appError.toJSON() };
+          }
+          msg.respond(encode(reply));
+        })();
+      },
+    });
+  }
+  return { stop: () => service.stop().then(() => undefined) };
 }

@@ -1,16 +1,4 @@
-import {
-  AuditQuery,
-  AuditQueryReplied,
-  brokerSubjects,
-  ConsoleLogin,
-  ConsoleLoginReplied,
-  EligibleRolesQuery,
-  EligibleRolesReplied,
-  IssueCredentials,
-  IssueCredentialsReplied,
-  RoleAccessQuery,
-  RoleAccessReplied,
-} from '@rolecall/shared/contracts';
+import { brokerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
 import type { NatsConnection } from 'nats';
 import type { Broker } from '../domain/broker.js';
@@ -21,26 +9,15 @@ export interface NatsBrokerOptions {
   timeoutMs?: number;
 }
 
-/** The broker over NATS request/reply, with the contracts of `@rolecall/shared/contracts` broker.ts. */
+/** The broker over NATS request/reply: `brokerOperations` of `@rolecall/shared/contracts`. */
 export function createNatsBroker({ nc, timeoutMs = 15_000 }: NatsBrokerOptions): Broker {
   const options = { source: 'gateway', timeoutMs };
+  const ops = brokerOperations;
   return {
-    issueCredentials: (data) =>
-      request(nc, brokerSubjects.issueCredentials, IssueCredentials, IssueCredentialsReplied, data, options),
-    consoleLogin: (data) =>
-      request(nc, brokerSubjects.consoleLogin, ConsoleLogin, ConsoleLoginReplied, data, options),
-    eligibleRoles: (caller, channel) =>
-      request(
-        nc,
-        brokerSubjects.eligibleRoles,
-        EligibleRolesQuery,
-        EligibleRolesReplied,
-        { caller, channel },
-        options,
-      ),
-    roleAccess: (roleArn) =>
-      request(nc, brokerSubjects.roleAccess, RoleAccessQuery, RoleAccessReplied, { roleArn }, options),
-    queryAudit: (query) =>
-      request(nc, brokerSubjects.queryAudit, AuditQuery, AuditQueryReplied, query, options),
+    issueCredentials: (data) => request(nc, ops.issueCredentials, data, options),
+    consoleLogin: (data) => request(nc, ops.consoleLogin, data, options),
+    eligibleRoles: (caller, channel) => request(nc, ops.eligibleRoles, { caller, channel }, options),
+    roleAccess: (roleArn) => request(nc, ops.roleAccess, { roleArn }, options),
+    queryAudit: (query) => request(nc, ops.queryAudit, query, options),
   };
 }

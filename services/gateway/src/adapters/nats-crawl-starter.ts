@@ -1,4 +1,4 @@
-import { crawlerSubjects, StartCrawl, StartCrawlReplied } from '@rolecall/shared/contracts';
+import { crawlerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
 import type { NatsConnection } from 'nats';
 import type { CrawlStarter } from '../domain/crawl-starter.js';
@@ -8,11 +8,11 @@ export interface NatsCrawlStarterOptions {
   timeoutMs?: number;
 }
 
-/** Calls `crawler.crawl.start` over NATS request/reply; the crawler's AppErrors come back as thrown. */
+/** Calls `crawlerOperations.startCrawl` over NATS request/reply; the crawler's AppErrors come back as thrown. */
 export function createNatsCrawlStarter({ nc, timeoutMs = 10_000 }: NatsCrawlStarterOptions): CrawlStarter {
   return {
     startCrawl: (data) =>
-      request(nc, crawlerSubjects.startCrawl, StartCrawl, StartCrawlReplied, data, {
+      request(nc, crawlerOperations.startCrawl, data, {
         source: 'gateway',
         timeoutMs,
       }),
