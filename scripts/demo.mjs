@@ -8,6 +8,8 @@
 //
 // Plain Node ESM on purpose: it has to run before anything is built. The built @rolecall/shared is
 // imported only after the build step.
+// The services run on this script's own Node (process.execPath), so it refuses to start them on a Node older
+// than 22; `npm run demo` runs it through scripts/node24.sh, which provides Node 24 where the machine's is older.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
@@ -25,9 +27,8 @@ const url = `http://127.0.0.1:${gatewayPort}`;
 const waitSeconds = Number(process.env.ROLECALL_DEMO_TIMEOUT_SECONDS ?? 600);
 const SERVICES = ['cache', 'crawler', 'broker', 'gateway'];
 const AWS_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
-// On Node 20 the AWS SDK prints a multi-line notice that its 2027 releases need Node 22 (the README says so);
-// in a local try-out it only buries the demo's own output. Services started here inherit this.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+/** The engines' lower bound; the services run on this script's own Node, so `start` refuses an older one. */
+const MIN_NODE_MAJOR = 22;
 const ADMIN_HEADERS = { 'X-Forwarded-Email': 'admin@example.com', 'X-Forwarded-Groups': 'admins' };
 
 /** Set by SIGINT/SIGTERM while starting; checked between steps and while waiting. */
@@ -435,6 +436,18 @@ function printSummary(state, finished) {
 // ---- commands ------------------------------------------------------------------------------------
 
 async function start(flags) {
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  if (nodeMajor < MIN_NODE_MAJOR) {
+    console.error(
+      `The demo's services need Node.js ${MIN_NODE_MAJOR} or newer and would run on this Node, ${process.version} (${process.execPath}).`,
+    );
+    console.error(
+      'Start it with `npm run demo`, which runs it on Node 24 (installed into .rolecall/node when the machine has an older one),',
+    );
+    console.error('or with: bash scripts/node24.sh node scripts/demo.mjs');
+    process.exitCode = 1;
+    return;
+  }
   mkdirSync(logDir, { recursive: true });
   const previous = readState();
   if (previous) {

@@ -4,8 +4,10 @@ import type { Logger } from '../log/index.js';
 /**
  * For a service's main.ts: on the first SIGTERM or SIGINT, run `close` (stop consumers, drain NATS,
  * close clients — in that order, which the caller owns) once, then exit 0, or 1 if closing failed.
+ * Also logs, once, which Node.js the process runs on: every service calls this with its own logger.
  */
 export function exitOnSignal(options: { log: Logger; close: () => Promise<void> }): void {
+  options.log.info({ node: process.versions.node, pid: process.pid }, 'process running');
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
