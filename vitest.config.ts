@@ -1,9 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
+// Workspace packages export their TypeScript sources under this condition (see packages/*/package.json), so
+// tests run against the sources without a build. Node and tsc do not know the condition and use dist.
+const sourceConditions = ['@rolecall/source'];
+
 export default defineConfig({
+  resolve: { conditions: sourceConditions },
+  ssr: { resolve: { conditions: sourceConditions } },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['{packages,services}/*/src/**/*.test.ts', 'scripts/**/*.test.ts'],
@@ -11,6 +18,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           // Run after the unit project; a project with its own worker count needs its own group.

@@ -20,10 +20,10 @@ import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/
 import { STSClient } from '@aws-sdk/client-sts';
 import { connect } from 'nats';
 import { assumeRole, awsClientConfig, ensureTables, tableNames } from '@rolecall/shared/aws';
-import { crawlerSubjects, StartCrawl, StartCrawlReplied } from '@rolecall/shared/contracts';
+import { crawlerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
 import { createRedis, redisKeys } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, seedDemoOrganization } from '@rolecall/shared/testing';
+import { MOTO_CREDENTIALS, seedDemoOrganization } from '@rolecall/testing';
 import { startStack, type Stack } from '../test/support/stack.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 10);
@@ -99,9 +99,7 @@ async function pipeline(stack: Stack, accountIds: string[]): Promise<void> {
   try {
     const reply = await request(
       nc,
-      crawlerSubjects.startCrawl,
-      StartCrawl,
-      StartCrawlReplied,
+      crawlerOperations.startCrawl,
       { accountIds, crawlTypes: ['iam'], requestedBy: 'bench' },
       { source: 'bench' },
     );

@@ -21,9 +21,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { connect, type NatsConnection } from 'nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { brokerSubjects, IssueCredentials, IssueCredentialsReplied } from '@rolecall/shared/contracts';
+import { brokerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
-import { MOTO_CREDENTIALS, seedDemoOrganization } from '@rolecall/shared/testing';
+import { MOTO_CREDENTIALS, seedDemoOrganization } from '@rolecall/testing';
 import { refresh, waitForCrawl } from '../test/support/crawls.js';
 import { eventually, startStack, type Stack } from '../test/support/stack.js';
 
@@ -100,9 +100,7 @@ function viaBroker(nc: NatsConnection, roleArn: string): Call {
   return async () => {
     const reply = await request(
       nc,
-      brokerSubjects.issueCredentials,
-      IssueCredentials,
-      IssueCredentialsReplied,
+      brokerOperations.issueCredentials,
       {
         caller: { user: USER, groups: GROUPS },
         requestedRole: roleArn,

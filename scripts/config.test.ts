@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '@rolecall/shared/config';
-import { DEMO_USERS } from '@rolecall/shared/testing';
+import { DEMO_USERS } from '@rolecall/testing';
 
 const configFile = (name: string) => fileURLToPath(new URL(`../config/${name}`, import.meta.url));
 const load = async (name: string): Promise<unknown> => parse(await readFile(configFile(name), 'utf8'));

@@ -2,7 +2,8 @@
 // Seeds the demo organization into moto and creates what the services expect to find: DynamoDB tables,
 // the snapshot bucket and the JetStream streams. Used by `npm run demo` (imported) and by the one-shot
 // `seed` container of docker-compose.yaml (run directly, endpoints from AWS_ENDPOINT_URL and NATS_URL).
-// Needs the built @rolecall/shared. Safe to run again: every step looks before it creates.
+// Needs the built @rolecall/shared and @rolecall/testing (the seeder). Safe to run again: every step looks
+// before it creates.
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -10,7 +11,7 @@ import { connect } from 'nats';
 import { awsClientConfig, ensureBucket, ensureTables, tableNames } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
 import { ensureStreams } from '@rolecall/shared/nats';
-import { seedDemoOrganization } from '@rolecall/shared/testing';
+import { seedDemoOrganization } from '@rolecall/testing';
 
 const MOTO_KEYS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USERS, seedDemoOrganization, type DemoAccount } from '@rolecall/shared/testing';
+import { DEMO_USERS, seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
 import { refresh, waitForCrawl } from './support/crawls.js';
 import { crawledDictionaries } from './support/fuzz-dictionaries.js';
 import {

@@ -8,7 +8,7 @@ import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '@rolecall/shared/aws';
 import { createRedis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, seedDemoOrganization } from '@rolecall/shared/testing';
+import { MOTO_CREDENTIALS, seedDemoOrganization } from '@rolecall/testing';
 import { iamIn } from './support/aws.js';
 import { collectChanges } from './support/changes.js';
 import { cacheStatus, refresh, waitForCrawl } from './support/crawls.js';

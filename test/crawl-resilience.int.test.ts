@@ -3,7 +3,7 @@ import { AckPolicy, DeliverPolicy, connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrawlCompleted, CrawlStarted, crawlerSubjects } from '@rolecall/shared/contracts';
 import { DEAD_LETTER_HEADERS, deadLetterSubjects, decode, STREAMS } from '@rolecall/shared/nats';
-import { seedDemoOrganization } from '@rolecall/shared/testing';
+import { seedDemoOrganization } from '@rolecall/testing';
 import { iamIn } from './support/aws.js';
 import { collectChanges } from './support/changes.js';
 import { refresh, waitForCrawl } from './support/crawls.js';

@@ -2,12 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { awsClientConfig, tableNames } from '@rolecall/shared/aws';
 import type { CredentialAuditEvent } from '@rolecall/shared/contracts';
-import {
-  DEMO_USERS,
-  MOTO_CREDENTIALS,
-  seedDemoOrganization,
-  type DemoAccount,
-} from '@rolecall/shared/testing';
+import { DEMO_USERS, MOTO_CREDENTIALS, seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoAuditStore } from '../services/broker/src/adapters/dynamo-audit-store.js';
 import { refresh, waitForCrawl } from './support/crawls.js';
@@ -20,12 +15,18 @@ const aliceHeaders = {
   'x-forwarded-groups': alice.groups.join(','),
   'content-type': 'application/json',
 };
-/** Long enough for any answer Rolecall gives on a loaded 2-core machine; a hang runs into it. */
-const HANG_MS = 8_000;
+/**
+ * Longer than any answer Rolecall gives: the gateway's broker timeout is 15 s, and a broker whose NATS
+ * died mid-request waits at most 2 s for each JetStream acknowledgement before writing to DynamoDB. A
+ * request that hangs (as they did for 15-31 s before) runs into it.
+ */
+const HANG_MS = 20_000;
 
 interface Answer {
   status: number;
   body: { code?: string; request_id?: string; Credentials?: { AccessKeyId: string } };
+  /** Why no answer came, when none did. */
+  error?: string;
 }
 
 describe('credential brokering while its dependencies die', () => {
@@ -116,9 +117,9 @@ describe('credential brokering while its dependencies die', () => {
       for (let i = offset; running; i++) {
         try {
           answers.push(await ask(roles[i % roles.length]!));
-        } catch {
+        } catch (error) {
           // The gateway was unreachable or hung: counted below as no answer at all.
-          answers.push({ status: 0, body: {} });
+          answers.push({ status: 0, body: {}, error: String(error) });
         }
       }
     };

@@ -11,7 +11,7 @@ import {
   freePort,
   seedDemoOrganization,
   type DemoAccount,
-} from '@rolecall/shared/testing';
+} from '@rolecall/testing';
 import { iamIn } from './support/aws.js';
 import { refresh, waitForCrawl } from './support/crawls.js';
 import { ALL_SERVICES, eventually, startStack, type Stack } from './support/stack.js';

@@ -1,7 +1,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
-import { MOTO_CREDENTIALS } from '@rolecall/shared/testing';
+import { MOTO_CREDENTIALS } from '@rolecall/testing';
 
 /**
  * An IAM client acting inside `accountId` of moto. moto lets any role ARN be assumed and the credentials

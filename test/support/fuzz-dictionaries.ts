@@ -1,4 +1,4 @@
-import { DEMO_USERS, type DemoAccount } from '@rolecall/shared/testing';
+import { DEMO_USERS, type DemoAccount } from '@rolecall/testing';
 import type { FuzzDictionary } from './schemathesis.js';
 import type { Stack } from './stack.js';
 

@@ -9,7 +9,7 @@ import {
   startTestEnvironment,
   waitForPort,
   type TestEnvironment,
-} from '@rolecall/shared/testing';
+} from '@rolecall/testing';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

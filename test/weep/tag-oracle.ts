@@ -1,5 +1,5 @@
 import { GetAccountAuthorizationDetailsCommand } from '@aws-sdk/client-iam';
-import { AUTHORIZED_CLI_ONLY_TAG, AUTHORIZED_TAG } from '@rolecall/shared/testing';
+import { AUTHORIZED_CLI_ONLY_TAG, AUTHORIZED_TAG } from '@rolecall/testing';
 import { iamIn } from '../support/aws.js';
 
 export interface TaggedRole {

@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { waitForPort } from '@rolecall/shared/testing';
+import { waitForPort } from '@rolecall/testing';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 

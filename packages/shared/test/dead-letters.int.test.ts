@@ -20,7 +20,7 @@ import {
   type DurableConsumer,
   type DurableConsumerOptions,
 } from '@rolecall/shared/nats';
-import { startNats, type RunningServer } from '@rolecall/shared/testing';
+import { startNats, type RunningServer } from '@rolecall/testing';
 
 /** Text that stands for a secret in a payload: it must reach the dead-letter stream, never a log line. */
 const SECRET = 'wJalrXUtnFEMI-not-for-logs';

@@ -14,19 +14,9 @@ import {
 } from '@rolecall/shared/aws';
 import { parseConfig } from '@rolecall/shared/config';
 import {
-  AuditQuery,
-  AuditQueryReplied,
-  brokerSubjects,
+  brokerOperations,
   cacheSubjects,
-  ConsoleLogin,
-  ConsoleLoginReplied,
-  EligibleRolesQuery,
-  EligibleRolesReplied,
-  IssueCredentials,
-  IssueCredentialsReplied,
   ResourceChanged,
-  RoleAccessQuery,
-  RoleAccessReplied,
   type CachedItem,
   type Caller,
   type Channel,
@@ -40,7 +30,7 @@ import {
   startTestEnvironment,
   type DemoOrganization,
   type TestEnvironment,
-} from '@rolecall/shared/testing';
+} from '@rolecall/testing';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStsCredentialIssuer } from '../src/adapters/sts-credential-issuer.js';
@@ -128,9 +118,7 @@ const putCachedRole = (item: CachedItem) =>
 const issue = (caller: Caller, requestedRole: string, channel: Channel = 'cli') =>
   request(
     nc,
-    brokerSubjects.issueCredentials,
-    IssueCredentials,
-    IssueCredentialsReplied,
+    brokerOperations.issueCredentials,
     {
       caller,
       requestedRole,
@@ -144,9 +132,7 @@ const eligible = async (caller: Caller, channel: Channel) =>
   (
     await request(
       nc,
-      brokerSubjects.eligibleRoles,
-      EligibleRolesQuery,
-      EligibleRolesReplied,
+      brokerOperations.eligibleRoles,
       { caller, channel },
       {
         source: 'test',
@@ -309,9 +295,7 @@ describe('broker against NATS, Redis and moto', () => {
     expect(await issue(carol, 'readonly')).toMatchObject({ outcome: 'refused', reason: 'no_matching_role' });
     const consoleReply = await request(
       nc,
-      brokerSubjects.consoleLogin,
-      ConsoleLogin,
-      ConsoleLoginReplied,
+      brokerOperations.consoleLogin,
       {
         caller: alice,
         roleQuery: arn(prod, 'service/payments-worker'),
@@ -326,9 +310,7 @@ describe('broker against NATS, Redis and moto', () => {
   it('signs in to the console through the federation endpoint', async () => {
     const reply = await request(
       nc,
-      brokerSubjects.consoleLogin,
-      ConsoleLogin,
-      ConsoleLoginReplied,
+      brokerOperations.consoleLogin,
       {
         caller: alice,
         roleQuery: 'support',
@@ -376,9 +358,7 @@ describe('broker against NATS, Redis and moto', () => {
     );
     const access = await request(
       nc,
-      brokerSubjects.roleAccess,
-      RoleAccessQuery,
-      RoleAccessReplied,
+      brokerOperations.roleAccess,
       {
         roleArn: after.arn.toUpperCase(),
       },
@@ -441,7 +421,7 @@ describe('broker against NATS, Redis and moto', () => {
     await issue({ user: 'dave@example.com', groups: ['data'] }, 'bob-sandbox');
     await issue({ user: 'dave@example.com', groups: ['data'] }, 'readonly');
     const query = (data: { user?: string; role?: string; since?: string; cursor?: string; limit: number }) =>
-      request(nc, brokerSubjects.queryAudit, AuditQuery, AuditQueryReplied, data, { source: 'test' });
+      request(nc, brokerOperations.queryAudit, data, { source: 'test' });
     const all = await eventually(async () => {
       const page = await query({ user: 'DAVE@example.com', limit: 50 });
       return page.items.length === 3 ? page.items : undefined;

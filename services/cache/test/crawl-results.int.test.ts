@@ -3,7 +3,7 @@ import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import type { CachedItem, ItemSummary } from '@rolecall/shared/contracts';
 import { redisKeys } from '@rolecall/shared/redis';
-import { startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
+import { startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import { createRedisReadModel } from '../src/adapters/redis-read-model.js';
 import {
   T,

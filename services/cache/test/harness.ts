@@ -24,7 +24,7 @@ import {
 import { createLogger, silentLogger } from '@rolecall/shared/log';
 import { STREAMS, decode, isStreamNotFound, publishEvent } from '@rolecall/shared/nats';
 import { createRedis, redisKeys, type Redis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, type TestEnvironment } from '@rolecall/shared/testing';
+import { MOTO_CREDENTIALS, type TestEnvironment } from '@rolecall/testing';
 import { buildCacheService, type CacheService } from '../src/service.js';
 
 export function testConfig(env: TestEnvironment): RolecallConfig {

@@ -4,7 +4,7 @@ import type { RolecallConfig } from '@rolecall/shared/config';
 import type { CrawledItem } from '@rolecall/shared/contracts';
 import { STREAMS } from '@rolecall/shared/nats';
 import { createRedis, redisKeys } from '@rolecall/shared/redis';
-import { startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
+import { startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import {
   T,
   crawlMessages,

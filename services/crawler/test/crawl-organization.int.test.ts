@@ -1,8 +1,7 @@
 import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
 import {
   CrawlJobQueued,
-  StartCrawl,
-  StartCrawlReplied,
+  crawlerOperations,
   crawlerSubjects,
   type AccountsDiscovery,
   type CrawlCompletion,
@@ -13,7 +12,7 @@ import {
 import { AppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams, request, STREAMS } from '@rolecall/shared/nats';
-import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
+import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import type { JetStreamManager, NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJetStreamJobQueue } from '../src/adapters/jetstream-job-queue.js';
@@ -131,9 +130,7 @@ describe('crawler against an organization in moto', () => {
 
     const reply = await request(
       nc,
-      crawlerSubjects.startCrawl,
-      StartCrawl,
-      StartCrawlReplied,
+      crawlerOperations.startCrawl,
       { requestedBy: 'admin@example.com' },
       { source: 'test', timeoutMs: 30_000 },
     );
@@ -280,9 +277,7 @@ describe('crawler against an organization in moto', () => {
     const before = await jobsLastSeq();
     const attempt = request(
       nc,
-      crawlerSubjects.startCrawl,
-      StartCrawl,
-      StartCrawlReplied,
+      crawlerOperations.startCrawl,
       { requestedBy: 'admin@example.com', accountIds: [accounts.dev, '999999999999'] },
       { source: 'test', timeoutMs: 30_000 },
     );
@@ -295,9 +290,7 @@ describe('crawler against an organization in moto', () => {
   it('crawls only the requested accounts and types on demand', async () => {
     const reply = await request(
       nc,
-      crawlerSubjects.startCrawl,
-      StartCrawl,
-      StartCrawlReplied,
+      crawlerOperations.startCrawl,
       { requestedBy: 'admin@example.com', accountIds: [accounts.prod], crawlTypes: ['sqs'] },
       { source: 'test', timeoutMs: 30_000 },
     );

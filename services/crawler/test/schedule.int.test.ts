@@ -2,7 +2,7 @@ import { parseConfig } from '@rolecall/shared/config';
 import type { CrawlCompletion } from '@rolecall/shared/contracts';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams, KV_BUCKETS } from '@rolecall/shared/nats';
-import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
+import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildCrawlerService, type CrawlerService } from '../src/service.js';

@@ -20,7 +20,7 @@ import {
 import { CreateTopicCommand, SetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { assumeRole, awsClientConfig, STSClient, type AwsClientOptions } from '@rolecall/shared/aws';
-import { MOTO_CREDENTIALS } from '@rolecall/shared/testing';
+import { MOTO_CREDENTIALS } from '@rolecall/testing';
 
 export const SPOKE = 'RolecallSpoke';
 export const TRUST = {

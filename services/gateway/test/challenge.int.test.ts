@@ -1,5 +1,5 @@
 import { silentLogger } from '@rolecall/shared/log';
-import type { DemoAccount } from '@rolecall/shared/testing';
+import type { DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { verifyJwt } from '../src/domain/jwt.js';

@@ -6,7 +6,7 @@ import { sha256Of } from '@rolecall/shared/dynamic-config';
 import { silentLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
+import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';

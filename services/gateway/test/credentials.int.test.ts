@@ -9,7 +9,7 @@ import {
 } from '@rolecall/shared/contracts';
 import { silentLogger } from '@rolecall/shared/log';
 import { connectNats, decode } from '@rolecall/shared/nats';
-import { DEMO_USERS, demoBucketNames, freePort, startNats, type DemoAccount } from '@rolecall/shared/testing';
+import { DEMO_USERS, demoBucketNames, freePort, startNats, type DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';

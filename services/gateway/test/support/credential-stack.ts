@@ -21,7 +21,7 @@ import {
   type DemoAccount,
   type DemoOrganization,
   type TestEnvironment,
-} from '@rolecall/shared/testing';
+} from '@rolecall/testing';
 import type { NatsConnection } from 'nats';
 import { createStsCredentialIssuer } from '../../../broker/src/adapters/sts-credential-issuer.js';
 import { buildBrokerService, type BrokerService } from '../../../broker/src/service.js';
@@ -31,7 +31,7 @@ import { buildCrawlerService } from '../../../crawler/src/service.js';
 const REGION = 'us-east-1';
 
 /**
- * What the demo organization's role tags (packages/shared/src/testing/demo-org.ts) grant alice
+ * What the demo organization's role tags (packages/testing/src/demo-org.ts) grant alice
  * (alice@example.com, groups engineering and payments) in every member account, as role path/name.
  * `app/app-{account}` is named after the account.
  */

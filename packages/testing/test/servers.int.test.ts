@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '@rolecall/shared/aws';
 import { ensureStreams, STREAMS } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/shared/testing';
+import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 
 describe('test environment', () => {
   let env: TestEnvironment;

@@ -58,7 +58,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { assumeRole, awsClientConfig } from '../aws/index.js';
+import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
 import { MOTO_CREDENTIALS } from './servers.js';
 
 /** A person the demo signs in as (trusted headers); the seed's role tags name these users and groups. */

@@ -41,7 +41,7 @@ import {
   startTestEnvironment,
   type DemoOrganization,
   type TestEnvironment,
-} from '@rolecall/shared/testing';
+} from '@rolecall/testing';
 
 const REGIONS = ['us-east-1', 'us-west-2'];
 
