@@ -152,13 +152,18 @@ describe('credential brokering while its dependencies die', () => {
       true,
     );
 
-    // Once the trail has caught up: one completed record per key STS issued, no more, none left pending.
+    // Refusals and completions are durable (in the AUDIT stream) before the answer; the audit consumer
+    // writes them to the table soon after. Once the trail has caught up: one completed record per key STS
+    // issued, no more, none left pending, and every refusal a client was told about.
+    const toldRefused = answers.filter((a) => a.body.code === '900' || a.body.code === '903');
     const trail = await eventually(
       async () => {
         const events = await auditTrail();
         const recorded = events.filter((e) => e.outcome === 'issued').map((e) => e.accessKeyId);
         const done = events.every((e) => e.outcome !== 'pending');
-        return done && recorded.length >= stsIssuedKeys().length ? events : undefined;
+        const refused = new Set(events.filter((e) => e.outcome === 'refused').map((e) => e.requestId));
+        const allRefusals = toldRefused.every((a) => refused.has(a.body.request_id ?? ''));
+        return done && allRefusals && recorded.length >= stsIssuedKeys().length ? events : undefined;
       },
       async () =>
         `audit trail incomplete: ${JSON.stringify((await auditTrail()).filter((e) => e.outcome === 'pending'))}`,
@@ -175,7 +180,6 @@ describe('credential brokering while its dependencies die', () => {
 
     // Every refusal a client was told about is in the trail, under its request id.
     const refusedIds = new Set(trail.filter((e) => e.outcome === 'refused').map((e) => e.requestId));
-    const toldRefused = answers.filter((a) => a.body.code === '900' || a.body.code === '903');
     expect(toldRefused.length).toBeGreaterThan(0);
     expect(toldRefused.filter((a) => !refusedIds.has(a.body.request_id ?? ''))).toEqual([]);
     // And every key a client received is one of them.

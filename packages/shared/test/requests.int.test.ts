@@ -53,6 +53,23 @@ describe('requests to a service that is gone, over a NATS that is gone', () => {
     expect(await outcome).toBe('BROKER_UNAVAILABLE');
   });
 
+  it('fails fast, not at the timeout, for a request whose connection dropped and came back', async () => {
+    const responder = await connectNats({ url: nats.url, name: 'broker', log: silentLogger() });
+    await serve(responder, { version: '0.0.0', log: silentLogger() }, catalogue, {
+      ask: ({ wait }) => (wait ? new Promise(() => undefined) : Promise.resolve({ ok: true })),
+    });
+    const outcome = ask(true).then(
+      () => 'answered',
+      (error: { code?: string }) => error.code,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    // Down and back faster than the pending request's liveness check runs. Whichever notices first (the
+    // dropped connection, or the broker not yet back), the answer is a 503 naming it, not TIMEOUT.
+    await nats.restart();
+    expect(['NATS_UNAVAILABLE', 'BROKER_UNAVAILABLE']).toContain(await outcome);
+    await responder.close();
+  });
+
   it('answers NATS_UNAVAILABLE at once for requests and publishes while NATS is down, and works again after', async () => {
     nats.process?.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 200));

@@ -25,8 +25,10 @@ export async function connectNats({ url, name, log }: ConnectNatsOptions): Promi
     for await (const status of nc.status()) {
       const type = String(status.type);
       if (type === 'pingTimer') continue;
-      if (type === 'disconnect') state.connected = false;
-      else if (type === 'reconnect') state.connected = true;
+      if (type === 'disconnect') {
+        state.connected = false;
+        state.epoch += 1;
+      } else if (type === 'reconnect') state.connected = true;
       log.info(
         { nats: status.type, data: typeof status.data === 'string' ? status.data : undefined },
         'nats status',

@@ -6,14 +6,26 @@ import { AppError } from '../errors/index.js';
  * buffers what is sent while it reconnects and lets requests wait for their timeout; knowing the state
  * lets callers fail at once with NATS_UNAVAILABLE instead.
  */
-const states = new WeakMap<NatsConnection, { connected: boolean }>();
+const states = new WeakMap<NatsConnection, NatsConnectionState>();
+
+export interface NatsConnectionState {
+  connected: boolean;
+  /** Counts disconnections: what was in flight over an older epoch is lost. */
+  epoch: number;
+}
 
 /** Starts tracking a connection that is connected now; `connectNats` calls it. */
-export function trackNatsConnection(nc: NatsConnection): { connected: boolean } {
-  const state = { connected: true };
+export function trackNatsConnection(nc: NatsConnection): NatsConnectionState {
+  const state = { connected: true, epoch: 0 };
   states.set(nc, state);
   return state;
 }
+
+/**
+ * Which connection a request went out on. A request whose connection dropped since (even if it is back)
+ * will not be answered: the responder's reply went to a connection that no longer exists.
+ */
+export const natsEpoch = (nc: NatsConnection): number => states.get(nc)?.epoch ?? 0;
 
 /** False while the connection is closed or reconnecting; connections nobody tracks count as up. */
 export function isNatsConnected(nc: NatsConnection): boolean {

@@ -15,6 +15,7 @@ import {
   assertNatsConnected,
   isNatsConnected,
   isNatsTimeout,
+  natsEpoch,
   isNoResponders,
   natsUnavailable,
 } from './connection-state.js';
@@ -82,7 +83,8 @@ const LIVENESS_CHECK_MS = 1_000;
  * instead of waiting out the timeout: NATS down → NATS_UNAVAILABLE at once; no copy of the service
  * subscribed → `<OWNER>_UNAVAILABLE` at once (NATS's no-responders status); and while the request is
  * pending, every second, the service is pinged through the services API, so a request whose only
- * responder died is answered within about a second. No answer in time → TIMEOUT.
+ * responder died is answered within about a second, and a request whose connection dropped meanwhile
+ * (its answer is lost even if NATS is back) fails with NATS_UNAVAILABLE. No answer in time → TIMEOUT.
  */
 export async function request<O extends Operation>(
   nc: NatsConnection,
@@ -98,10 +100,11 @@ export async function request<O extends Operation>(
     const answer = nc.request(subject, encode(operation.request.wrap(data, options.source)), {
       timeout: options.timeoutMs ?? 10_000,
     });
+    const epoch = natsEpoch(nc);
     const gone = new Promise<never>((_, reject) => {
       liveness = setInterval(() => {
-        if (!isNatsConnected(nc)) {
-          reject(natsUnavailable(`calling the ${owner} service`));
+        if (!isNatsConnected(nc) || natsEpoch(nc) !== epoch) {
+          reject(natsUnavailable(`calling the ${owner} service (the connection dropped while waiting)`));
           return;
         }
         nc.request(`$SRV.PING.${owner}`, undefined, { timeout: LIVENESS_CHECK_MS }).catch(
