@@ -1,5 +1,10 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AUDIT_INDEXES, isAwsErrorNamed, translateAwsError } from '@rolecall/shared/aws';
+import {
+  paginateQuery,
+  PutCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { AUDIT_INDEXES, isAwsErrorNamed, translateAwsError, translatePageErrors } from '@rolecall/shared/aws';
 import type { CredentialAuditEvent } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import type { AuditStore } from '../domain/ports.js';
@@ -107,12 +112,16 @@ export function createDynamoAuditStore(options: {
       const roleKey = query.role?.toLowerCase();
       const items: CredentialAuditEvent[] = [];
 
-      const page = async (
+      /**
+       * Reads one key of `index` newest first from `startKey` until `query.limit` items are in; returns the
+       * key to resume from, or undefined when the key has no more.
+       */
+      const readIndex = async (
         index: string,
         keyName: string,
         keyValue: string,
         startKey: Record<string, unknown> | undefined,
-      ) => {
+      ): Promise<Record<string, unknown> | undefined> => {
         const values: Record<string, unknown> = { ':key': keyValue };
         const names: Record<string, string> = { '#key': keyName };
         let condition = '#key = :key';
@@ -126,23 +135,34 @@ export function createDynamoAuditStore(options: {
           names['#roleKey'] = 'roleKey';
           values[':role'] = roleKey;
         }
-        try {
-          return await doc.send(
-            new QueryCommand({
-              TableName: tableName,
-              IndexName: index,
-              KeyConditionExpression: condition,
-              ...(filterRole ? { FilterExpression: '#roleKey = :role' } : {}),
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-              ScanIndexForward: false,
-              Limit: query.limit - items.length,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-        } catch (error) {
-          throw translateAwsError(error, { operation: 'DynamoDB Query', table: tableName, index });
+        const pages = paginateQuery(
+          {
+            client: doc,
+            startingToken: startKey,
+            // Each page asks only for the items still missing, so the last key read is exactly where the
+            // cursor resumes (a fixed page size would read past it).
+            withCommand: (command) => {
+              (command.input as QueryCommandInput).Limit = query.limit - items.length;
+              return command;
+            },
+          },
+          {
+            TableName: tableName,
+            IndexName: index,
+            KeyConditionExpression: condition,
+            ...(filterRole ? { FilterExpression: '#roleKey = :role' } : {}),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ScanIndexForward: false,
+          },
+        );
+        const translate = (error: unknown) =>
+          translateAwsError(error, { operation: 'DynamoDB Query', table: tableName, index });
+        for await (const result of translatePageErrors(pages, translate)) {
+          items.push(...(result.Items ?? []).map(toEvent));
+          if (items.length >= query.limit) return result.LastEvaluatedKey;
         }
+        return undefined;
       };
 
       if (kind !== 'month') {
@@ -150,25 +170,17 @@ export function createDynamoAuditStore(options: {
           kind === 'user'
             ? [AUDIT_INDEXES.byUser, 'user', query.user as string]
             : [AUDIT_INDEXES.byRole, 'roleKey', roleKey as string];
-        let startKey = state.k;
-        do {
-          const result = await page(index, keyName, keyValue, startKey);
-          items.push(...(result.Items ?? []).map(toEvent));
-          startKey = result.LastEvaluatedKey;
-        } while (startKey && items.length < query.limit);
-        return { items, nextCursor: startKey ? encodeCursor({ i: kind, k: startKey }) : null };
+        const next = await readIndex(index, keyName, keyValue, state.k);
+        return { items, nextCursor: next ? encodeCursor({ i: kind, k: next }) : null };
       }
 
       const lowest = monthOf(since as string);
       let month = state.m ?? monthOf(now().toISOString());
       let startKey = state.k;
       while (month >= lowest) {
-        do {
-          const result = await page(AUDIT_INDEXES.byMonth, 'month', month, startKey);
-          items.push(...(result.Items ?? []).map(toEvent));
-          startKey = result.LastEvaluatedKey;
-        } while (startKey && items.length < query.limit);
-        if (startKey) return { items, nextCursor: encodeCursor({ i: 'month', m: month, k: startKey }) };
+        const next = await readIndex(AUDIT_INDEXES.byMonth, 'month', month, startKey);
+        if (next) return { items, nextCursor: encodeCursor({ i: 'month', m: month, k: next }) };
+        startKey = undefined;
         month = previousMonth(month);
         if (items.length >= query.limit) {
           return { items, nextCursor: month >= lowest ? encodeCursor({ i: 'month', m: month }) : null };

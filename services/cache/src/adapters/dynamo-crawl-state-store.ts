@@ -1,4 +1,9 @@
-import { BatchGetCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  paginatedBatchGet,
+  PutCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { isAwsErrorNamed, scanTable, type TableNames, translateAwsError } from '@rolecall/shared/aws';
 import { CrawlTypes, type AccountsDiscovery } from '@rolecall/shared/contracts';
 import { crawlStatusId, type StatusRecord } from '../domain/crawl-status.js';
@@ -107,18 +112,19 @@ export function createDynamoCrawlStateStore(options: {
       const recorded: number[] = [];
       try {
         for (let first = 0; first < batchCount; first += BATCH_GET_LIMIT) {
-          let keys: Record<string, unknown>[] = [];
+          const keys: Record<string, unknown>[] = [];
           for (let seq = first; seq < Math.min(batchCount, first + BATCH_GET_LIMIT); seq += 1) {
             keys.push({ id: batchId(jobKey, seq) });
           }
-          while (keys.length > 0) {
-            const result = await doc.send(
-              new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } }),
-            );
+          // Asks again for the keys a response leaves unprocessed until none are left.
+          const responses = paginatedBatchGet(
+            { client: doc },
+            { RequestItems: { [TableName]: { Keys: keys, ConsistentRead: true } } },
+          );
+          for await (const result of responses) {
             for (const item of result.Responses?.[TableName] ?? []) {
               recorded.push(Number(String(item.id).slice(String(item.id).lastIndexOf('#') + 1)));
             }
-            keys = result.UnprocessedKeys?.[TableName]?.Keys ?? [];
           }
         }
       } catch (error) {

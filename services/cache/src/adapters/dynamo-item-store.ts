@@ -3,15 +3,14 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
-  ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import {
   fromItemRow,
   isAwsErrorNamed,
-  pagesOf,
+  queryPages,
+  scanPages,
   type TableNames,
   toItemRow,
   translateAwsError,
@@ -54,7 +53,8 @@ export function createDynamoItemStore(options: {
 
     async getMany(partition, wanted) {
       const found = new Map<string, StoredItem>();
-      // BatchGetItem takes at most 100 keys; keys it could not serve come back and are asked again.
+      // BatchGetItem takes at most 100 keys; keys it could not serve come back and are asked again, after
+      // a backoff AWS advises for them (lib-dynamodb's paginatedBatchGet asks again at once, so not it).
       for (let start = 0; start < wanted.length; start += 100) {
         let request: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: boolean }> = {};
         for (const { itemType, arn } of wanted.slice(start, start + 100)) {
@@ -106,20 +106,13 @@ export function createDynamoItemStore(options: {
       const partition = partitionKey(accountId, crawlType);
       for (const table of [tables.roles, tables.resources]) {
         yield* asItemPages(
-          pagesOf((startKey) =>
-            call('DynamoDB Query', () =>
-              doc.send(
-                new QueryCommand({
-                  TableName: table,
-                  KeyConditionExpression: '#p = :p',
-                  ExpressionAttributeNames: { '#p': 'partition' },
-                  ExpressionAttributeValues: { ':p': partition },
-                  ConsistentRead: true,
-                  ExclusiveStartKey: startKey,
-                }),
-              ),
-            ),
-          ),
+          queryPages(doc, {
+            TableName: table,
+            KeyConditionExpression: '#p = :p',
+            ExpressionAttributeNames: { '#p': 'partition' },
+            ExpressionAttributeValues: { ':p': partition },
+            ConsistentRead: true,
+          }),
         );
       }
     },
@@ -164,15 +157,7 @@ export function createDynamoItemStore(options: {
 
     async *scanAll() {
       for (const table of [tables.roles, tables.resources]) {
-        yield* asItemPages(
-          pagesOf((startKey) =>
-            call('DynamoDB Scan', () =>
-              doc.send(
-                new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: startKey }),
-              ),
-            ),
-          ),
-        );
+        yield* asItemPages(scanPages(doc, { TableName: table, ConsistentRead: true }));
       }
     },
   };

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { DeliveryOutcome } from '@rolecall/shared/nats';
 import type { Logger } from '@rolecall/shared/log';
 import type {
@@ -32,15 +33,7 @@ export async function forEachLimited<T>(
   limit: number,
   work: (value: T) => Promise<void>,
 ): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < values.length) {
-      const value = values[next] as T;
-      next += 1;
-      await work(value);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
+  await pLimit(limit).map(values, (value) => work(value));
 }
 
 /** Identifies one attempt of a job: a crawler that retries a job re-sends its started time. */

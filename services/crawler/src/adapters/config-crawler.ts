@@ -2,12 +2,12 @@ import {
   BatchGetResourceConfigCommand,
   ConfigServiceClient,
   DescribeConfigurationRecordersCommand,
-  ListDiscoveredResourcesCommand,
-  SelectResourceConfigCommand,
+  paginateListDiscoveredResources,
+  paginateSelectResourceConfig,
   type ResourceKey,
   type ResourceType,
 } from '@aws-sdk/client-config-service';
-import { awsClientConfig, isAwsErrorNamed } from '@rolecall/shared/aws';
+import { awsClientConfig, isAwsErrorNamed, translatePageErrors } from '@rolecall/shared/aws';
 import type { CrawledItem, Tags } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
 import type { Crawler } from '../domain/ports.js';
@@ -180,20 +180,15 @@ export function createConfigCrawler(options: {
         }
 
         for (const resourceType of options.resourceTypes) {
-          let token: string | undefined;
-          do {
-            const page = await client
-              .send(
-                new ListDiscoveredResourcesCommand({
-                  resourceType: resourceType as ResourceType,
-                  nextToken: token,
-                  limit: 100,
-                }),
-                { abortSignal: signal },
-              )
-              .catch((error: unknown) => {
-                throw fail('config:ListDiscoveredResources', error);
-              });
+          const pages = translatePageErrors(
+            paginateListDiscoveredResources(
+              { client, pageSize: 100 },
+              { resourceType: resourceType as ResourceType },
+              { abortSignal: signal },
+            ),
+            (error) => fail('config:ListDiscoveredResources', error),
+          );
+          for await (const page of pages) {
             const keys: ResourceKey[] = (page.resourceIdentifiers ?? []).flatMap((r) =>
               r.resourceType && r.resourceId
                 ? [{ resourceType: r.resourceType, resourceId: r.resourceId }]
@@ -204,8 +199,7 @@ export function createConfigCrawler(options: {
             })) {
               yield* present(mapConfigItem(item, target.accountId, region));
             }
-            token = page.nextToken;
-          } while (token);
+          }
         }
       },
     });
@@ -225,17 +219,13 @@ async function* selectPages(
   resourceTypes: readonly string[],
   signal: AbortSignal,
 ): AsyncGenerator<RawConfigItem[] | 'unsupported'> {
-  let token: string | undefined;
   let first = true;
-  do {
-    const page = await client.send(
-      new SelectResourceConfigCommand({
-        Expression: selectExpression(resourceTypes),
-        NextToken: token,
-        Limit: 100,
-      }),
-      { abortSignal: signal },
-    );
+  const pages = paginateSelectResourceConfig(
+    { client, pageSize: 100 },
+    { Expression: selectExpression(resourceTypes) },
+    { abortSignal: signal },
+  );
+  for await (const page of pages) {
     const rows = (page.Results ?? []).map((result) => JSON.parse(result) as RawConfigItem);
     if (first && rows.length === 0 && (page.QueryInfo?.SelectFields ?? []).length === 0 && !page.NextToken) {
       yield 'unsupported';
@@ -243,11 +233,13 @@ async function* selectPages(
     }
     first = false;
     yield rows;
-    token = page.NextToken;
-  } while (token);
+  }
 }
 
-/** BatchGetResourceConfig takes 100 keys at most and may hand some back unprocessed; ask again for those. */
+/**
+ * BatchGetResourceConfig takes 100 keys at most and may hand some back unprocessed; ask again for those.
+ * A loop of ours: the SDK has no paginator for unprocessed keys of this operation.
+ */
 async function batchGet(
   client: ConfigServiceClient,
   keys: ResourceKey[],

@@ -1,5 +1,10 @@
 /* eslint-disable @typescript-eslint/require-await -- in-memory fakes implement async ports without awaiting */
 import { describe, expect, it } from 'vitest';
+import {
+  IAMClient,
+  paginateGetAccountAuthorizationDetails,
+  type GetAccountAuthorizationDetailsCommandInput,
+} from '@aws-sdk/client-iam';
 import { readAuthorizationDetails, type AuthorizationDetailsPage } from './iam-crawler.js';
 import { mapManagedPolicyDetail, mapRoleDetail, mapUserDetail } from './iam-mapping.js';
 
@@ -19,29 +24,41 @@ const role = (name: string) => ({
   AssumeRolePolicyDocument: encoded(trust),
 });
 
+/**
+ * An IAM client answering GetAccountAuthorizationDetails from `answer` (by the marker asked for) without
+ * any network, so the SDK's real paginator runs against it.
+ */
+function fakeIam(answer: (marker: string | undefined) => AuthorizationDetailsPage) {
+  const client = new IAMClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 's' },
+  });
+  const asked: (string | undefined)[] = [];
+  client.middlewareStack.add(
+    () => async (args) => {
+      const { Marker } = args.input as GetAccountAuthorizationDetailsCommandInput;
+      asked.push(Marker);
+      return { output: { $metadata: {}, ...answer(Marker) }, response: {} };
+    },
+    { step: 'initialize' },
+  );
+  return { pages: paginateGetAccountAuthorizationDetails({ client }, {}), asked };
+}
+
 describe('readAuthorizationDetails', () => {
   it('follows markers across pages and yields every item of every page', async () => {
-    const pages: Record<string, AuthorizationDetailsPage> = {
-      start: { RoleDetailList: [role('a'), role('b')], IsTruncated: true, Marker: 'm1' },
+    const answers: Record<string, AuthorizationDetailsPage> = {
+      start: { RoleDetailList: [role('a'), role('b')], Marker: 'm1' },
       m1: {
         RoleDetailList: [role('c')],
         UserDetailList: [{ UserName: 'u', Arn: `arn:aws:iam::${ACCOUNT}:user/u` }],
-        IsTruncated: true,
         Marker: 'm2',
       },
-      m2: {
-        GroupDetailList: [{ GroupName: 'g', Arn: `arn:aws:iam::${ACCOUNT}:group/g` }],
-        IsTruncated: false,
-      },
+      m2: { GroupDetailList: [{ GroupName: 'g', Arn: `arn:aws:iam::${ACCOUNT}:group/g` }] },
     };
-    const asked: (string | undefined)[] = [];
+    const { pages, asked } = fakeIam((marker) => answers[marker ?? 'start']!);
     const items = [];
-    for await (const item of readAuthorizationDetails(async (marker) => {
-      asked.push(marker);
-      return pages[marker ?? 'start']!;
-    }, ACCOUNT)) {
-      items.push(item);
-    }
+    for await (const item of readAuthorizationDetails(pages, ACCOUNT)) items.push(item);
     expect(asked).toEqual([undefined, 'm1', 'm2']);
     expect(items.map((i) => `${i.itemType}:${i.name}`)).toEqual([
       'iam_role:a',
@@ -54,20 +71,22 @@ describe('readAuthorizationDetails', () => {
 
   it('yields a page before fetching the next, so memory holds one page', async () => {
     let fetched = 0;
-    const iterator = readAuthorizationDetails(async () => {
+    const { pages } = fakeIam(() => {
       fetched += 1;
-      return { RoleDetailList: [role(`r${fetched}`)], IsTruncated: true, Marker: `m${fetched}` };
-    }, ACCOUNT);
+      return { RoleDetailList: [role(`r${fetched}`)], Marker: `m${fetched}` };
+    });
+    const iterator = readAuthorizationDetails(pages, ACCOUNT);
     await iterator.next();
     expect(fetched).toBe(1);
     await iterator.return(undefined);
   });
 
-  it('stops with an error when the server repeats a marker instead of looping', async () => {
-    const iterator = readAuthorizationDetails(async () => ({ IsTruncated: true, Marker: 'same' }), ACCOUNT);
+  it('stops with an error when the server repeats a marker instead of looping or ending early', async () => {
+    const { pages, asked } = fakeIam(() => ({ RoleDetailList: [role('again')], Marker: 'same' }));
     await expect(async () => {
-      for await (const _ of iterator) void _;
+      for await (const _ of readAuthorizationDetails(pages, ACCOUNT)) void _;
     }).rejects.toThrow(/repeated a marker/);
+    expect(asked).toEqual([undefined, 'same']);
   });
 });
 

@@ -1,9 +1,9 @@
 import {
-  GetAccountAuthorizationDetailsCommand,
   IAMClient,
+  paginateGetAccountAuthorizationDetails,
   type GetAccountAuthorizationDetailsCommandOutput,
 } from '@aws-sdk/client-iam';
-import { awsClientConfig, translateAwsError } from '@rolecall/shared/aws';
+import { awsClientConfig, translateAwsError, translatePageErrors } from '@rolecall/shared/aws';
 import type { CrawledItem } from '@rolecall/shared/contracts';
 import type { Crawler } from '../domain/ports.js';
 import { mapGroupDetail, mapManagedPolicyDetail, mapRoleDetail, mapUserDetail } from './iam-mapping.js';
@@ -11,33 +11,28 @@ import type { SpokeAccess } from './spoke-access.js';
 
 export type AuthorizationDetailsPage = Pick<
   GetAccountAuthorizationDetailsCommandOutput,
-  'RoleDetailList' | 'UserDetailList' | 'GroupDetailList' | 'Policies' | 'IsTruncated' | 'Marker'
+  'RoleDetailList' | 'UserDetailList' | 'GroupDetailList' | 'Policies' | 'Marker'
 >;
 
-/** Fetches one page of GetAccountAuthorizationDetails starting at `marker`. */
-export type FetchAuthorizationDetailsPage = (marker: string | undefined) => Promise<AuthorizationDetailsPage>;
-
 /**
- * Follows `Marker` until IAM says the listing is complete, yielding each page's items before asking for
- * the next page, so memory holds one page at a time however many roles an account has.
+ * Maps each page's items as it arrives, before the next page is asked for, so memory holds one page at a
+ * time however many roles an account has.
  */
 export async function* readAuthorizationDetails(
-  fetchPage: FetchAuthorizationDetailsPage,
+  pages: AsyncIterable<AuthorizationDetailsPage>,
   accountId: string,
 ): AsyncGenerator<CrawledItem> {
-  let marker: string | undefined;
   const seenMarkers = new Set<string>();
-  for (;;) {
-    const page = await fetchPage(marker);
+  for await (const page of pages) {
     for (const role of page.RoleDetailList ?? []) yield* present(mapRoleDetail(role, accountId));
     for (const user of page.UserDetailList ?? []) yield* present(mapUserDetail(user, accountId));
     for (const group of page.GroupDetailList ?? []) yield* present(mapGroupDetail(group, accountId));
     for (const policy of page.Policies ?? []) yield* present(mapManagedPolicyDetail(policy, accountId));
-    if (!page.IsTruncated || !page.Marker) return;
-    // A server that hands back a marker it already gave would loop forever; stop and say so.
+    if (!page.Marker) continue;
+    // A server handing back a marker it gave before would page forever, and the paginator's own guard
+    // (stopOnSameToken) would end the listing early without a word: the sweep would then delete the rest.
     if (seenMarkers.has(page.Marker)) throw new Error('GetAccountAuthorizationDetails repeated a marker');
     seenMarkers.add(page.Marker);
-    marker = page.Marker;
   }
 }
 
@@ -49,25 +44,20 @@ function* present(item: CrawledItem | undefined): Generator<CrawledItem> {
 export function createIamCrawler(options: { access: SpokeAccess; pageSize?: number }): Crawler {
   return async function* crawlIam(target, signal) {
     const client = new IAMClient(awsClientConfig('iam', await options.access.open(target.accountId)));
+    const pages = translatePageErrors(
+      paginateGetAccountAuthorizationDetails(
+        { client, pageSize: options.pageSize },
+        { Filter: ['Role', 'User', 'Group', 'LocalManagedPolicy'] },
+        { abortSignal: signal },
+      ),
+      (error) =>
+        translateAwsError(error, {
+          operation: 'iam:GetAccountAuthorizationDetails',
+          accountId: target.accountId,
+        }),
+    );
     try {
-      const fetchPage: FetchAuthorizationDetailsPage = async (marker) => {
-        try {
-          return await client.send(
-            new GetAccountAuthorizationDetailsCommand({
-              Filter: ['Role', 'User', 'Group', 'LocalManagedPolicy'],
-              Marker: marker,
-              MaxItems: options.pageSize,
-            }),
-            { abortSignal: signal },
-          );
-        } catch (error) {
-          throw translateAwsError(error, {
-            operation: 'iam:GetAccountAuthorizationDetails',
-            accountId: target.accountId,
-          });
-        }
-      };
-      yield* readAuthorizationDetails(fetchPage, target.accountId);
+      yield* readAuthorizationDetails(pages, target.accountId);
     } finally {
       client.destroy();
     }

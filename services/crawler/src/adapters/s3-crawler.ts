@@ -2,13 +2,14 @@ import {
   GetBucketLocationCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
-  ListBucketsCommand,
+  paginateListBuckets,
   S3Client,
 } from '@aws-sdk/client-s3';
 import {
   awsClientConfig,
   isAwsErrorNamed,
   translateAwsError,
+  translatePageErrors,
   type AwsClientOptions,
 } from '@rolecall/shared/aws';
 import type { Crawler } from '../domain/ports.js';
@@ -46,13 +47,11 @@ export function createS3Crawler(options: { access: SpokeAccess }): Crawler {
     };
     try {
       const home = clientFor(spoke.region);
-      let token: string | undefined;
-      do {
-        const page = await call('s3:ListBuckets', undefined, () =>
-          home.send(new ListBucketsCommand({ ContinuationToken: token, MaxBuckets: 1000 }), {
-            abortSignal: signal,
-          }),
-        );
+      const pages = translatePageErrors(
+        paginateListBuckets({ client: home, pageSize: 1000 }, {}, { abortSignal: signal }),
+        (error) => translateAwsError(error, { operation: 's3:ListBuckets', accountId: target.accountId }),
+      );
+      for await (const page of pages) {
         for (const bucket of page.Buckets ?? []) {
           const name = bucket.Name;
           if (!name) continue;
@@ -96,8 +95,7 @@ export function createS3Crawler(options: { access: SpokeAccess }): Crawler {
             },
           };
         }
-        token = page.ContinuationToken;
-      } while (token);
+      }
     } finally {
       for (const client of clients.values()) client.destroy();
     }

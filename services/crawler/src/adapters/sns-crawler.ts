@@ -1,10 +1,10 @@
 import {
   GetTopicAttributesCommand,
   ListTagsForResourceCommand,
-  ListTopicsCommand,
+  paginateListTopics,
   SNSClient,
 } from '@aws-sdk/client-sns';
-import { awsClientConfig, isAwsErrorNamed } from '@rolecall/shared/aws';
+import { awsClientConfig, isAwsErrorNamed, translatePageErrors } from '@rolecall/shared/aws';
 import type { CrawledItem } from '@rolecall/shared/contracts';
 import type { Crawler } from '../domain/ports.js';
 import { camelCaseKeys, decodePolicyDocument, lastSegment, tagsFromList } from './aws-mapping.js';
@@ -39,13 +39,11 @@ export function createSnsCrawler(options: { access: SpokeAccess; regions: readon
       regions: options.regions,
       newClient: (clientOptions) => new SNSClient(awsClientConfig('sns', clientOptions)),
       crawlRegion: async function* (client, region, fail) {
-        let token: string | undefined;
-        do {
-          const page = await client
-            .send(new ListTopicsCommand({ NextToken: token }), { abortSignal: signal })
-            .catch((error: unknown) => {
-              throw fail('sns:ListTopics', error);
-            });
+        const pages = translatePageErrors(
+          paginateListTopics({ client }, {}, { abortSignal: signal }),
+          (error) => fail('sns:ListTopics', error),
+        );
+        for await (const page of pages) {
           for (const topic of page.Topics ?? []) {
             const arn = topic.TopicArn;
             if (!arn) continue;
@@ -66,8 +64,7 @@ export function createSnsCrawler(options: { access: SpokeAccess; regions: readon
               });
             yield mapTopic({ arn, attributes, tags, accountId: target.accountId, region });
           }
-          token = page.NextToken;
-        } while (token);
+        }
       },
     });
   };

@@ -1,15 +1,14 @@
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AppError, isAppError } from '@rolecall/shared/errors';
 import {
-  assumeRoleProvider,
   awsClientConfig,
+  createAssumedRoleCredentials,
   isAwsErrorNamed,
-  STSClient,
   translateAwsError,
   type AwsClientOptions,
 } from '@rolecall/shared/aws';
 
-type CredentialProvider = ReturnType<typeof assumeRoleProvider>;
+type CredentialProvider = ReturnType<typeof createAssumedRoleCredentials>;
 
 export interface SpokeAccess {
   /** Client options for the hub itself (account discovery). */
@@ -24,8 +23,9 @@ export interface SpokeAccess {
 }
 
 /**
- * Hub credentials are the process's default chain, or `hubRoleArn` assumed with it. Each spoke account
- * gets one cached provider, so a crawl of five types in one account assumes its role once per session.
+ * Hub credentials are the process's default chain, or `hubRoleArn` assumed with it; spoke roles are
+ * assumed with the hub's (the SDK's fromTemporaryCredentials, chained). Each spoke account gets one
+ * cached provider, so a crawl of five types in one account assumes its role once per session.
  */
 export function createSpokeAccess(options: {
   aws: AwsClientOptions;
@@ -34,18 +34,21 @@ export function createSpokeAccess(options: {
   spokeExternalId?: string | undefined;
   sessionName: string;
 }): SpokeAccess {
-  const baseSts = new STSClient(awsClientConfig('sts', options.aws));
   const hubCredentials = options.hubRoleArn
-    ? assumeRoleProvider(baseSts, { roleArn: options.hubRoleArn, sessionName: options.sessionName })
+    ? createAssumedRoleCredentials({
+        aws: options.aws,
+        roleArn: options.hubRoleArn,
+        sessionName: options.sessionName,
+      })
     : options.aws.credentials;
   const hub: AwsClientOptions = { ...options.aws, credentials: hubCredentials };
-  const hubSts = new STSClient(awsClientConfig('sts', hub));
   const providers = new Map<string, CredentialProvider>();
 
   const spokeProvider = (accountId: string) => {
     let provider = providers.get(accountId);
     if (!provider) {
-      provider = assumeRoleProvider(hubSts, {
+      provider = createAssumedRoleCredentials({
+        aws: hub,
         roleArn: `arn:aws:iam::${accountId}:role/${options.spokeRoleName}`,
         sessionName: options.sessionName,
         externalId: options.spokeExternalId,
@@ -57,7 +60,8 @@ export function createSpokeAccess(options: {
 
   return {
     hub,
-    assume: (roleArn) => assumeRoleProvider(hubSts, { roleArn, sessionName: options.sessionName }),
+    assume: (roleArn) =>
+      createAssumedRoleCredentials({ aws: hub, roleArn, sessionName: options.sessionName }),
     async open(accountId) {
       const roleArn = `arn:aws:iam::${accountId}:role/${options.spokeRoleName}`;
       const provider = spokeProvider(accountId);

@@ -1,10 +1,10 @@
 import {
   GetQueueAttributesCommand,
-  ListQueuesCommand,
   ListQueueTagsCommand,
+  paginateListQueues,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { awsClientConfig, isAwsErrorNamed } from '@rolecall/shared/aws';
+import { awsClientConfig, isAwsErrorNamed, translatePageErrors } from '@rolecall/shared/aws';
 import type { CrawledItem } from '@rolecall/shared/contracts';
 import type { Crawler } from '../domain/ports.js';
 import { camelCaseKeys, decodePolicyDocument, lastSegment } from './aws-mapping.js';
@@ -45,13 +45,12 @@ export function createSqsCrawler(options: { access: SpokeAccess; regions: readon
       regions: options.regions,
       newClient: (clientOptions) => new SQSClient(awsClientConfig('sqs', clientOptions)),
       crawlRegion: async function* (client, region, fail) {
-        let token: string | undefined;
-        do {
-          const page = await client
-            .send(new ListQueuesCommand({ MaxResults: 1000, NextToken: token }), { abortSignal: signal })
-            .catch((error: unknown) => {
-              throw fail('sqs:ListQueues', error);
-            });
+        const pages = translatePageErrors(
+          // Without MaxResults SQS returns at most 1000 queues and no NextToken.
+          paginateListQueues({ client, pageSize: 1000 }, {}, { abortSignal: signal }),
+          (error) => fail('sqs:ListQueues', error),
+        );
+        for await (const page of pages) {
           for (const url of page.QueueUrls ?? []) {
             let attributes: Record<string, string>;
             try {
@@ -78,8 +77,7 @@ export function createSqsCrawler(options: { access: SpokeAccess; regions: readon
               });
             yield mapQueue({ url, attributes, tags, accountId: target.accountId, region });
           }
-          token = page.NextToken;
-        } while (token);
+        }
       },
     });
   };
