@@ -1,8 +1,30 @@
-import type { AwsAccount, CachedItem, CrawlStatus, ItemSummary } from '@rolecall/shared/contracts';
-import { TECHNOLOGY_OF_ITEM } from '@rolecall/shared/contracts';
+import { checkCachedItem } from '@rolecall/cache/reader';
+import type { AwsAccount, CachedItem, CrawlStatus, ItemType } from '@rolecall/shared/contracts';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
+import { createRedisReadModel } from '../../cache/src/adapters/redis-read-model.js';
 
-/** Builds a cached item the way the cache service stores it. */
+/** The least `details` a valid item of each type carries, for items whose details a test does not care about. */
+function minimalDetails(itemType: ItemType, name: string): Record<string, unknown> {
+  const principal = { path: '/', inlinePolicies: [], managedPolicies: [] };
+  switch (itemType) {
+    case 'iam_role':
+      return { ...principal, roleId: `AROA${name}`, assumeRolePolicyDocument: null };
+    case 'iam_user':
+      return { ...principal, userId: `AIDA${name}`, groups: [] };
+    case 'iam_group':
+      return { ...principal, groupId: `AGPA${name}` };
+    case 'managed_policy':
+      return { path: '/', policyId: `ANPA${name}`, document: null };
+    case 's3_bucket':
+    case 'sqs_queue':
+    case 'sns_topic':
+      return { policy: null };
+    case 'config_resource':
+      return { resourceType: 'AWS::Unknown', resourceId: name };
+  }
+}
+
+/** Builds a cached item as the cache service stores it (its details valid for its type unless given). */
 export function cachedItem(
   fields: Pick<CachedItem, 'arn' | 'itemType' | 'accountId' | 'name'> &
     Partial<Pick<CachedItem, 'region' | 'tags' | 'details' | 'lastSeenAt' | 'lastCrawlId'>>,
@@ -10,7 +32,7 @@ export function cachedItem(
   return {
     region: 'global',
     tags: {},
-    details: {},
+    details: minimalDetails(fields.itemType, fields.name),
     firstSeenAt: '2026-01-01T00:00:00.000Z',
     lastSeenAt: '2026-03-01T10:00:00.000Z',
     lastCrawlId: 'crawl-1',
@@ -20,46 +42,32 @@ export function cachedItem(
   };
 }
 
-export function summaryOf(item: CachedItem): ItemSummary {
-  const technology =
-    item.itemType === 'config_resource'
-      ? typeof item.details.resourceType === 'string'
-        ? item.details.resourceType
-        : 'AWS::Unknown'
-      : TECHNOLOGY_OF_ITEM[item.itemType];
-  return {
-    arn: item.arn,
-    itemType: item.itemType,
-    technology,
-    accountId: item.accountId,
-    region: item.region,
-    name: item.name,
-    tags: item.tags,
-    lastSeenAt: item.lastSeenAt,
-  };
-}
+/** Items written at once: ioredis sends each without waiting for the replies before it, a pipeline. */
+const WRITES_IN_FLIGHT = 1_000;
 
-/** Writes items, accounts and crawl statuses in exactly the layout the cache service writes. */
+/**
+ * Writes items, accounts and crawl statuses through the cache service's own Redis writer, so the layout
+ * (items, summaries, indexes) is the cache's by construction. An item the cache's reader would refuse is a
+ * mistake in the test, reported here rather than read as absent later.
+ */
 export async function seedRedis(
   redis: Redis,
   prefix: string,
   data: { items?: CachedItem[]; accounts?: AwsAccount[]; statuses?: CrawlStatus[] },
 ): Promise<void> {
-  const keys = redisKeys(prefix);
-  const pipeline = redis.pipeline();
-  for (const item of data.items ?? []) {
-    pipeline.set(keys.item(item.arn), JSON.stringify(item));
-    pipeline.hset(keys.summaries, item.arn, JSON.stringify(summaryOf(item)));
-    pipeline.zadd(keys.index, 0, item.arn);
-    pipeline.zadd(keys.indexByType(item.itemType), 0, item.arn);
-    pipeline.zadd(keys.indexByAccount(item.accountId), 0, item.arn);
+  const writer = createRedisReadModel({ redis, keys: redisKeys(prefix) });
+  const items = data.items ?? [];
+  for (const item of items) {
+    const checked = checkCachedItem(item);
+    if (!checked.ok) throw new Error(`seed item ${item.arn} is not a valid cached item: ${checked.problem}`);
   }
-  for (const account of data.accounts ?? [])
-    pipeline.hset(keys.accounts, account.id, JSON.stringify(account));
-  for (const status of data.statuses ?? []) {
-    pipeline.hset(keys.crawlStatus, `${status.accountId}:${status.crawlType}`, JSON.stringify(status));
+  for (let start = 0; start < items.length; start += WRITES_IN_FLIGHT) {
+    await Promise.all(items.slice(start, start + WRITES_IN_FLIGHT).map((item) => writer.putItem(item)));
   }
-  await pipeline.exec();
+  if (data.accounts) await writer.replaceAccounts(data.accounts, new Date().toISOString());
+  await Promise.all(
+    (data.statuses ?? []).map((status) => writer.putStatus({ ...status, revision: status.revision ?? 0 })),
+  );
 }
 
 export const PROD = '111111111111';
@@ -132,7 +140,7 @@ export function demoItems(): CachedItem[] {
       itemType: 'managed_policy',
       accountId: PROD,
       name: 'ReadOnly',
-      details: { path: '/team/', document: policy('*'), defaultVersionId: 'v3' },
+      details: { path: '/team/', policyId: 'ANPA1', document: policy('*'), defaultVersionId: 'v3' },
     }),
     cachedItem({
       arn: 'arn:aws:s3:::prod-logs',
@@ -158,7 +166,7 @@ export function demoItems(): CachedItem[] {
       name: 'alerts',
       region: 'us-west-2',
       tags: { env: 'dev' },
-      details: {},
+      details: { policy: null },
     }),
     cachedItem({
       arn: `arn:aws:ec2:us-east-1:${STAGING}:instance/i-0abc`,
@@ -166,7 +174,7 @@ export function demoItems(): CachedItem[] {
       accountId: STAGING,
       name: 'i-0abc',
       region: 'us-east-1',
-      details: { resourceType: 'AWS::EC2::Instance' },
+      details: { resourceType: 'AWS::EC2::Instance', resourceId: 'i-0abc' },
     }),
   ];
   const bulk = Array.from({ length: 137 }, (_, i) =>

@@ -1,5 +1,5 @@
 import './formats.js';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const AccountIdPattern = '^\\d{12}$';
 export const AccountId = Type.String({ pattern: AccountIdPattern, description: '12-digit AWS account id' });
@@ -83,6 +83,23 @@ export const Freshness = Type.Object({
 export const CachedItem = Type.Composite([CrawledItem, Freshness]);
 export type CachedItem = Static<typeof CachedItem>;
 
+/*
+ * What each item type carries in `details`, as the crawler's mappers record it. Required is what every
+ * crawl has recorded and what Rolecall's own code reads: the ids, the policy documents (a resource policy
+ * is null when none is set), an IAM principal's policy lists. Descriptive attributes are optional, and
+ * fields no schema names are allowed, so an additive crawler change never turns stored entries corrupt.
+ */
+
+const PermissionsBoundary = Type.Object({ type: Type.String(), arn: Type.String() });
+
+/** A resource policy (S3, SQS, SNS): the parsed document, or null when the resource has none. */
+export const ResourcePolicy = Type.Unknown({
+  description: 'The resource policy, parsed JSON; null when none',
+});
+
+/** An AWS attribute map with its keys camelCased (`VisibilityTimeout` → `visibilityTimeout`). */
+export const ResourceAttributes = Type.Record(Type.String(), Type.String());
+
 export const RoleDetails = Type.Object({
   path: Type.String(),
   roleId: Type.String(),
@@ -92,12 +109,140 @@ export const RoleDetails = Type.Object({
   assumeRolePolicyDocument: PolicyDocument,
   inlinePolicies: Type.Array(NamedPolicy),
   managedPolicies: Type.Array(AttachedPolicy),
-  permissionsBoundary: Type.Optional(Type.Object({ type: Type.String(), arn: Type.String() })),
+  permissionsBoundary: Type.Optional(PermissionsBoundary),
   lastUsed: Type.Optional(
     Type.Object({ date: Type.Optional(Type.String()), region: Type.Optional(Type.String()) }),
   ),
 });
 export type RoleDetails = Static<typeof RoleDetails>;
+
+export const UserDetails = Type.Object({
+  path: Type.String(),
+  userId: Type.String(),
+  createDate: Type.Optional(Type.String()),
+  inlinePolicies: Type.Array(NamedPolicy),
+  managedPolicies: Type.Array(AttachedPolicy),
+  /** Names of the groups the user is in. */
+  groups: Type.Array(Type.String()),
+  permissionsBoundary: Type.Optional(PermissionsBoundary),
+});
+export type UserDetails = Static<typeof UserDetails>;
+
+export const GroupDetails = Type.Object({
+  path: Type.String(),
+  groupId: Type.String(),
+  createDate: Type.Optional(Type.String()),
+  inlinePolicies: Type.Array(NamedPolicy),
+  managedPolicies: Type.Array(AttachedPolicy),
+});
+export type GroupDetails = Static<typeof GroupDetails>;
+
+/** A customer managed policy with its default version's document. */
+export const ManagedPolicyDetails = Type.Object({
+  path: Type.String(),
+  policyId: Type.String(),
+  document: PolicyDocument,
+  description: Type.Optional(Type.String()),
+  defaultVersionId: Type.Optional(Type.String()),
+  attachmentCount: Type.Optional(Type.Integer({ minimum: 0 })),
+  permissionsBoundaryUsageCount: Type.Optional(Type.Integer({ minimum: 0 })),
+  isAttachable: Type.Optional(Type.Boolean()),
+  createDate: Type.Optional(Type.String()),
+  updateDate: Type.Optional(Type.String()),
+});
+export type ManagedPolicyDetails = Static<typeof ManagedPolicyDetails>;
+
+export const S3BucketDetails = Type.Object({
+  policy: ResourcePolicy,
+  creationDate: Type.Optional(Type.String()),
+});
+export type S3BucketDetails = Static<typeof S3BucketDetails>;
+
+export const SqsQueueDetails = Type.Object({
+  url: Type.Optional(Type.String()),
+  policy: ResourcePolicy,
+  /** GetQueueAttributes (All) without the policy, which is lifted out and parsed. */
+  attributes: Type.Optional(ResourceAttributes),
+});
+export type SqsQueueDetails = Static<typeof SqsQueueDetails>;
+
+export const SnsTopicDetails = Type.Object({
+  policy: ResourcePolicy,
+  /** GetTopicAttributes without the policy, which is lifted out and parsed. */
+  attributes: Type.Optional(ResourceAttributes),
+});
+export type SnsTopicDetails = Static<typeof SnsTopicDetails>;
+
+/** One AWS Config configuration item; `resourceType` is also the item's technology (AWS::EC2::Instance). */
+export const ConfigResourceDetails = Type.Object({
+  resourceType: Type.String({ minLength: 1 }),
+  resourceId: Type.String({ minLength: 1 }),
+  configuration: Type.Optional(
+    Type.Unknown({ description: 'The configuration, parsed JSON; null when none' }),
+  ),
+  supplementaryConfiguration: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  configurationItemCaptureTime: Type.Optional(Type.String()),
+  configurationItemStatus: Type.Optional(Type.String()),
+  resourceCreationTime: Type.Optional(Type.String()),
+  availabilityZone: Type.Optional(Type.String()),
+});
+export type ConfigResourceDetails = Static<typeof ConfigResourceDetails>;
+
+/** The `details` schema of every item type. */
+export const DETAILS_OF_ITEM = {
+  iam_role: RoleDetails,
+  iam_user: UserDetails,
+  iam_group: GroupDetails,
+  managed_policy: ManagedPolicyDetails,
+  s3_bucket: S3BucketDetails,
+  sqs_queue: SqsQueueDetails,
+  sns_topic: SnsTopicDetails,
+  config_resource: ConfigResourceDetails,
+} as const satisfies Readonly<Record<ItemType, TSchema>>;
+
+const cachedItemOf = <T extends ItemType>(itemType: T) =>
+  Type.Object({
+    ...CrawledItem.properties,
+    ...Freshness.properties,
+    itemType: Type.Literal(itemType),
+    details: DETAILS_OF_ITEM[itemType],
+  });
+
+/*
+ * A cached item whose details have been checked against its type's schema, so that `itemType` narrows
+ * `details`. The cache's reader (@rolecall/cache/reader) returns these; `CachedItem` is the same item
+ * with its details unchecked, as it travels on the bus.
+ */
+export const CachedRole = cachedItemOf('iam_role');
+export type CachedRole = Static<typeof CachedRole>;
+export const CachedUser = cachedItemOf('iam_user');
+export type CachedUser = Static<typeof CachedUser>;
+export const CachedGroup = cachedItemOf('iam_group');
+export type CachedGroup = Static<typeof CachedGroup>;
+export const CachedManagedPolicy = cachedItemOf('managed_policy');
+export type CachedManagedPolicy = Static<typeof CachedManagedPolicy>;
+export const CachedS3Bucket = cachedItemOf('s3_bucket');
+export type CachedS3Bucket = Static<typeof CachedS3Bucket>;
+export const CachedSqsQueue = cachedItemOf('sqs_queue');
+export type CachedSqsQueue = Static<typeof CachedSqsQueue>;
+export const CachedSnsTopic = cachedItemOf('sns_topic');
+export type CachedSnsTopic = Static<typeof CachedSnsTopic>;
+export const CachedConfigResource = cachedItemOf('config_resource');
+export type CachedConfigResource = Static<typeof CachedConfigResource>;
+
+export const TypedCachedItem = Type.Union([
+  CachedRole,
+  CachedUser,
+  CachedGroup,
+  CachedManagedPolicy,
+  CachedS3Bucket,
+  CachedSqsQueue,
+  CachedSnsTopic,
+  CachedConfigResource,
+]);
+export type TypedCachedItem = Static<typeof TypedCachedItem>;
+/** The typed item of one item type: `CachedItemOf<'iam_role'>` is `CachedRole`. */
+export type CachedItemOf<T extends ItemType> = Extract<TypedCachedItem, { itemType: T }>;
 
 export const AwsAccount = Type.Object({
   id: AccountId,

@@ -1,19 +1,22 @@
-import type { AwsAccount } from '@rolecall/shared/contracts';
+import { createRedisCacheReader } from '@rolecall/cache/reader';
+import type { Logger } from '@rolecall/shared/log';
 import type { Redis, RedisKeys } from '@rolecall/shared/redis';
 import type { AccountDirectory } from '../domain/ports.js';
 
-/** Account names from the hash the cache service keeps (`accounts`: id → AwsAccount JSON). */
-export function createRedisAccountDirectory(options: { redis: Redis; keys: RedisKeys }): AccountDirectory {
+/** Account names, read with the cache service's own reader of the accounts it keeps in Redis. */
+export function createRedisAccountDirectory(options: {
+  redis: Redis;
+  keys: RedisKeys;
+  log: Logger;
+}): AccountDirectory {
+  const reader = createRedisCacheReader(options);
   return {
     async names(accountIds) {
       const names = new Map<string, string>();
       if (accountIds.length === 0) return names;
-      const values = await options.redis.hmget(options.keys.accounts, ...accountIds);
-      values.forEach((value, index) => {
-        if (!value) return;
-        const account = JSON.parse(value) as Partial<AwsAccount>;
-        if (account.name) names.set(accountIds[index] as string, account.name);
-      });
+      for (const [id, account] of await reader.getAccounts(accountIds)) {
+        if (account.name) names.set(id, account.name);
+      }
       return names;
     },
   };

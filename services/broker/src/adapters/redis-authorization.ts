@@ -4,6 +4,7 @@ import type { LoadedDynamicConfig } from '@rolecall/shared/dynamic-config';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import type { Redis, RedisKeys } from '@rolecall/shared/redis';
+import { Value } from '@sinclair/typebox/value';
 import type { ChainableCommander } from 'ioredis';
 import {
   eligibleFromGrants,
@@ -13,7 +14,7 @@ import {
   type Grant,
 } from '../domain/authorization.js';
 import type { AuthorizationMaintainer, AuthorizationMapping, RoleSource } from '../domain/ports.js';
-import { toKnownRole, type KnownRole, type RoleFacts } from '../domain/roles.js';
+import { KnownRole, toKnownRole, type RoleFacts } from '../domain/roles.js';
 
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -59,6 +60,25 @@ export function createRedisAuthorization(
   const waitForBuildMs = options.waitForBuildMs ?? 60_000;
   const authzPattern = `${escapeGlob(keys.authzReady.replace(/ready$/, ''))}*`;
   let building: Promise<void> | undefined;
+  const corruptRoles = new Set<string>();
+
+  /** A known role as `writeRole` stored it; a corrupt entry is logged once and read as absent. */
+  const parseKnownRole = (field: string, value: string): KnownRole | undefined => {
+    try {
+      const role: unknown = JSON.parse(value);
+      if (Value.Check(KnownRole, role)) return role;
+    } catch {
+      // Not JSON: corrupt, as below.
+    }
+    if (!corruptRoles.has(field)) {
+      corruptRoles.add(field);
+      log.warn(
+        { key: keys.authzRoles, field },
+        'corrupt role in the authorization mapping; treated as absent',
+      );
+    }
+    return undefined;
+  };
 
   const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
     try {
@@ -189,7 +209,9 @@ export function createRedisAuthorization(
       const lower = arns.map((a) => a.toLowerCase());
       const values = await call('read roles', () => redis.hmget(keys.authzRoles, ...lower));
       values.forEach((value, index) => {
-        if (value) result.set(lower[index] as string, JSON.parse(value) as KnownRole);
+        const field = lower[index] as string;
+        const role = value ? parseKnownRole(field, value) : undefined;
+        if (role) result.set(field, role);
       });
       return result;
     },
@@ -219,10 +241,8 @@ export function createRedisAuthorization(
       const [previousGrants, previousRole] = await call('read role grants', () =>
         Promise.all([redis.hgetall(keys.authzReverse('tag', lower)), redis.hget(keys.authzRoles, lower)]),
       );
-      const previousArns = new Set([
-        arn,
-        ...(previousRole ? [(JSON.parse(previousRole) as KnownRole).arn] : []),
-      ]);
+      const previousKnown = previousRole ? parseKnownRole(lower, previousRole) : undefined;
+      const previousArns = new Set([arn, ...(previousKnown ? [previousKnown.arn] : [])]);
       const multi = redis.multi();
       for (const [identity, grant] of Object.entries(previousGrants)) {
         multi.srem(keys.authzGrants('tag', grant as Grant, identity), ...previousArns);

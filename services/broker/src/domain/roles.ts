@@ -1,4 +1,6 @@
-import type { CachedItem } from '@rolecall/shared/contracts';
+import { checkCachedItem } from '@rolecall/cache/reader';
+import type { CachedItem, CachedRole } from '@rolecall/shared/contracts';
+import { Type, type Static } from '@sinclair/typebox';
 
 /** What the broker needs to know about one cached IAM role. */
 export interface RoleFacts {
@@ -11,25 +13,36 @@ export interface RoleFacts {
   maxSessionDuration?: number;
 }
 
-/** A role as the authorization mapping keeps it (no tags: those became grants). */
-export interface KnownRole {
-  arn: string;
-  accountId: string;
-  name: string;
-  maxSessionDuration?: number;
+/** A role as the authorization mapping keeps it in Redis (no tags: those became grants). */
+export const KnownRole = Type.Object({
+  arn: Type.String(),
+  accountId: Type.String(),
+  name: Type.String(),
+  maxSessionDuration: Type.Optional(Type.Integer()),
+});
+export type KnownRole = Static<typeof KnownRole>;
+
+/** What the broker needs of a role the cache's reader has checked (its details typed as a role's). */
+export function factsOfRole(role: CachedRole): RoleFacts {
+  const { maxSessionDuration } = role.details;
+  return {
+    arn: role.arn,
+    accountId: role.accountId,
+    name: role.name,
+    tags: role.tags,
+    trustPolicy: role.details.assumeRolePolicyDocument,
+    ...(maxSessionDuration === undefined ? {} : { maxSessionDuration }),
+  };
 }
 
-export function toRoleFacts(item: CachedItem): RoleFacts {
-  const details = item.details ?? {};
-  const max = details.maxSessionDuration;
-  return {
-    arn: item.arn,
-    accountId: item.accountId,
-    name: item.name,
-    tags: item.tags ?? {},
-    trustPolicy: details.assumeRolePolicyDocument,
-    ...(typeof max === 'number' && Number.isInteger(max) ? { maxSessionDuration: max } : {}),
-  };
+/**
+ * The facts of a role as a change event carries it: the bus checks the item's common fields only, so its
+ * details are checked against the role schema here. Undefined when it is no valid role; the caller treats
+ * the role as absent, so a corrupt copy grants nothing.
+ */
+export function toRoleFacts(item: CachedItem): RoleFacts | undefined {
+  const checked = checkCachedItem(item);
+  return checked.ok && checked.value.itemType === 'iam_role' ? factsOfRole(checked.value) : undefined;
 }
 
 export const toKnownRole = (role: RoleFacts): KnownRole => ({

@@ -87,7 +87,10 @@ async function redisCall<T>(operation: string, run: () => Promise<T>): Promise<T
   }
 }
 
-/** Writes the layout of `redisKeys` that the gateway reads. */
+/**
+ * Writes the layout of `redisKeys`. Its one reader is `createRedisCacheReader` (src/reader, published as
+ * `@rolecall/cache/reader`): a change to what is written here is made there too, and nowhere else.
+ */
 export function createRedisReadModel(options: { redis: Redis; keys: RedisKeys }): ReadModel {
   const { redis, keys } = options;
   const itemKeys = (item: { arn: string; itemType: string; accountId: string }) => [

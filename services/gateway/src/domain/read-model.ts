@@ -1,26 +1,15 @@
-import type { AwsAccount, CachedItem, CrawlStatus, ItemSummary, ItemType } from '@rolecall/shared/contracts';
+import type { IndexRange, IndexSelector } from '@rolecall/cache/reader';
+import type { AwsAccount, CachedItem, CrawlStatus, ItemSummary } from '@rolecall/shared/contracts';
 
-/** Which ARN index to walk: every item, one item type, or one account. */
-export type IndexSelector =
-  { kind: 'all' } | { kind: 'type'; itemType: ItemType } | { kind: 'account'; accountId: string };
-
-export interface IndexRange {
-  /** Start strictly after this ARN (a cursor position). */
-  after?: string;
-  /** Start at this ARN, inclusive (a prefix search). Ignored when `after` is set. */
-  from?: string;
-  /** Stop before this ARN, exclusive. */
-  before?: string;
-  /** Entries of the range to skip first (page-numbered listings). */
-  offset?: number;
-  count: number;
-}
+export type { IndexRange, IndexSelector };
 
 /**
- * The read side of the cache as the gateway sees it: what the cache service wrote to Redis. A port
- * so that domain logic can be tested with an in-memory copy.
+ * The read side of the cache as the gateway sees it: what the cache service wrote to Redis, read through
+ * the cache's own reader (`@rolecall/cache/reader`), which checks every entry and hands back a corrupt one
+ * as absent. A port so that domain logic can be tested with an in-memory copy.
  */
 export interface ReadModel {
+  /** The reader's items are typed by item type (`TypedCachedItem`); an in-memory copy may be looser. */
   getItem(arn: string): Promise<CachedItem | undefined>;
   /** Same order as `arns`; undefined where an ARN has no summary (deleted between two reads). */
   getSummaries(arns: readonly string[]): Promise<(ItemSummary | undefined)[]>;

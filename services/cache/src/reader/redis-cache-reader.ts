@@ -1,0 +1,179 @@
+import {
+  AwsAccount,
+  CrawlStatus,
+  ItemSummary,
+  type ItemType,
+  type TypedCachedItem,
+} from '@rolecall/shared/contracts';
+import type { Logger } from '@rolecall/shared/log';
+import type { RedisKeys } from '@rolecall/shared/redis';
+import { crawlStatusId } from '../domain/crawl-status.js';
+import { checkCachedItem, compileCheck, parseChecked, type Checked } from './check-item.js';
+import { createCorruptEntryLog, type CorruptionCounts, type EntryLocation } from './corrupt-entries.js';
+
+/** Which ARN index to walk: every item, one item type, or one account. */
+export type IndexSelector =
+  { kind: 'all' } | { kind: 'type'; itemType: ItemType } | { kind: 'account'; accountId: string };
+
+export interface IndexRange {
+  /** Start strictly after this ARN (a cursor position). */
+  after?: string;
+  /** Start at this ARN, inclusive (a prefix search). Ignored when `after` is set. */
+  from?: string;
+  /** Stop before this ARN, exclusive. */
+  before?: string;
+  /** Entries of the range to skip first (page-numbered listings). */
+  offset?: number;
+  count: number;
+}
+
+/** The Redis commands the reader sends; an ioredis client (`createRedis`) is one. */
+export interface RedisReads {
+  get(key: string): Promise<string | null>;
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  zrangebylex(
+    key: string,
+    min: string,
+    max: string,
+    limit: 'LIMIT',
+    offset: number,
+    count: number,
+  ): Promise<string[]>;
+  zcard(key: string): Promise<number>;
+}
+
+/**
+ * The read side of the Redis layout services/cache writes (`redisKeys`). Every entry is checked against
+ * its schema; one that is not JSON, fails its schema or sits under another item's key is corrupt: it is
+ * logged once, counted, and read as absent, so a listing that passes over it still answers. Redis being
+ * unreachable is not corruption: that error is thrown as the client raised it.
+ */
+export interface RedisCacheReader {
+  /** The item, typed by its item type; undefined when absent or corrupt. */
+  getItem(arn: string): Promise<TypedCachedItem | undefined>;
+  /** Same order as `arns`; undefined where an ARN has no usable summary (deleted between two reads). */
+  getSummaries(arns: readonly string[]): Promise<(ItemSummary | undefined)[]>;
+  /** ARNs of an index in ascending ARN order. */
+  rangeIndex(index: IndexSelector, range: IndexRange): Promise<string[]>;
+  countIndex(index: IndexSelector): Promise<number>;
+  listAccounts(): Promise<AwsAccount[]>;
+  /** The accounts among `accountIds` that are known, by id. */
+  getAccounts(accountIds: readonly string[]): Promise<Map<string, AwsAccount>>;
+  listCrawlStatuses(): Promise<CrawlStatus[]>;
+  /** Corrupt entries met so far (a counter for metrics and tests). */
+  corruption(): CorruptionCounts;
+}
+
+const checkSummary = compileCheck(ItemSummary);
+const checkAccount = compileCheck(AwsAccount);
+const checkStatus = compileCheck(CrawlStatus);
+
+/**
+ * The index sorted sets have every score 0, so ZRANGEBYLEX walks them in ARN order: that order is what
+ * cursors point into.
+ */
+export function createRedisCacheReader(options: {
+  redis: RedisReads;
+  keys: RedisKeys;
+  log: Logger;
+}): RedisCacheReader {
+  const { redis, keys } = options;
+  const corrupt = createCorruptEntryLog({ log: options.log, store: 'redis' });
+
+  const indexKey = (index: IndexSelector) =>
+    index.kind === 'all'
+      ? keys.index
+      : index.kind === 'type'
+        ? keys.indexByType(index.itemType)
+        : keys.indexByAccount(index.accountId);
+
+  /** The checked value of one entry; undefined when absent, or corrupt (reported). */
+  const decode = <T>(
+    location: EntryLocation,
+    raw: string | null | undefined,
+    check: (value: unknown) => Checked<T>,
+  ): T | undefined => {
+    if (raw === null || raw === undefined) return undefined;
+    const checked = parseChecked(raw, check);
+    if (checked.ok) return checked.value;
+    corrupt.report(location, raw, checked.problem);
+    return undefined;
+  };
+
+  /** A check that the entry also belongs where it was found (an item under its own ARN…). */
+  const belongingTo =
+    <T>(check: (value: unknown) => Checked<T>, idOf: (value: T) => string, id: string) =>
+    (value: unknown): Checked<T> => {
+      const checked = check(value);
+      if (!checked.ok || idOf(checked.value) === id) return checked;
+      return { ok: false, problem: `holds ${idOf(checked.value)}, not ${id}` };
+    };
+
+  const arnOf = (value: { arn: string }) => value.arn;
+  const idOf = (account: AwsAccount) => account.id;
+  const statusIdOf = (status: CrawlStatus) => crawlStatusId(status.accountId, status.crawlType);
+
+  return {
+    async getItem(arn) {
+      const key = keys.item(arn);
+      return decode({ key }, await redis.get(key), belongingTo(checkCachedItem, arnOf, arn));
+    },
+
+    async getSummaries(arns) {
+      if (arns.length === 0) return [];
+      const raw = await redis.hmget(keys.summaries, ...arns);
+      return arns.map((arn, i) =>
+        decode({ key: keys.summaries, field: arn }, raw[i], belongingTo(checkSummary, arnOf, arn)),
+      );
+    },
+
+    async rangeIndex(index, range) {
+      const min =
+        range.after !== undefined ? `(${range.after}` : range.from !== undefined ? `[${range.from}` : '-';
+      const max = range.before !== undefined ? `(${range.before}` : '+';
+      return redis.zrangebylex(indexKey(index), min, max, 'LIMIT', range.offset ?? 0, range.count);
+    },
+
+    async countIndex(index) {
+      return redis.zcard(indexKey(index));
+    },
+
+    async listAccounts() {
+      const entries = Object.entries(await redis.hgetall(keys.accounts));
+      return entries.flatMap(([id, raw]) => {
+        const account = decode({ key: keys.accounts, field: id }, raw, belongingTo(checkAccount, idOf, id));
+        return account === undefined ? [] : [account];
+      });
+    },
+
+    async getAccounts(accountIds) {
+      const accounts = new Map<string, AwsAccount>();
+      if (accountIds.length === 0) return accounts;
+      const raw = await redis.hmget(keys.accounts, ...accountIds);
+      accountIds.forEach((id, i) => {
+        const account = decode(
+          { key: keys.accounts, field: id },
+          raw[i],
+          belongingTo(checkAccount, idOf, id),
+        );
+        if (account !== undefined) accounts.set(id, account);
+      });
+      return accounts;
+    },
+
+    async listCrawlStatuses() {
+      const entries = Object.entries(await redis.hgetall(keys.crawlStatus));
+      return entries.flatMap(([id, raw]) => {
+        const status = decode(
+          { key: keys.crawlStatus, field: id },
+          raw,
+          belongingTo(checkStatus, statusIdOf, id),
+        );
+        return status === undefined ? [] : [status];
+      });
+    },
+
+    corruption: () => corrupt.counts(),
+  };
+}
