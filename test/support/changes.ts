@@ -1,22 +1,23 @@
 import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
-import { ResourceChanged, type ResourceChange } from '@rolecall/shared/contracts';
-import { decode } from '@rolecall/shared/nats';
+import { cacheEvents, cacheSubjects, type ResourceChange } from '@rolecall/shared/contracts';
+import { readMessage } from '@rolecall/shared/nats';
 
 /** Collects every change event published from now on, validated against the contract. */
-export async function collectChanges(nc: NatsConnection, filter = 'cache.resource.changed.>') {
+export async function collectChanges(nc: NatsConnection, filter: string = cacheSubjects.resourceChangedAll) {
   const jsm = await nc.jetstreamManager();
+  const stream = cacheEvents.resourceChanged.stream.name;
   const name = `test-${Math.random().toString(36).slice(2)}`;
-  await jsm.consumers.add('RESOURCE_CHANGES', {
+  await jsm.consumers.add(stream, {
     name,
     ack_policy: AckPolicy.None,
     deliver_policy: DeliverPolicy.New,
     filter_subject: filter,
   });
-  const consumer = await nc.jetstream().consumers.get('RESOURCE_CHANGES', name);
+  const consumer = await nc.jetstream().consumers.get(stream, name);
   const changes: ResourceChange[] = [];
   const messages = await consumer.consume();
   void (async () => {
-    for await (const msg of messages) changes.push(ResourceChanged.unwrap(decode(msg.data)).data);
+    for await (const msg of messages) changes.push(readMessage(cacheEvents.resourceChanged, msg).data);
   })();
   return {
     changes,

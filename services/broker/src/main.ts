@@ -9,7 +9,8 @@ import {
 } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
-import { connectNats, ensureStreams } from '@rolecall/shared/nats';
+import { brokerStreams } from '@rolecall/shared/contracts';
+import { connectNats, deadLetterStream, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { createStsCredentialIssuer } from './adapters/sts-credential-issuer.js';
@@ -21,7 +22,11 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'broker', level: config.log.level });
   const instance = `broker-${hostname()}-${process.pid}`;
   const nc = await connectNats({ url: config.nats.url, name: instance, log });
-  await ensureStreams(await nc.jetstreamManager(), config.nats.streamReplicas);
+  // The broker's own stream and where its consumers put messages aside. It waits at start for the
+  // cache's RESOURCE_CHANGES and the gateway's CONFIG_CHANGES if they do not exist yet.
+  await ensureStreams(await nc.jetstreamManager(), [brokerStreams.audit, deadLetterStream], {
+    replicas: config.nats.streamReplicas,
+  });
   const redis = createRedis(config.redis.url, instance, log);
   const watchRedis = createRedis(config.redis.url, `${instance}-watch`, log);
 

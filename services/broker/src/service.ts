@@ -3,9 +3,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableNames } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import {
+  brokerEvents,
   brokerOperations,
-  CredentialsAudited,
-  ResourceChanged,
+  brokerSubjects,
+  cacheEvents,
+  cacheSubjects,
   type Handlers,
 } from '@rolecall/shared/contracts';
 import {
@@ -19,7 +21,6 @@ import {
   createDurableConsumer,
   readMessage,
   serve,
-  STREAMS,
   type DurableConsumer,
   type ServedEndpoints,
 } from '@rolecall/shared/nats';
@@ -106,7 +107,11 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
     watchRedis: options.watchRedis,
     keys,
     settings,
-    roles: createDynamoRoleSource({ doc, tableName: tables.roles }),
+    roles: createDynamoRoleSource({
+      doc,
+      tableName: tables.roles,
+      log: log.child({ component: 'role-source' }),
+    }),
     loadConfig: () => configStore.load(),
     log: log.child({ component: 'authorization' }),
   });
@@ -151,7 +156,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
     }),
     eligibleRoles: createEligibleRolesHandler({
       mapping: authorization,
-      accounts: createRedisAccountDirectory({ redis, keys }),
+      accounts: createRedisAccountDirectory({ redis, keys, log: log.child({ component: 'accounts' }) }),
       lowercaseIdentities,
     }),
     roleAccess: createRoleAccessHandler({ mapping: authorization }),
@@ -178,24 +183,24 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
       const roleChanges = createDurableConsumer({
         js,
         jsm,
-        stream: STREAMS.resourceChanges.name,
+        stream: cacheEvents.resourceChanged.stream.name,
         durable: BROKER_DURABLES.roleChanges,
-        filterSubject: 'cache.resource.changed.iam_role.>',
+        filterSubject: cacheSubjects.resourceChangedOfType('iam_role'),
         deliver: 'new',
         concurrency: 1,
         log: log.child({ consumer: BROKER_DURABLES.roleChanges }),
-        handle: (msg) => applyRoleChange(readMessage(ResourceChanged, msg).data),
+        handle: (msg) => applyRoleChange(readMessage(cacheEvents.resourceChanged, msg).data),
       });
       const audit = createDurableConsumer({
         js,
         jsm,
-        stream: STREAMS.audit.name,
+        stream: brokerEvents.credentialsAudited.stream.name,
         durable: BROKER_DURABLES.audit,
-        filterSubject: 'broker.audit.credentials.>',
+        filterSubject: brokerSubjects.credentialsAuditedAll,
         deliver: 'all',
         concurrency: 64,
         log: log.child({ consumer: BROKER_DURABLES.audit }),
-        handle: (msg) => persistAudit(readMessage(CredentialsAudited, msg).data),
+        handle: (msg) => persistAudit(readMessage(brokerEvents.credentialsAudited, msg).data),
       });
       consumers.push(roleChanges, audit);
       for (const consumer of consumers) await consumer.ensure();

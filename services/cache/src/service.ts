@@ -5,21 +5,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import { ensureBucket, ensureTables, tableNames } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
-import {
-  AccountsDiscovered,
-  CrawlCompleted,
-  CrawlStarted,
-  ResourceBatchCrawled,
-  crawlerSubjects,
-} from '@rolecall/shared/contracts';
-import { AppError } from '@rolecall/shared/errors';
+import { cacheStreams, crawlerEvents, crawlerStreams } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
 import {
   createDurableConsumer,
+  deadLetterStream,
   DEFAULT_ACK_WAIT_MS,
   ensureStreams,
-  readMessage,
-  STREAMS,
+  readEvent,
   type DurableConsumer,
 } from '@rolecall/shared/nats';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
@@ -60,7 +53,10 @@ export interface CacheServiceDeps {
 }
 
 export interface CacheService {
-  /** Creates streams, tables and bucket if missing, refills an empty Redis, then starts consuming. */
+  /**
+   * Creates its stream, tables and bucket if missing, refills an empty Redis, then starts consuming
+   * (waiting for the crawler to have created CRAWL_RESULTS, if it has not yet).
+   */
   start(): Promise<void>;
   /** Stops consuming and waits for messages in progress; leaves connections to the caller. */
   stop(): Promise<void>;
@@ -69,8 +65,13 @@ export interface CacheService {
 }
 
 const SOURCE = 'cache';
-/** Crawl results are `crawler.result.<kind>.<crawlType>.<account>`; the kind picks the handler. */
-const resultKind = (subject: string) => subject.split('.')[2];
+/** What the cache consumes from CRAWL_RESULTS; the envelope's type picks the handler. */
+const crawlResults = {
+  started: crawlerEvents.started,
+  batch: crawlerEvents.batch,
+  completed: crawlerEvents.completed,
+  accounts: crawlerEvents.accountsDiscovered,
+} as const;
 
 export function buildCacheService(deps: CacheServiceDeps): CacheService {
   const { config, js, jsm, redis, dynamo, s3, log } = deps;
@@ -98,19 +99,17 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
   const refillIfEmpty = createReadModelRefiller({ ...handlerDeps, lockTtlMs: 5 * 60_000 });
 
   const route = (msg: JsMsg): Promise<Outcome> => {
-    const subject = msg.subject;
-    if (subject === crawlerSubjects.accountsDiscovered) {
-      return handlers.accounts(readMessage(AccountsDiscovered, msg).data);
-    }
-    switch (resultKind(subject)) {
+    const result = readEvent(crawlResults, msg);
+    switch (result.name) {
       case 'started':
-        return handlers.started(readMessage(CrawlStarted, msg).data);
+        return handlers.started(result.envelope.data);
       case 'batch':
-        return handlers.batch(readMessage(ResourceBatchCrawled, msg).data);
+        return handlers.batch(result.envelope.data);
       case 'completed':
-        return handlers.completed(readMessage(CrawlCompleted, msg).data);
+        return handlers.completed(result.envelope.data);
+      case 'accounts':
+        return handlers.accounts(result.envelope.data);
     }
-    throw new AppError('INVALID_MESSAGE', `no handler for ${subject}`);
   };
 
   let consumer: DurableConsumer | undefined;
@@ -128,14 +127,17 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
   return {
     refillIfEmpty,
     async start() {
-      await ensureStreams(jsm, config.nats.streamReplicas);
+      // The cache's own stream, and where its consumer puts messages aside; CRAWL_RESULTS is the crawler's.
+      await ensureStreams(jsm, [cacheStreams.resourceChanges, deadLetterStream], {
+        replicas: config.nats.streamReplicas,
+      });
       await ensureTables(dynamo, config.dynamodb.tablePrefix);
       await ensureBucket(s3, config.s3.bucket, config.aws.region);
       await refillIfEmpty();
       consumer = createDurableConsumer({
         js,
         jsm,
-        stream: STREAMS.crawlResults.name,
+        stream: crawlerStreams.crawlResults.name,
         durable: CACHE_DURABLE,
         deliver: 'all',
         concurrency: deps.concurrency ?? 8,

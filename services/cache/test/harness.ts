@@ -7,22 +7,20 @@ import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { awsClientConfig, fromItemRow, tableNames } from '@rolecall/shared/aws';
 import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
 import {
-  AccountsDiscovered,
-  CrawlCompleted,
-  CrawlStarted,
-  ResourceBatchCrawled,
-  ResourceChanged,
-  crawlerSubjects,
+  cacheEvents,
+  crawlerEvents,
+  crawlerStreams,
   type AwsAccount,
   type CachedItem,
   type CrawledItem,
   type CrawlStatus,
   type CrawlType,
+  type EventDefinition,
   type ItemType,
   type ResourceChange,
 } from '@rolecall/shared/contracts';
 import { createLogger, silentLogger } from '@rolecall/shared/log';
-import { STREAMS, decode, isStreamNotFound, publishEvent } from '@rolecall/shared/nats';
+import { STREAMS, ensureStreams, isStreamNotFound, publishEvent, readMessage } from '@rolecall/shared/nats';
 import { createRedis, redisKeys, type Redis } from '@rolecall/shared/redis';
 import { MOTO_CREDENTIALS, type TestEnvironment } from '@rolecall/testing';
 import { buildCacheService, type CacheService } from '../src/service.js';
@@ -60,6 +58,8 @@ export async function startCache(
   options: { ackWaitMs?: number } = {},
 ): Promise<RunningCache> {
   const nc = await connect({ servers: config.nats.url });
+  // The crawler's stream, which the crawler would create at its start (the cache only waits for it).
+  await ensureStreams(await nc.jetstreamManager(), [crawlerStreams.crawlResults]);
   const redis = createRedis(config.redis.url, 'cache-test');
   const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', awsOptions(config)));
   const s3 = new S3Client(awsClientConfig('s3', awsOptions(config)));
@@ -175,25 +175,17 @@ export function crawlMessages(nc: NatsConnection, spec: CrawlSpec) {
   const size = spec.batchSize ?? 3;
   const batches: CrawledItem[][] = [];
   for (let i = 0; i < spec.items.length; i += size) batches.push(spec.items.slice(i, i + size));
-  const opts = () => ({ source: 'crawler', msgId: randomUUID() });
+  const opts = { source: 'crawler' };
   return {
     ref,
     batchCount: batches.length,
-    started: () =>
-      publishEvent(js, crawlerSubjects.started(crawlType, spec.accountId), CrawlStarted, ref, opts()),
+    started: () => publishEvent(js, freshId(crawlerEvents.started), ref, opts),
     batch: (seq: number) =>
-      publishEvent(
-        js,
-        crawlerSubjects.batch(crawlType, spec.accountId),
-        ResourceBatchCrawled,
-        { ...ref, seq, items: batches[seq] ?? [] },
-        opts(),
-      ),
+      publishEvent(js, freshId(crawlerEvents.batch), { ...ref, seq, items: batches[seq] ?? [] }, opts),
     completed: () =>
       publishEvent(
         js,
-        crawlerSubjects.completed(crawlType, spec.accountId),
-        CrawlCompleted,
+        freshId(crawlerEvents.completed),
         {
           ...ref,
           finishedAt: new Date(Date.parse(spec.startedAt) + 60_000).toISOString(),
@@ -204,7 +196,7 @@ export function crawlMessages(nc: NatsConnection, spec: CrawlSpec) {
             ? { error: { code: 'ACCESS_DENIED', message: 'spoke role refused' } }
             : {}),
         },
-        opts(),
+        opts,
       ),
     async all() {
       await this.started();
@@ -217,11 +209,18 @@ export function crawlMessages(nc: NatsConnection, spec: CrawlSpec) {
 export async function publishAccounts(nc: NatsConnection, discoveredAt: string, accounts: AwsAccount[]) {
   await publishEvent(
     nc.jetstream(),
-    crawlerSubjects.accountsDiscovered,
-    AccountsDiscovered,
+    crawlerEvents.accountsDiscovered,
     { discoveryId: randomUUID(), source: 'static', discoveredAt, accounts },
-    { source: 'crawler', msgId: randomUUID() },
+    { source: 'crawler' },
   );
+}
+
+/**
+ * The crawler's event with a fresh message id on every publish: a test that sends the same result twice
+ * means a redelivery the cache must cope with, not one JetStream would drop.
+ */
+function freshId<E extends EventDefinition>(event: E): E {
+  return { ...event, msgId: () => randomUUID() };
 }
 
 export async function waitFor<T>(
@@ -270,7 +269,7 @@ export async function storedChanges(jsm: JetStreamManager, accountId?: string): 
   const changes: ResourceChange[] = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq += 1) {
     const msg = await jsm.streams.getMessage(STREAMS.resourceChanges.name, { seq });
-    const change = ResourceChanged.unwrap(decode(msg.data)).data;
+    const change = readMessage(cacheEvents.resourceChanged, msg).data;
     if (!accountId || change.accountId === accountId) changes.push(change);
   }
   return changes;

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
-import { connectNats, ensureStreams } from '@rolecall/shared/nats';
+import { crawlerStreams } from '@rolecall/shared/contracts';
+import { connectNats, deadLetterStream, ensureStreams } from '@rolecall/shared/nats';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { buildCrawlerService } from './service.js';
 
@@ -11,7 +12,12 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'crawler', level: config.log.level });
   const instance = `crawler-${hostname()}-${process.pid}`;
   const nc = await connectNats({ url: config.nats.url, name: instance, log });
-  await ensureStreams(await nc.jetstreamManager(), config.nats.streamReplicas);
+  // The crawler's own streams (the cache waits for CRAWL_RESULTS), and where its job consumer puts jobs aside.
+  await ensureStreams(
+    await nc.jetstreamManager(),
+    [crawlerStreams.crawlJobs, crawlerStreams.crawlResults, deadLetterStream],
+    { replicas: config.nats.streamReplicas },
+  );
 
   const service = buildCrawlerService({
     config,

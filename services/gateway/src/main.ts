@@ -2,16 +2,22 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
-import { connectNats } from '@rolecall/shared/nats';
+import { configStreams } from '@rolecall/shared/contracts';
+import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { buildApp } from './app.js';
 
 /** Composition root: config, connections, listen, graceful shutdown. The only place reading the environment. */
 async function main(): Promise<void> {
-  const config = await loadConfig(process.env);
+  // A bad config, the gateway's own rules included, is an AppError listing every problem; runMain prints it.
+  const config = await loadConfig(process.env, undefined, { service: 'gateway' });
   const log = createLogger({ service: 'gateway', level: config.log.level });
   const nc = await connectNats({ url: config.nats.url, name: 'rolecall-gateway', log });
+  // Dynamic config is saved here (the config API), so the stream its saves are announced on is ours.
+  await ensureStreams(await nc.jetstreamManager(), [configStreams.configChanges], {
+    replicas: config.nats.streamReplicas,
+  });
   const redis = createRedis(config.redis.url, 'rolecall-gateway', log);
   const dynamo = new DynamoDBClient(
     awsClientConfig('dynamodb', { region: config.aws.region, endpointUrl: config.aws.endpointUrl }),

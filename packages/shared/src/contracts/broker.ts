@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage } from './envelope.js';
+import { defineEvent, defineStream } from './event.js';
 import { defineOperation } from './operation.js';
 import { AccountId } from './resources.js';
 
@@ -12,7 +13,11 @@ export const brokerSubjects = {
   queryAudit: 'broker.audit.query',
   /** JetStream (stream AUDIT): one event per issuance, refusal or failure. */
   credentialsAudited: (outcome: CredentialAuditEvent['outcome']) => `broker.audit.credentials.${outcome}`,
-  auditAll: 'broker.audit.>',
+  /**
+   * Every audit event. Not `broker.audit.>`: that would also take in the `broker.audit.query` requests,
+   * which a stream would answer with a publish ack before the broker could.
+   */
+  credentialsAuditedAll: 'broker.audit.credentials.>',
 } as const;
 
 /** Who is asking, as the gateway authenticated them. */
@@ -160,6 +165,34 @@ export const CredentialAuditEvent = Type.Object({
 });
 export type CredentialAuditEvent = Static<typeof CredentialAuditEvent>;
 export const CredentialsAudited = defineMessage('broker.audit.credentials', 1, CredentialAuditEvent);
+
+/** The stream services/broker creates at its start and persists to DynamoDB from. */
+export const brokerStreams = {
+  /** Credential issuance, refusal and failure audit events (only the event subjects, see above). */
+  audit: defineStream({
+    name: 'AUDIT',
+    owner: 'broker',
+    subjects: [brokerSubjects.credentialsAuditedAll],
+    retention: 'limits',
+    maxAgeSeconds: 30 * 24 * 3600,
+    duplicateWindowSeconds: 3600,
+  }),
+} as const;
+
+/** What services/broker publishes to JetStream. */
+export const brokerEvents = {
+  /**
+   * Id: the record's id and outcome, so a retried publish is one message, and an intent (`pending`)
+   * and its completion are two.
+   */
+  credentialsAudited: defineEvent({
+    owner: 'broker',
+    stream: brokerStreams.audit,
+    message: CredentialsAudited,
+    subject: (event) => brokerSubjects.credentialsAudited(event.outcome),
+    msgId: (event) => `${event.id}:${event.outcome}`,
+  }),
+} as const;
 
 export const AuditQueryRequest = Type.Object({
   user: Type.Optional(Type.String()),

@@ -1,11 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage } from './envelope.js';
+import { defineEvent, defineStream } from './event.js';
 import { AccountId, CachedItem, ItemType, type ItemType as ItemTypeT } from './resources.js';
 
 /** Subjects owned by services/cache. */
 export const cacheSubjects = {
   resourceChanged: (itemType: ItemTypeT, accountId: string) =>
     `cache.resource.changed.${itemType}.${accountId}`,
+  /** Every change of one item type, in any account: a consumer's filter. */
+  resourceChangedOfType: (itemType: ItemTypeT) => `cache.resource.changed.${itemType}.>`,
   resourceChangedAll: 'cache.resource.changed.>',
 } as const;
 
@@ -32,6 +35,34 @@ export const ResourceChange = Type.Object({
 });
 export type ResourceChange = Static<typeof ResourceChange>;
 export const ResourceChanged = defineMessage('cache.resource.changed', 1, ResourceChange);
+
+/** The stream services/cache creates at its start; the broker (and outside subscribers) read it. */
+export const cacheStreams = {
+  /** Created/updated/deleted events for any subscriber. Deduplicated by message id for an hour. */
+  resourceChanges: defineStream({
+    name: 'RESOURCE_CHANGES',
+    owner: 'cache',
+    subjects: [cacheSubjects.resourceChangedAll],
+    retention: 'limits',
+    maxAgeSeconds: 7 * 24 * 3600,
+    duplicateWindowSeconds: 3600,
+  }),
+} as const;
+
+/** What services/cache publishes to JetStream. */
+export const cacheEvents = {
+  /**
+   * Id: job, item and kind of change, so a batch or sweep handled twice announces each change once,
+   * while the same item changed by a later job is announced again.
+   */
+  resourceChanged: defineEvent({
+    owner: 'cache',
+    stream: cacheStreams.resourceChanges,
+    message: ResourceChanged,
+    subject: (change) => cacheSubjects.resourceChanged(change.itemType, change.accountId),
+    msgId: (change) => `${change.jobId}:${change.arn}:${change.change}`,
+  }),
+} as const;
 
 /** What `GET /api/v3/cache/status` shows for one (account, crawl type). Kept in Redis and DynamoDB. */
 export const CrawlStatus = Type.Object({

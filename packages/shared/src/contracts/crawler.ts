@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { defineMessage } from './envelope.js';
+import { defineEvent, defineStream } from './event.js';
 import { defineOperation } from './operation.js';
 import { AccountId, AwsAccount, CrawledItem, CrawlType } from './resources.js';
 
@@ -102,6 +103,75 @@ export const StartCrawlReply = Type.Object({
 });
 export type StartCrawlReply = Static<typeof StartCrawlReply>;
 export const StartCrawlReplied = defineMessage('crawler.crawl.start.reply', 1, StartCrawlReply);
+
+/** The streams services/crawler creates at its start; the cache waits for CRAWL_RESULTS. */
+export const crawlerStreams = {
+  /**
+   * The crawl work queue. At most one message per (type, account) subject, and a new one is refused
+   * while it exists: a job for an account and type is never waiting or running twice.
+   */
+  crawlJobs: defineStream({
+    name: 'CRAWL_JOBS',
+    owner: 'crawler',
+    subjects: [crawlerSubjects.jobQueuedAll],
+    retention: 'workqueue',
+    maxMessagesPerSubject: 1,
+    refuseNewPerSubject: true,
+    duplicateWindowSeconds: 120,
+  }),
+  /** Crawl output (started, batches, completions, account discoveries) for the cache service. */
+  crawlResults: defineStream({
+    name: 'CRAWL_RESULTS',
+    owner: 'crawler',
+    subjects: [crawlerSubjects.resultsAll],
+    retention: 'limits',
+    maxAgeSeconds: 24 * 3600,
+    duplicateWindowSeconds: 600,
+  }),
+} as const;
+
+/**
+ * What services/crawler publishes to JetStream. The message ids derive from the job, so a job that is
+ * redelivered and run again within the duplicate window republishes nothing the cache has already seen.
+ */
+export const crawlerEvents = {
+  /** Id: the job id; a refused publish (the subject holds a job) means "already queued". */
+  jobQueued: defineEvent({
+    owner: 'crawler',
+    stream: crawlerStreams.crawlJobs,
+    message: CrawlJobQueued,
+    subject: (job) => crawlerSubjects.jobQueued(job.crawlType, job.accountId),
+    msgId: (job) => job.jobId,
+  }),
+  started: defineEvent({
+    owner: 'crawler',
+    stream: crawlerStreams.crawlResults,
+    message: CrawlStarted,
+    subject: (start) => crawlerSubjects.started(start.crawlType, start.accountId),
+    msgId: (start) => `${start.jobId}:started`,
+  }),
+  batch: defineEvent({
+    owner: 'crawler',
+    stream: crawlerStreams.crawlResults,
+    message: ResourceBatchCrawled,
+    subject: (batch) => crawlerSubjects.batch(batch.crawlType, batch.accountId),
+    msgId: (batch) => `${batch.jobId}:batch:${batch.seq}`,
+  }),
+  completed: defineEvent({
+    owner: 'crawler',
+    stream: crawlerStreams.crawlResults,
+    message: CrawlCompleted,
+    subject: (completion) => crawlerSubjects.completed(completion.crawlType, completion.accountId),
+    msgId: (completion) => `${completion.jobId}:completed`,
+  }),
+  accountsDiscovered: defineEvent({
+    owner: 'crawler',
+    stream: crawlerStreams.crawlResults,
+    message: AccountsDiscovered,
+    subject: () => crawlerSubjects.accountsDiscovered,
+    msgId: (discovery) => discovery.discoveryId,
+  }),
+} as const;
 
 /** What services/crawler answers over NATS request/reply (see `brokerOperations`). */
 export const crawlerOperations = {

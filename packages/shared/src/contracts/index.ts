@@ -1,6 +1,7 @@
 import './formats.js';
 export * from './envelope.js';
 export * from './operation.js';
+export * from './event.js';
 export * from './resources.js';
 export * from './crawler.js';
 export * from './cache.js';

@@ -2,7 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { JetStreamClient } from 'nats';
 import { isAwsErrorNamed, pagesOf, translateAwsError } from '../aws/index.js';
-import { configSubjects, DynamicConfigChanged } from '../contracts/config.js';
+import { configEvents } from '../contracts/config.js';
 import { AppError } from '../errors/index.js';
 import { publishEvent } from '../nats/messaging.js';
 import { parseDynamicConfig, sha256Of } from './parse.js';
@@ -157,10 +157,9 @@ export function createDynamicConfigStore(options: DynamicConfigStoreOptions): Dy
         try {
           await publishEvent(
             options.js,
-            configSubjects.dynamicChanged,
-            DynamicConfigChanged,
+            configEvents.dynamicConfigChanged,
             { sha256, updatedBy: user, updatedAt },
-            { source: options.source ?? 'dynamic-config', msgId: `dynamic-config-${sha256}-${updatedAt}` },
+            { source: options.source ?? 'dynamic-config' },
           );
         } catch (error) {
           throw new AppError(

@@ -1,8 +1,8 @@
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type NatsConnection } from 'nats';
-import { configSubjects, DynamicConfigChanged } from '../contracts/config.js';
+import { configEvents, configSubjects } from '../contracts/config.js';
 import type { Logger } from '../log/index.js';
 import { readMessage } from '../nats/messaging.js';
-import { STREAMS } from '../nats/streams.js';
+import { whenStreamExists } from '../nats/streams.js';
 import type { DynamicConfigStore, LoadedDynamicConfig } from './store.js';
 
 const INACTIVE_THRESHOLD_NS = 5 * 60 * 1_000_000_000;
@@ -24,21 +24,28 @@ export interface WatchDynamicConfigOptions {
 /**
  * Keeps a process's copy of the dynamic config current by event, not by polling: an ephemeral
  * per-process JetStream consumer on `config.dynamic.>` from now on, and a reload from DynamoDB on each
- * event. The consumer exists before the first load, so a save between the two is never missed.
+ * event. The consumer exists before the first load, so a save between the two is never missed; until
+ * the gateway has created CONFIG_CHANGES, this waits for it.
  */
 export async function watchDynamicConfig(options: WatchDynamicConfigOptions): Promise<DynamicConfigWatch> {
   const { nc, store, onChange, log } = options;
   // An ephemeral consumer of this process alone: every process must see every change. The server
   // removes it after a while without a client, so a crashed process leaves nothing behind.
-  const info = await (
-    await nc.jetstreamManager()
-  ).consumers.add(STREAMS.configChanges.name, {
-    ack_policy: AckPolicy.None,
-    deliver_policy: DeliverPolicy.New,
-    filter_subject: configSubjects.dynamicAll,
-    inactive_threshold: INACTIVE_THRESHOLD_NS,
-  });
-  const consumer = await nc.jetstream().consumers.get(STREAMS.configChanges.name, info.name);
+  const jsm = await nc.jetstreamManager();
+  const stream = configEvents.dynamicConfigChanged.stream.name;
+  // The gateway creates the stream; a process that starts before it waits for it (logged).
+  const info = await whenStreamExists(
+    stream,
+    () =>
+      jsm.consumers.add(stream, {
+        ack_policy: AckPolicy.None,
+        deliver_policy: DeliverPolicy.New,
+        filter_subject: configSubjects.dynamicAll,
+        inactive_threshold: INACTIVE_THRESHOLD_NS,
+      }),
+    { log, isClosed: () => nc.isClosed() },
+  );
+  const consumer = await nc.jetstream().consumers.get(stream, info.name);
   const messages: ConsumerMessages = await consumer.consume();
   let current = await store.load();
   await onChange(current);
@@ -46,7 +53,7 @@ export async function watchDynamicConfig(options: WatchDynamicConfigOptions): Pr
   const loop = (async () => {
     for await (const msg of messages) {
       try {
-        const event = readMessage(DynamicConfigChanged, msg).data;
+        const event = readMessage(configEvents.dynamicConfigChanged, msg).data;
         // Several saves may arrive together; one reload shows the newest, and older events are skipped.
         if (event.sha256 === current.sha256) continue;
         const loaded = await store.load();

@@ -3,7 +3,7 @@ import type { Logger } from '../log/index.js';
 import { describeError, retryDelayMs, type DeadLetterReason } from './delivery-policy.js';
 import { isMaxPayloadExceeded } from './jetstream-errors.js';
 
-/** The dead-letter stream's name (defined with the others in `STREAMS`). */
+/** The dead-letter stream's name (defined as `deadLetterStream` in streams.ts). */
 export const DEAD_LETTER_STREAM = 'DEAD_LETTERS';
 
 /** `deadletter.<stream>.<consumer>`: stream and durable names hold no dots, so each is one token. */

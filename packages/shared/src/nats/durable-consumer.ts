@@ -19,6 +19,7 @@ import {
   isWithinDeliveryBound,
 } from './delivery-policy.js';
 import { isConsumerAlreadyCreated, isConsumerNotFound } from './jetstream-errors.js';
+import { whenStreamExists } from './streams.js';
 
 const NANOS_PER_MS = 1_000_000;
 /** How long one pull waits for messages; a message that arrives meanwhile is handed over at once. */
@@ -65,7 +66,10 @@ export interface DurableConsumerOptions {
 }
 
 export interface DurableConsumer {
-  /** Creates the consumer (or updates it), so messages from now on are kept; call before `start`. */
+  /**
+   * Creates the consumer (or updates it), so messages from now on are kept; call before `start`. While
+   * the stream does not exist (its owner has not started yet) it waits, logging that it does.
+   */
   ensure(): Promise<void>;
   start(): Promise<void>;
   /** Stops taking messages, hands back those waiting, and waits for those in progress. */
@@ -225,28 +229,38 @@ export function createDurableConsumer(options: DurableConsumerOptions): DurableC
         max_deliver: -1,
         max_ack_pending: options.maxAckPending ?? concurrency,
       };
-      try {
-        await jsm.consumers.info(options.stream, options.durable);
-        await jsm.consumers.update(options.stream, options.durable, settings);
-        return;
-      } catch (error) {
-        if (!isConsumerNotFound(error)) throw error;
-      }
-      try {
-        await jsm.consumers.add(options.stream, {
-          ...settings,
-          durable_name: options.durable,
-          ack_policy: AckPolicy.Explicit,
-          deliver_policy: options.deliver === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
-          ...(options.filterSubject ? { filter_subject: options.filterSubject } : {}),
-        });
-      } catch (addError) {
-        // Another process created it first: the same consumer, perhaps with an older configuration.
-        if (!isConsumerAlreadyCreated(addError)) throw addError;
-        await jsm.consumers.update(options.stream, options.durable, settings);
-      }
+      const createOrUpdate = async () => {
+        try {
+          await jsm.consumers.info(options.stream, options.durable);
+          await jsm.consumers.update(options.stream, options.durable, settings);
+          return;
+        } catch (error) {
+          if (!isConsumerNotFound(error)) throw error;
+        }
+        try {
+          await jsm.consumers.add(options.stream, {
+            ...settings,
+            durable_name: options.durable,
+            ack_policy: AckPolicy.Explicit,
+            deliver_policy: options.deliver === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+            ...(options.filterSubject ? { filter_subject: options.filterSubject } : {}),
+          });
+        } catch (addError) {
+          // Another process created it first: the same consumer, perhaps with an older configuration.
+          if (!isConsumerAlreadyCreated(addError)) throw addError;
+          await jsm.consumers.update(options.stream, options.durable, settings);
+        }
+      };
+      // The stream may be another service's that has not started yet: wait for it (logged), not crash.
+      // Stopped meanwhile: nothing to consume, and `start` does nothing.
+      await whenStreamExists(options.stream, createOrUpdate, { log, signal: abort.signal }).catch(
+        (error: unknown) => {
+          if (!abort.signal.aborted) throw error;
+        },
+      );
     },
     async start() {
+      if (abort.signal.aborted) return;
       const consumer = await js.consumers.get(options.stream, options.durable);
       loop = pull(consumer);
     },

@@ -4,8 +4,10 @@ import {
   isConsumerAlreadyCreated,
   isConsumerNotFound,
   isMaxPayloadExceeded,
+  isNoMessageFound,
   isStreamAlreadyCreated,
   isStreamNotFound,
+  isStreamStoreFailed,
   jetStreamErrorCode,
 } from './jetstream-errors.js';
 
@@ -23,6 +25,8 @@ describe('JetStream API errors', () => {
     expect(isStreamAlreadyCreated(apiError(10058, 'something else'))).toBe(true);
     for (const code of [10013, 10105, 10148])
       expect(isConsumerAlreadyCreated(apiError(code, 'x'))).toBe(true);
+    expect(isNoMessageFound(apiError(10037, 'gone'))).toBe(true);
+    expect(isStreamStoreFailed(apiError(10077, 'some limit'))).toBe(true);
   });
 
   it('are not recognised by their text alone', () => {
@@ -30,6 +34,9 @@ describe('JetStream API errors', () => {
     expect(isStreamNotFound(new Error('stream not found'))).toBe(false);
     expect(isStreamNotFound(apiError(10014, 'stream not found'))).toBe(false);
     expect(isConsumerAlreadyCreated(new Error('consumer already exists'))).toBe(false);
+    expect(isNoMessageFound(new Error('no message found'))).toBe(false);
+    expect(isStreamStoreFailed(new Error('maximum messages per subject exceeded'))).toBe(false);
+    expect(isStreamStoreFailed(apiError(10037, 'maximum messages per subject exceeded'))).toBe(false);
   });
 
   it('tolerate anything thrown', () => {

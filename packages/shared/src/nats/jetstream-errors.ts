@@ -8,8 +8,16 @@ import { ErrorCode, type NatsError } from 'nats';
 export const JetStreamErrorCodes = {
   consumerNameInUse: 10013,
   consumerNotFound: 10014,
+  /** A direct or API get of a stream message that is not there. */
+  noMessageFound: 10037,
   streamNameInUse: 10058,
   streamNotFound: 10059,
+  /**
+   * The stream refused to store a published message (JSStreamStoreFailedF): a limit with discard `new`
+   * was reached, e.g. `max_msgs_per_subject` with `discard_new_per_subject`. Which limit is only in the
+   * text; a stream whose only such limit is per subject (CRAWL_JOBS) knows which one it was.
+   */
+  streamStoreFailed: 10077,
   consumerExistingActive: 10105,
   /** A create of an existing consumer with another configuration (servers from 2.10). */
   consumerAlreadyExists: 10148,
@@ -24,6 +32,12 @@ export const isStreamNotFound = (error: unknown) =>
 
 export const isConsumerNotFound = (error: unknown) =>
   jetStreamErrorCode(error) === JetStreamErrorCodes.consumerNotFound;
+
+export const isNoMessageFound = (error: unknown) =>
+  jetStreamErrorCode(error) === JetStreamErrorCodes.noMessageFound;
+
+export const isStreamStoreFailed = (error: unknown) =>
+  jetStreamErrorCode(error) === JetStreamErrorCodes.streamStoreFailed;
 
 /** Another process created the stream first (with a configuration that differs, else the add succeeds). */
 export const isStreamAlreadyCreated = (error: unknown) =>

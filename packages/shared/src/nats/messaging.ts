@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import {
   JSONCodec,
   type JetStreamClient,
@@ -8,6 +8,7 @@ import {
   type PubAck,
 } from 'nats';
 import type { EnvelopeOf, MessageDefinition } from '../contracts/envelope.js';
+import type { EventCatalogue, EventDataOf, EventDefinition } from '../contracts/event.js';
 import type { Catalogue, Handlers, Operation, ReplyOf, RequestOf } from '../contracts/operation.js';
 import { AppError, toAppError, type ErrorCode, type SerializedAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
@@ -26,10 +27,22 @@ export const encode = (value: unknown): Uint8Array => codec.encode(value);
 export const decode = (data: Uint8Array): unknown => codec.decode(data);
 
 /**
- * Publishes an enveloped message to JetStream and waits for the stream's acknowledgement. `msgId` makes
+ * Publishes an event to JetStream and waits for its stream's acknowledgement. Subject and `Nats-Msg-Id`
+ * come from the declaration (`crawlerEvents.batch`…), derived from the data, which must match the
+ * event's schema (INTERNAL otherwise: nothing outside the contract leaves). The message id makes
  * redelivery harmless: JetStream drops a second publish with the same id inside the stream's duplicate
- * window. Fails at once with NATS_UNAVAILABLE while the connection is down, instead of waiting for the
- * acknowledgement's timeout (`timeoutMs`, default the client's 5 s).
+ * window. Only the declared stream may store it. Fails at once with NATS_UNAVAILABLE while the connection
+ * is down, instead of waiting for the acknowledgement's timeout (`timeoutMs`, default the client's 5 s).
+ */
+export async function publishEvent<S extends TSchema>(
+  js: JetStreamClient,
+  event: EventDefinition<S>,
+  data: Static<S>,
+  options: { source: string; timeoutMs?: number },
+): Promise<PubAck>;
+/**
+ * @deprecated A subject and id written by hand: publish an event declaration instead
+ * (`publishEvent(js, cacheEvents.resourceChanged, data, {source})`). Kept while callers move over.
  */
 export async function publishEvent<S extends TSchema>(
   js: JetStreamClient,
@@ -37,27 +50,116 @@ export async function publishEvent<S extends TSchema>(
   definition: MessageDefinition<S>,
   data: EnvelopeOf<unknown>['data'],
   options: { source: string; msgId?: string; timeoutMs?: number },
+): Promise<PubAck>;
+export async function publishEvent(
+  js: JetStreamClient,
+  eventOrSubject: EventDefinition | string,
+  ...rest:
+    | [data: unknown, options: { source: string; timeoutMs?: number }]
+    | [
+        definition: MessageDefinition<TSchema>,
+        data: unknown,
+        options: { source: string; msgId?: string; timeoutMs?: number },
+      ]
 ): Promise<PubAck> {
+  let subject: string;
+  let envelope: EnvelopeOf<unknown>;
+  let msgId: string | undefined;
+  let streamName: string | undefined;
+  let timeoutMs: number | undefined;
+  if (typeof eventOrSubject === 'string') {
+    const [definition, data, options] = rest as [
+      MessageDefinition<TSchema>,
+      unknown,
+      { source: string; msgId?: string; timeoutMs?: number },
+    ];
+    subject = eventOrSubject;
+    msgId = options.msgId;
+    timeoutMs = options.timeoutMs;
+    envelope = definition.wrap(data, options.source, msgId);
+  } else {
+    const event = eventOrSubject;
+    const [data, options] = rest as [unknown, { source: string; timeoutMs?: number }];
+    if (!event.message.check(data)) throw outsideSchema(event, data);
+    subject = event.subject(data);
+    msgId = event.msgId(data);
+    streamName = event.stream.name;
+    timeoutMs = options.timeoutMs;
+    envelope = event.message.wrap(data, options.source, msgId);
+  }
   // The client keeps its connection as `nc` (not in its public type); without one, the publish just waits.
   const nc = (js as unknown as { nc?: NatsConnection }).nc;
   if (nc) assertNatsConnected(nc, `publishing to ${subject}`);
-  const envelope = definition.wrap(data, options.source, options.msgId);
   return js.publish(subject, encode(envelope), {
-    ...(options.msgId ? { msgID: options.msgId } : {}),
-    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    ...(msgId ? { msgID: msgId } : {}),
+    ...(streamName ? { expect: { streamName } } : {}),
+    ...(timeoutMs ? { timeout: timeoutMs } : {}),
   });
 }
 
-/** Decodes and validates a JetStream message; throws INVALID_MESSAGE on anything malformed. */
-export function readMessage<S extends TSchema>(definition: MessageDefinition<S>, msg: JsMsg | Msg) {
-  let value: unknown;
+/** Names the first problems of data that does not match its event's schema. */
+function outsideSchema(event: EventDefinition, data: unknown): AppError {
+  let problems = 'outside its schema';
   try {
-    value = decode(msg.data);
+    event.message.unwrap(event.message.wrap(data, 'check'));
+  } catch (error) {
+    if (error instanceof AppError) problems = error.message;
+  }
+  return new AppError('INTERNAL', `refusing to publish a ${event.message.type} event: ${problems}`);
+}
+
+/** A delivered message (JsMsg, Msg) or one read from a stream by sequence or subject (StoredMsg). */
+export type ReceivedMessage = Pick<JsMsg | Msg, 'subject' | 'data'>;
+
+/**
+ * Decodes and validates a JetStream message against an event declaration (or, for request/reply, a
+ * message definition); throws INVALID_MESSAGE on anything malformed.
+ */
+export function readMessage<S extends TSchema>(
+  definition: EventDefinition<S> | MessageDefinition<S>,
+  msg: ReceivedMessage,
+): EnvelopeOf<Static<S>> {
+  const message = isEventDefinition(definition) ? definition.message : definition;
+  return message.unwrap(decodeMessage(msg));
+}
+
+/** One of a catalogue's events, named by its key, as `readEvent` found it. */
+export type ReadEvent<C extends EventCatalogue> = {
+  [K in keyof C]: { name: K; envelope: EnvelopeOf<EventDataOf<C[K]>> };
+}[keyof C];
+
+/**
+ * Reads a message that may be any of several events of one stream (the cache's crawl results): picks the
+ * declaration by the envelope's type and validates against it. Switch on `name` to get typed data. A
+ * type none of them has → INVALID_MESSAGE.
+ */
+export function readEvent<C extends EventCatalogue>(catalogue: C, msg: ReceivedMessage): ReadEvent<C> {
+  const value = decodeMessage(msg);
+  const type = (value as { type?: unknown } | null)?.type;
+  for (const [name, event] of Object.entries(catalogue)) {
+    if (event.message.type === type) {
+      return { name, envelope: event.message.unwrap(value) } as ReadEvent<C>;
+    }
+  }
+  throw new AppError(
+    'INVALID_MESSAGE',
+    `message on ${msg.subject} is none of ${Object.values(catalogue)
+      .map((e) => e.message.type)
+      .join(', ')}`,
+  );
+}
+
+function decodeMessage(msg: ReceivedMessage): unknown {
+  try {
+    return decode(msg.data);
   } catch {
     throw new AppError('INVALID_MESSAGE', `message on ${msg.subject} is not JSON`);
   }
-  return definition.unwrap(value);
 }
+
+const isEventDefinition = <S extends TSchema>(
+  definition: EventDefinition<S> | MessageDefinition<S>,
+): definition is EventDefinition<S> => 'message' in definition && 'msgId' in definition;
 
 /** Reply body for request/reply: either `{ok: true, data}` or `{ok: false, error}`. */
 export type Reply<T> = { ok: true; data: EnvelopeOf<T> } | { ok: false; error: SerializedAppError };
@@ -188,5 +290,8 @@ export async function serve<C extends Catalogue>(
       },
     });
   }
+  // Resolves once the server has the subscriptions: a caller told this service is up gets an answer,
+  // not "no responders".
+  await nc.flush();
   return { stop: () => service.stop().then(() => undefined) };
 }

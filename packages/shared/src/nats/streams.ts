@@ -1,89 +1,95 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
-import { cacheSubjects } from '../contracts/cache.js';
-import { crawlerSubjects } from '../contracts/crawler.js';
+import { brokerStreams } from '../contracts/broker.js';
+import { cacheStreams } from '../contracts/cache.js';
+import { configStreams } from '../contracts/config.js';
+import { crawlerStreams } from '../contracts/crawler.js';
+import { defineStream, type StreamDefinition } from '../contracts/event.js';
+import type { Logger } from '../log/index.js';
+import { natsUnavailable } from './connection-state.js';
 import { DEAD_LETTER_STREAM, deadLetterSubjects } from './dead-letters.js';
 import { isStreamAlreadyCreated, isStreamNotFound } from './jetstream-errors.js';
 
-const SECOND_NS = 1_000_000_000;
-const nanos = (seconds: number) => seconds * SECOND_NS;
+const NANOS_PER_SECOND = 1_000_000_000;
 
 /**
- * Every JetStream stream Rolecall uses. Whoever starts first creates them; the definitions are the
- * same in every service so `ensureStreams` is idempotent.
+ * Messages a consumer gave up on (see `createDurableConsumer`), on `deadletter.<stream>.<consumer>`: the
+ * original payload with headers naming where it came from, how often it was tried and the last error.
+ * Kept for a month to inspect and replay; the stream's message count is the durable tally.
+ *
+ * No one service owns it: every service that runs a durable consumer (crawler, cache, broker) ensures it
+ * with its own streams, so a consumer never depends on another service having started to be able to
+ * put a message aside. The definition is the same everywhere, so that is idempotent.
+ */
+export const deadLetterStream = defineStream({
+  name: DEAD_LETTER_STREAM,
+  owner: 'every service with a durable consumer',
+  subjects: [deadLetterSubjects.all],
+  retention: 'limits',
+  maxAgeSeconds: 30 * 24 * 3600,
+  // Covers a term lost on the way: the original comes back within its ack wait and is stored once.
+  duplicateWindowSeconds: 120,
+});
+
+/**
+ * Every JetStream stream Rolecall uses, by name in code. Each is created by its owner only (see the
+ * owners' contracts); this list is for tests and tools that need them all, and for naming an owner.
  */
 export const STREAMS = {
-  /**
-   * The crawl work queue. At most one message per (type, account) subject, and a new one is refused
-   * while it exists: a job for an account and type is never waiting or running twice.
-   */
-  crawlJobs: {
-    name: 'CRAWL_JOBS',
-    subjects: [crawlerSubjects.jobQueuedAll],
-    retention: RetentionPolicy.Workqueue,
-    max_msgs_per_subject: 1,
-    discard: DiscardPolicy.New,
-    discard_new_per_subject: true,
-    duplicate_window: nanos(120),
-  },
-  /** Crawl output (started, batches, completions, account discoveries) for the cache service. */
-  crawlResults: {
-    name: 'CRAWL_RESULTS',
-    subjects: [crawlerSubjects.resultsAll],
-    retention: RetentionPolicy.Limits,
-    max_age: nanos(24 * 3600),
-    duplicate_window: nanos(600),
-  },
-  /** Created/updated/deleted events for any subscriber. Deduplicated by message id for an hour. */
-  resourceChanges: {
-    name: 'RESOURCE_CHANGES',
-    subjects: [cacheSubjects.resourceChangedAll],
-    retention: RetentionPolicy.Limits,
-    max_age: nanos(7 * 24 * 3600),
-    duplicate_window: nanos(3600),
-  },
-  /**
-   * Credential issuance, refusal and failure audit events; the broker persists them to DynamoDB. Only
-   * the event subjects: a stream on `broker.audit.>` would also capture the `broker.audit.query`
-   * requests and answer them with a publish ack before the broker could.
-   */
-  audit: {
-    name: 'AUDIT',
-    subjects: ['broker.audit.credentials.>'],
-    retention: RetentionPolicy.Limits,
-    max_age: nanos(30 * 24 * 3600),
-    duplicate_window: nanos(3600),
-  },
-  /** Dynamic configuration saved: every service reloads it from DynamoDB. */
-  configChanges: {
-    name: 'CONFIG_CHANGES',
-    subjects: ['config.dynamic.>'],
-    retention: RetentionPolicy.Limits,
-    max_age: nanos(7 * 24 * 3600),
-    duplicate_window: nanos(600),
-  },
-  /**
-   * Messages a consumer gave up on (see `createDurableConsumer`), on `deadletter.<stream>.<consumer>`:
-   * the original payload with headers naming where it came from, how often it was tried and the last
-   * error. Kept for a month to inspect and replay; the stream's message count is the durable tally.
-   */
-  deadLetters: {
-    name: DEAD_LETTER_STREAM,
-    subjects: [deadLetterSubjects.all],
-    retention: RetentionPolicy.Limits,
-    max_age: nanos(30 * 24 * 3600),
-    // Covers a term lost on the way: the original comes back within its ack wait and is stored once.
-    duplicate_window: nanos(120),
-  },
-} as const satisfies Record<string, Partial<StreamConfig> & { name: string; subjects: string[] }>;
+  ...crawlerStreams,
+  ...cacheStreams,
+  ...brokerStreams,
+  ...configStreams,
+  deadLetters: deadLetterStream,
+} as const satisfies Record<string, StreamDefinition>;
 
 export const KV_BUCKETS = {
   /** Claims for schedule slots, so that only one crawler process enqueues each scheduled crawl. */
   crawlSchedule: 'crawl_schedule',
 } as const;
 
-export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promise<void> {
-  for (const stream of Object.values(STREAMS)) {
-    const config: Partial<StreamConfig> = { ...stream, storage: StorageType.File, num_replicas: replicas };
+/** The stream's configuration for the server, file-backed with `replicas` copies. */
+export function toStreamConfig(stream: StreamDefinition, replicas = 1): Partial<StreamConfig> {
+  return {
+    name: stream.name,
+    subjects: [...stream.subjects],
+    retention: stream.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+    storage: StorageType.File,
+    num_replicas: replicas,
+    duplicate_window: stream.duplicateWindowSeconds * NANOS_PER_SECOND,
+    ...(stream.maxAgeSeconds === undefined ? {} : { max_age: stream.maxAgeSeconds * NANOS_PER_SECOND }),
+    ...(stream.maxMessagesPerSubject === undefined
+      ? {}
+      : { max_msgs_per_subject: stream.maxMessagesPerSubject }),
+    ...(stream.refuseNewPerSubject ? { discard: DiscardPolicy.New, discard_new_per_subject: true } : {}),
+  };
+}
+
+/**
+ * Creates the given streams, or brings an existing one to its definition. A service calls it once at
+ * its start with the streams it owns (and the dead-letter stream, if it runs durable consumers).
+ */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  streams: readonly StreamDefinition[],
+  options?: { replicas?: number },
+): Promise<void>;
+/**
+ * @deprecated Every stream at once: use `ensureAllStreams` in tests and tools, and an owner's own
+ * streams in a service. Kept while callers move over.
+ */
+export async function ensureStreams(jsm: JetStreamManager, replicas?: number): Promise<void>;
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  streamsOrReplicas?: readonly StreamDefinition[] | number,
+  options: { replicas?: number } = {},
+): Promise<void> {
+  if (!Array.isArray(streamsOrReplicas)) {
+    await ensureAllStreams(jsm, (streamsOrReplicas as number | undefined) ?? 1);
+    return;
+  }
+  for (const stream of streamsOrReplicas as readonly StreamDefinition[]) {
+    const config = toStreamConfig(stream, options.replicas ?? 1);
     try {
       await jsm.streams.info(stream.name);
       await jsm.streams.update(stream.name, config);
@@ -96,5 +102,55 @@ export async function ensureStreams(jsm: JetStreamManager, replicas = 1): Promis
         if (!isStreamAlreadyCreated(addError)) throw addError;
       }
     }
+  }
+}
+
+/** Every stream, as all the services together would create them: for tests and tools (the demo seed). */
+export async function ensureAllStreams(jsm: JetStreamManager, replicas = 1): Promise<void> {
+  await ensureStreams(jsm, Object.values(STREAMS), { replicas });
+}
+
+/** Who creates a stream, for the line a consumer logs while it waits for one. */
+export const streamOwner = (name: string): string =>
+  Object.values(STREAMS).find((s) => s.name === name)?.owner ?? 'its owner';
+
+const STREAM_WAIT_MS = 1_000;
+/** While waiting, the log line is repeated this often, so a stuck start-up stays visible. */
+const STREAM_WAIT_REMINDER_MS = 30_000;
+
+/**
+ * Runs `attempt` (a consumer's creation on another owner's stream) until it no longer fails because the
+ * stream does not exist yet: a service that starts before the owner waits for it, saying so, instead of
+ * crashing. Any other failure is thrown. Stops waiting when `signal` is aborted (throws its reason) or
+ * `isClosed()` says the connection is gone.
+ */
+export async function whenStreamExists<T>(
+  stream: string,
+  attempt: () => Promise<T>,
+  options: { log: Logger; signal?: AbortSignal; isClosed?: () => boolean; retryMs?: number },
+): Promise<T> {
+  const { log, signal } = options;
+  const retryMs = options.retryMs ?? STREAM_WAIT_MS;
+  const since = Date.now();
+  let remindAt = 0;
+  for (;;) {
+    try {
+      const result = await attempt();
+      if (remindAt > 0) {
+        log.info({ stream, waitedMs: Date.now() - since }, `stream ${stream} exists now; going on`);
+      }
+      return result;
+    } catch (error) {
+      if (!isStreamNotFound(error)) throw error;
+      if (Date.now() >= remindAt) {
+        log.warn(
+          { stream, owner: streamOwner(stream), waitedMs: Date.now() - since },
+          `stream ${stream} does not exist yet; waiting for ${streamOwner(stream)} to create it at its start`,
+        );
+        remindAt = Date.now() + STREAM_WAIT_REMINDER_MS;
+      }
+    }
+    if (options.isClosed?.()) throw natsUnavailable(`waiting for stream ${stream}`);
+    await sleep(retryMs, undefined, signal ? { signal } : {});
   }
 }

@@ -1,10 +1,14 @@
 import type { JetStreamClient } from 'nats';
-import { cacheSubjects, ResourceChanged } from '@rolecall/shared/contracts';
+import { cacheEvents } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import { publishEvent } from '@rolecall/shared/nats';
 import type { ChangePublisher } from '../domain/ports.js';
 
-/** Publishes on RESOURCE_CHANGES; the msgId makes JetStream drop a repeat inside its window. */
+/**
+ * Publishes on RESOURCE_CHANGES. Subject and message id come from `cacheEvents.resourceChanged`
+ * (job, item and kind of change), which is the id the handlers name the change by; the msgId makes
+ * JetStream drop a repeat inside its window.
+ */
 export function createJetStreamChangePublisher(options: {
   js: JetStreamClient;
   source: string;
@@ -13,16 +17,7 @@ export function createJetStreamChangePublisher(options: {
   return {
     async publish(change, msgId) {
       try {
-        await publishEvent(
-          js,
-          cacheSubjects.resourceChanged(change.itemType, change.accountId),
-          ResourceChanged,
-          change,
-          {
-            source,
-            msgId,
-          },
-        );
+        await publishEvent(js, cacheEvents.resourceChanged, change, { source });
       } catch (error) {
         throw new AppError(
           'UPSTREAM_UNAVAILABLE',

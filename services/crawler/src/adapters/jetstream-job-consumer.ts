@@ -1,5 +1,6 @@
+import { crawlerSubjects, crawlerStreams } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
-import { createDurableConsumer, STREAMS, type DeliveryOutcome } from '@rolecall/shared/nats';
+import { createDurableConsumer, type DeliveryOutcome } from '@rolecall/shared/nats';
 import type { JetStreamClient, JetStreamManager, JsMsg } from 'nats';
 
 export const CRAWLER_DURABLE = 'crawler';
@@ -40,9 +41,9 @@ export function createJobConsumer(options: {
   const consumer = createDurableConsumer({
     js: options.js,
     jsm: options.jsm,
-    stream: STREAMS.crawlJobs.name,
+    stream: crawlerStreams.crawlJobs.name,
     durable: CRAWLER_DURABLE,
-    filterSubject: STREAMS.crawlJobs.subjects[0],
+    filterSubject: crawlerSubjects.jobQueuedAll,
     // A work queue: a job is removed once acked (or dead-lettered), so every consumer starts at the first.
     deliver: 'all',
     concurrency: options.concurrency,

@@ -1,21 +1,15 @@
-import { crawlerSubjects, CrawlJobQueued } from '@rolecall/shared/contracts';
+import { crawlerEvents } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
-import { decode, publishEvent, STREAMS } from '@rolecall/shared/nats';
+import { isNoMessageFound, isStreamStoreFailed, publishEvent, readMessage } from '@rolecall/shared/nats';
 import type { JetStreamClient, JetStreamManager } from 'nats';
 import type { JobQueue } from '../domain/ports.js';
 
-/** JetStream's refusal when a subject of a discard-new-per-subject stream already holds a message. */
-export function isPerSubjectRefusal(error: unknown): boolean {
-  const apiError = (error as { api_error?: { err_code?: number } })?.api_error;
-  return (
-    apiError?.err_code === 10077 ||
-    /maximum messages per subject exceeded/i.test(String((error as Error)?.message))
-  );
-}
-
-const isNoMessage = (error: unknown) =>
-  (error as { api_error?: { err_code?: number } })?.api_error?.err_code === 10037 ||
-  /no message found/i.test(String((error as Error)?.message));
+/**
+ * JetStream's refusal when a subject of a discard-new-per-subject stream already holds a message. The
+ * server answers "stream store failed" (10077) for any limit with discard `new`; CRAWL_JOBS has no
+ * limit but the per-subject one, so on it that code is this refusal (the text is not relied on).
+ */
+export const isPerSubjectRefusal = (error: unknown): boolean => isStreamStoreFailed(error);
 
 /**
  * Enqueues on CRAWL_JOBS. The stream holds one message per (type, account) and refuses another while it
@@ -28,14 +22,12 @@ export function createJetStreamJobQueue(options: {
 }): JobQueue {
   return {
     async enqueue(job) {
-      const subject = crawlerSubjects.jobQueued(job.crawlType, job.accountId);
+      const event = crawlerEvents.jobQueued;
+      const subject = event.subject(job);
       // The waiting job can be acked between our refused publish and the lookup; then we publish again.
       for (let attempt = 0; attempt < 5; attempt += 1) {
         try {
-          await publishEvent(options.js, subject, CrawlJobQueued, job, {
-            source: options.source,
-            msgId: job.jobId,
-          });
+          await publishEvent(options.js, event, job, { source: options.source });
           return { state: 'queued', jobId: job.jobId };
         } catch (error) {
           if (!isPerSubjectRefusal(error)) {
@@ -49,12 +41,12 @@ export function createJetStreamJobQueue(options: {
           }
         }
         try {
-          const waiting = await options.jsm.streams.getMessage(STREAMS.crawlJobs.name, {
+          const waiting = await options.jsm.streams.getMessage(event.stream.name, {
             last_by_subj: subject,
           });
-          return { state: 'already_queued', jobId: CrawlJobQueued.unwrap(decode(waiting.data)).data.jobId };
+          return { state: 'already_queued', jobId: readMessage(event, waiting).data.jobId };
         } catch (error) {
-          if (!isNoMessage(error)) throw error;
+          if (!isNoMessageFound(error)) throw error;
         }
       }
       throw new AppError('CONFLICT', `could not enqueue ${subject}: the queue kept changing`, {

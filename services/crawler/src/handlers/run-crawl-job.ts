@@ -1,4 +1,4 @@
-import { CrawlJobQueued } from '@rolecall/shared/contracts';
+import { crawlerEvents } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { readMessage, type DeliveryOutcome } from '@rolecall/shared/nats';
@@ -21,7 +21,7 @@ export function createRunCrawlJobHandler(options: {
   log: Logger;
 }) {
   return async function runCrawlJobMessage(msg: JsMsg, signal: AbortSignal): Promise<DeliveryOutcome | void> {
-    const job = readMessage(CrawlJobQueued, msg).data;
+    const job = readMessage(crawlerEvents.jobQueued, msg).data;
     const log = options.log.child({ jobId: job.jobId, crawlType: job.crawlType, accountId: job.accountId });
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), options.jobTimeoutMs);
