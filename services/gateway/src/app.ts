@@ -17,11 +17,10 @@ import { createRedisChallengeStore } from './adapters/redis-challenge-store.js';
 import { createRedisRateLimiter } from './adapters/redis-rate-limiter.js';
 import { createRedisReadModel } from './adapters/redis-read-model.js';
 import { createStsCallerIdentityLookup } from './adapters/sts-caller-identity.js';
-import type { Broker } from './domain/broker.js';
-import type { CallerIdentityLookup } from './domain/demo-federation.js';
 import { createTrustedHeaderIdentitySource, type IdentitySource } from './domain/identity.js';
 import { createJwtCookieIdentity } from './domain/jwt-identity.js';
 import { resolveJwtSecret } from './domain/jwt-secret.js';
+import type { Broker, CallerIdentityLookup } from './domain/ports.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -82,11 +81,8 @@ export interface BuildAppDeps {
 export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   const { config, log } = deps;
   const now = deps.now ?? Date.now;
-  if (config.demo.federationStandIn && config.environment === 'production') {
-    throw new AppError('INVALID_CONFIG', 'demo.federationStandIn must not be on in production', {
-      context: { problems: [{ path: '/demo/federationStandIn', message: 'only for demo and test' }] },
-    });
-  }
+  // The config's cross-key rules (no demo federation stand-in in production, a shared JWT secret there) were
+  // checked when it was parsed for the gateway; see CONFIG_RULES in @rolecall/shared/config.
   const jwtSecret = resolveJwtSecret(config);
   if (jwtSecret.generated) {
     log.warn('auth.jwt.secret is not set: using a random key, so JWTs from this gateway work on it alone');

@@ -147,16 +147,19 @@ describe('identity', () => {
 });
 
 describe('start-up checks', () => {
+  // As main.ts does it: the config is validated for the gateway, then the app is built from it. A refusal
+  // from either step rejects.
+  const buildFromRaw = async (raw: unknown) =>
+    buildApp({
+      config: parseConfig(raw, 'config', { service: 'gateway' }),
+      redis,
+      nc,
+      log: silentLogger(),
+    });
+
   it('refuses to build a production gateway without a JWT secret of at least 32 characters', async () => {
     for (const jwt of [{}, { secret: 'too-short' }]) {
-      await expect(
-        buildApp({
-          config: parseConfig({ environment: 'production', auth: { jwt } }),
-          redis,
-          nc,
-          log: silentLogger(),
-        }),
-      ).rejects.toMatchObject({
+      await expect(buildFromRaw({ environment: 'production', auth: { jwt } })).rejects.toMatchObject({
         code: 'INVALID_CONFIG',
         message: expect.stringContaining('auth.jwt.secret') as string,
       });
@@ -164,12 +167,12 @@ describe('start-up checks', () => {
   });
 
   it('refuses the demo federation stand-in in production', async () => {
-    const config = parseConfig({
+    const raw = {
       environment: 'production',
       auth: { jwt: { secret: 'x'.repeat(40) } },
       demo: { federationStandIn: true },
-    });
-    await expect(buildApp({ config, redis, nc, log: silentLogger() })).rejects.toMatchObject({
+    };
+    await expect(buildFromRaw(raw)).rejects.toMatchObject({
       code: 'INVALID_CONFIG',
     });
   });

@@ -4,6 +4,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors/index.js';
 import { applyEnvOverrides, loadConfig, parseConfig } from './load.js';
+import { MIN_JWT_SECRET_LENGTH } from './rules.js';
+
+/** The problems parseConfig refused the document with, or [] when it accepted it. */
+function problemsOf(...args: Parameters<typeof parseConfig>): { path: string; message: string }[] {
+  try {
+    parseConfig(...args);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).code).toBe('INVALID_CONFIG');
+    return (error as AppError).context.problems as { path: string; message: string }[];
+  }
+}
 
 describe('parseConfig', () => {
   it('fills every default from an empty document and freezes the result', () => {
@@ -34,6 +47,143 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ accounts: { source: 'static', static: [{ id: '123', name: 'x' }] } })).toThrow(
       /accounts\/static\/0\/id/,
     );
+  });
+});
+
+describe('cross-key rules', () => {
+  const secret = (length: number) => 's'.repeat(length);
+
+  it('refuses the demo federation stand-in in production, for every service', () => {
+    for (const service of [undefined, 'gateway', 'broker', 'cache', 'crawler'] as const) {
+      const problems = problemsOf(
+        {
+          environment: 'production',
+          auth: { jwt: { secret: secret(40) } },
+          demo: { federationStandIn: true },
+        },
+        'config',
+        { service },
+      );
+      expect({ service, problems }).toEqual({
+        service,
+        problems: [
+          { path: '/demo/federationStandIn', message: 'demo.federationStandIn must not be on in production' },
+        ],
+      });
+    }
+  });
+
+  it('allows the demo federation stand-in in demo and test', () => {
+    for (const environment of ['demo', 'test']) {
+      const config = parseConfig({ environment, demo: { federationStandIn: true } }, 'config', {
+        service: 'gateway',
+      });
+      expect(config.demo.federationStandIn).toBe(true);
+    }
+  });
+
+  it('refuses a production gateway without a JWT secret of at least the minimum length', () => {
+    expect(MIN_JWT_SECRET_LENGTH).toBe(32);
+    for (const jwt of [{}, { secret: '' }, { secret: secret(MIN_JWT_SECRET_LENGTH - 1) }]) {
+      const problems = problemsOf({ environment: 'production', auth: { jwt } }, 'config', {
+        service: 'gateway',
+      });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]?.path).toBe('/auth/jwt/secret');
+      expect(problems[0]?.message).toMatch(
+        /^auth\.jwt\.secret must be set to at least 32 characters in production/,
+      );
+    }
+    const config = parseConfig(
+      { environment: 'production', auth: { jwt: { secret: secret(MIN_JWT_SECRET_LENGTH) } } },
+      'config',
+      { service: 'gateway' },
+    );
+    expect(config.auth.jwt.secret).toHaveLength(MIN_JWT_SECRET_LENGTH);
+  });
+
+  it('never repeats the refused JWT secret in the error', () => {
+    try {
+      parseConfig({ environment: 'production', auth: { jwt: { secret: 'hunter2-hunter2' } } }, 'config', {
+        service: 'gateway',
+      });
+      expect.unreachable('a short production secret was accepted');
+    } catch (error) {
+      expect(
+        JSON.stringify({ message: (error as AppError).message, context: (error as AppError).context }),
+      ).not.toContain('hunter2');
+    }
+  });
+
+  it('lets demo and test gateways and other production services start without a JWT secret', () => {
+    for (const environment of ['demo', 'test']) {
+      expect(problemsOf({ environment }, 'config', { service: 'gateway' })).toEqual([]);
+    }
+    for (const service of [undefined, 'broker', 'cache', 'crawler'] as const) {
+      expect({ service, problems: problemsOf({ environment: 'production' }, 'config', { service }) }).toEqual(
+        {
+          service,
+          problems: [],
+        },
+      );
+    }
+  });
+
+  it('reports schema and rule problems together, each with its path', () => {
+    let caught: unknown;
+    try {
+      parseConfig(
+        { environment: 'production', gateway: { port: 'eighty' }, demo: { federationStandIn: true } },
+        'rolecall.yaml',
+        {
+          service: 'gateway',
+        },
+      );
+    } catch (error) {
+      caught = error;
+    }
+    const error = caught as AppError;
+    expect((error.context.problems as { path: string }[]).map((p) => p.path).sort()).toEqual([
+      '/auth/jwt/secret',
+      '/demo/federationStandIn',
+      '/gateway/port',
+    ]);
+    expect(error.message).toMatch(/^rolecall\.yaml has 3 problem\(s\):\n/);
+    for (const path of ['/auth/jwt/secret', '/demo/federationStandIn', '/gateway/port']) {
+      expect(error.message).toContain(`  ${path}: `);
+    }
+  });
+
+  it('skips a rule whose keys the schema already refused, so each mistake is reported once', () => {
+    expect(
+      problemsOf({ environment: 'production', auth: { jwt: { secret: 5 } } }, 'config', {
+        service: 'gateway',
+      }),
+    ).toEqual([{ path: '/auth/jwt/secret', message: expect.stringMatching(/string/i) as string }]);
+    expect(
+      problemsOf({ environment: 'prod', demo: { federationStandIn: true } }, 'config', {
+        service: 'gateway',
+      }).map((p) => p.path),
+    ).toEqual(['/environment']);
+    expect(problemsOf({ auth: 'none' }, 'config', { service: 'gateway' }).map((p) => p.path)).toEqual([
+      '/auth',
+    ]);
+    expect(problemsOf('not a mapping', 'config', { service: 'gateway' }).map((p) => p.path)).toEqual(['/']);
+  });
+
+  it('applies the rules to a loaded file after the environment overrides', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rolecall-config-'));
+    const path = join(dir, 'rolecall.yaml');
+    await writeFile(path, 'environment: production\n');
+    await expect(loadConfig({}, path, { service: 'gateway' })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining('/auth/jwt/secret') as string,
+    });
+    const config = await loadConfig({ ROLECALL__AUTH__JWT__SECRET: secret(48) }, path, {
+      service: 'gateway',
+    });
+    expect(config.auth.jwt.secret).toHaveLength(48);
+    expect((await loadConfig({}, path, { service: 'crawler' })).environment).toBe('production');
   });
 });
 

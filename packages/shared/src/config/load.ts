@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 import { AppError } from '../errors/index.js';
+import { checkConfigRules, type ConfigProblem, type RolecallService } from './rules.js';
 import { RolecallConfig } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/rolecall.yaml';
@@ -19,15 +20,16 @@ const WELL_KNOWN_ENV: Record<string, string[]> = {
   LOG_LEVEL: ['log', 'level'],
 };
 
-export interface ConfigProblem {
-  path: string;
-  message: string;
+export interface ParseConfigOptions {
+  /** The service about to run on the config: its own cross-key rules apply too (see CONFIG_RULES). */
+  service?: RolecallService;
 }
 
 /** Reads, overrides, defaults and validates; throws one INVALID_CONFIG error listing every problem. */
 export async function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   path = env.ROLECALL_CONFIG ?? DEFAULT_CONFIG_PATH,
+  options: ParseConfigOptions = {},
 ): Promise<RolecallConfig> {
   let text: string;
   try {
@@ -49,15 +51,27 @@ export async function loadConfig(
       },
     );
   }
-  return parseConfig(applyEnvOverrides(raw, env), path);
+  return parseConfig(applyEnvOverrides(raw, env), path, options);
 }
 
-export function parseConfig(raw: unknown, source = 'config'): RolecallConfig {
+/**
+ * Defaults and validates: the schema, then the cross-key rules (every service's, and `options.service`'s own).
+ * Throws one INVALID_CONFIG error listing every problem with its path; returns the config frozen.
+ */
+export function parseConfig(
+  raw: unknown,
+  source = 'config',
+  options: ParseConfigOptions = {},
+): RolecallConfig {
   const candidate = Value.Default(RolecallConfig, structuredClone(raw ?? {}));
-  const problems: ConfigProblem[] = [...Value.Errors(RolecallConfig, candidate)].map((e) => ({
+  const schemaProblems: ConfigProblem[] = [...Value.Errors(RolecallConfig, candidate)].map((e) => ({
     path: e.path === '' ? '/' : e.path,
     message: e.message,
   }));
+  const problems = [
+    ...schemaProblems,
+    ...checkConfigRules(candidate as RolecallConfig, { service: options.service, schemaProblems }),
+  ];
   if (problems.length > 0) {
     const list = problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
     throw new AppError('INVALID_CONFIG', `${source} has ${problems.length} problem(s):\n${list}`, {

@@ -1,7 +1,7 @@
 import { brokerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
 import type { NatsConnection } from 'nats';
-import type { Broker } from '../domain/broker.js';
+import type { Broker } from '../domain/ports.js';
 
 export interface NatsBrokerOptions {
   nc: NatsConnection;

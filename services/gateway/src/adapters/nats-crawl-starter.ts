@@ -1,7 +1,7 @@
 import { crawlerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
 import type { NatsConnection } from 'nats';
-import type { CrawlStarter } from '../domain/crawl-starter.js';
+import type { CrawlStarter } from '../domain/ports.js';
 
 export interface NatsCrawlStarterOptions {
   nc: NatsConnection;

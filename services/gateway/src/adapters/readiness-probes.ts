@@ -1,7 +1,7 @@
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Redis } from '@rolecall/shared/redis';
 import type { NatsConnection } from 'nats';
-import type { ReadinessProbe } from '../domain/readiness.js';
+import type { ReadinessProbe } from '../domain/ports.js';
 
 export function createNatsProbe(nc: NatsConnection): ReadinessProbe {
   return {

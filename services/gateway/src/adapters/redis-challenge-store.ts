@@ -1,5 +1,6 @@
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
-import type { Challenge, ChallengeStore } from '../domain/challenge.js';
+import type { Challenge } from '../domain/challenge.js';
+import type { ChallengeStore } from '../domain/ports.js';
 
 /** Compare-and-set: replaces the JSON only if it is still what the caller read, keeping the TTL. */
 const REPLACE_IF_UNCHANGED = `

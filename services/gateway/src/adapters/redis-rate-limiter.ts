@@ -1,6 +1,6 @@
 import { AppError } from '@rolecall/shared/errors';
 import type { Redis } from '@rolecall/shared/redis';
-import type { RateLimiter } from '../domain/rate-limiter.js';
+import type { RateLimiter } from '../domain/ports.js';
 
 export interface RedisRateLimiterOptions {
   redis: Redis;

@@ -1,5 +1,5 @@
 import { awsClientConfig, getCallerIdentity, STSClient } from '@rolecall/shared/aws';
-import type { CallerIdentityLookup } from '../domain/demo-federation.js';
+import type { CallerIdentityLookup } from '../domain/ports.js';
 
 /** GetCallerIdentity with the given session credentials, against the configured AWS endpoint (moto). */
 export function createStsCallerIdentityLookup(options: {

@@ -6,8 +6,8 @@ import {
   pollChallenge,
   viewChallenge,
   type Challenge,
-  type ChallengeStore,
 } from './challenge.js';
+import type { ChallengeStore } from './ports.js';
 
 function memoryStore(): ChallengeStore {
   const items = new Map<string, string>();

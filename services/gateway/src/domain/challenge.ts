@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isSameClient } from './addresses.js';
 import type { Identity } from './identity.js';
+import type { ChallengeStore } from './ports.js';
 
 /** One Weep challenge login, from creation by `challenge_generator` to its single successful poll. */
 export interface Challenge {
@@ -17,16 +18,6 @@ export interface Challenge {
   /** Set on approval: the identity the issued JWT carries (the approver's own spelling of the user). */
   approvedUser?: string;
   approvedGroups?: string[];
-}
-
-/** Where challenges live between the CLI and the browser (Redis in production). */
-export interface ChallengeStore {
-  save(challenge: Challenge): Promise<void>;
-  get(token: string): Promise<Challenge | undefined>;
-  /** Replaces `expected` by `next` only if the stored challenge is still exactly `expected`. */
-  replace(expected: Challenge, next: Challenge): Promise<boolean>;
-  /** Deletes the challenge; true only for the one caller that actually removed it. */
-  take(token: string): Promise<boolean>;
 }
 
 export const CHALLENGE_TTL_MS = 2 * 60_000;

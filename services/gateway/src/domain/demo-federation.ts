@@ -1,13 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Who a set of session credentials acts as: what the stand-in asks STS GetCallerIdentity. */
-export interface CallerIdentityLookup {
-  whoAmI(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string }): Promise<{
-    arn: string;
-    account: string;
-  }>;
-}
-
 /** What a stand-in sign-in token says. It carries no secret: only who the session is and until when. */
 export interface SigninTokenClaims {
   arn: string;

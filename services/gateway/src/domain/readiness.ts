@@ -1,8 +1,4 @@
-/** One dependency the gateway cannot serve without. `check` rejects when it is not usable. */
-export interface ReadinessProbe {
-  name: string;
-  check(): Promise<void>;
-}
+import type { ReadinessProbe } from './ports.js';
 
 export interface ReadinessReport {
   ready: boolean;

@@ -9,12 +9,8 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { DynamicConfigStore } from '@rolecall/shared/dynamic-config';
-import type { Broker } from '../domain/broker.js';
-import type { ChallengeStore } from '../domain/challenge.js';
-import type { CrawlStarter } from '../domain/crawl-starter.js';
-import type { RateLimiter } from '../domain/rate-limiter.js';
+import type { Broker, ChallengeStore, CrawlStarter, RateLimiter, ReadinessProbe } from '../domain/ports.js';
 import type { ReadModel } from '../domain/read-model.js';
-import type { ReadinessProbe } from '../domain/readiness.js';
 
 /** The Fastify instance routes are registered on: TypeBox schemas give handlers their types. */
 export type GatewayApp = FastifyInstance<

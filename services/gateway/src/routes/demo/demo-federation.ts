@@ -1,13 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { AppError } from '@rolecall/shared/errors';
 import { Type } from '@sinclair/typebox';
-import {
-  describeAssumedRole,
-  signSigninToken,
-  verifySigninToken,
-  type CallerIdentityLookup,
-} from '../../domain/demo-federation.js';
+import { describeAssumedRole, signSigninToken, verifySigninToken } from '../../domain/demo-federation.js';
 import { escapeHtml, htmlPage } from '../../domain/html.js';
+import type { CallerIdentityLookup } from '../../domain/ports.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody } from '../schemas.js';
 

@@ -1,0 +1,74 @@
+import type { RolecallConfig } from './schema.js';
+
+/** One thing wrong with a configuration: a JSON pointer into it (`/auth/jwt/secret`) and what is wrong. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+/** The services that read the configuration; a rule only some of them need names them. */
+export type RolecallService = 'gateway' | 'broker' | 'cache' | 'crawler';
+
+/**
+ * A rule spanning keys, which the schema cannot say. Checked after the schema, and only when every key it
+ * reads passed the schema, so one mistake is reported once and a rule never sees a value of the wrong type.
+ */
+export interface ConfigRule {
+  /** JSON pointers of the keys the rule reads. */
+  reads: readonly string[];
+  /** The services that need the rule; omitted: every service, and `parseConfig` given none. */
+  services?: readonly RolecallService[];
+  check(config: RolecallConfig): ConfigProblem | undefined;
+}
+
+export const MIN_JWT_SECRET_LENGTH = 32;
+
+export const CONFIG_RULES: readonly ConfigRule[] = [
+  {
+    // The stand-in answers console sign-ins in place of AWS's federation endpoint, for the demo only. Every
+    // service refuses it, not only the gateway that serves it: they share one file, so each start says so.
+    reads: ['/environment', '/demo/federationStandIn'],
+    check: (config) =>
+      config.demo.federationStandIn && config.environment === 'production'
+        ? { path: '/demo/federationStandIn', message: 'demo.federationStandIn must not be on in production' }
+        : undefined,
+  },
+  {
+    // Every gateway copy signs and verifies with this key: a random per-process one (ConsoleMe's fallback)
+    // would make each copy refuse the others' cookies. Only the gateway needs it, so the other services
+    // start without it (and need not be given it). Demo and test get a random key when it is unset.
+    reads: ['/environment', '/auth/jwt/secret'],
+    services: ['gateway'],
+    check: (config) => {
+      const secret = config.auth.jwt.secret;
+      if (config.environment !== 'production' || (secret?.length ?? 0) >= MIN_JWT_SECRET_LENGTH) {
+        return undefined;
+      }
+      return {
+        path: '/auth/jwt/secret',
+        message:
+          `auth.jwt.secret must be set to at least ${MIN_JWT_SECRET_LENGTH} characters in ${config.environment} ` +
+          '(the same value on every gateway copy; e.g. `openssl rand -base64 48`, or ROLECALL__AUTH__JWT__SECRET)',
+      };
+    },
+  },
+];
+
+/**
+ * The problems the cross-key rules find: those of every service plus, when `service` is given, its own.
+ * `schemaProblems` are the schema's findings on the same document; a rule reading a key among them is skipped.
+ */
+export function checkConfigRules(
+  config: RolecallConfig,
+  options: { service?: RolecallService | undefined; schemaProblems?: readonly ConfigProblem[] } = {},
+): ConfigProblem[] {
+  const broken = (options.schemaProblems ?? []).map((p) => p.path);
+  const touches = (read: string, path: string) =>
+    path === '/' || read === path || read.startsWith(`${path}/`) || path.startsWith(`${read}/`);
+  return CONFIG_RULES.filter(
+    (rule) =>
+      (rule.services === undefined ||
+        (options.service !== undefined && rule.services.includes(options.service))) &&
+      !rule.reads.some((read) => broken.some((path) => touches(read, path))),
+  ).flatMap((rule) => rule.check(config) ?? []);
+}
