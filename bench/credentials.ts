@@ -86,7 +86,7 @@ function viaGateway(stack: Stack, roleArn: string): Call {
     const response = await postJson(
       `${stack.gatewayUrl}/api/v1/get_credentials`,
       { 'x-forwarded-email': USER, 'x-forwarded-groups': GROUPS.join(',') },
-      { requested_role: roleArn, no_ip_restrictions: true },
+      { requested_role: roleArn, no_ip_restrictions: false },
     );
     const body = response.body as { Credentials?: { AccessKeyId?: string } };
     if (response.status !== 200 || !body.Credentials?.AccessKeyId) {
@@ -144,7 +144,7 @@ async function startBareServers(natsUrl: string): Promise<{ child: ChildProcess;
 }
 
 /** Payloads about the size of a credential request and reply. */
-const REQUEST_LIKE = { requested_role: 'arn:aws:iam::123456789012:role/readonly', no_ip_restrictions: true };
+const REQUEST_LIKE = { requested_role: 'arn:aws:iam::123456789012:role/readonly', no_ip_restrictions: false };
 const REPLY_LIKE = new TextEncoder().encode('x'.repeat(1200));
 
 function bareHttp(port: number): Call {
