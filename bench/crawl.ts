@@ -19,7 +19,7 @@ import { GetAccountAuthorizationDetailsCommand, IAMClient, type RoleDetail } fro
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import { connect } from 'nats';
-import { assumeRole, awsClientConfig, ensureTables, tableNames } from '@rolecall/shared/aws';
+import { assumeRole, awsClientConfig, ensureAllTables, tableNames } from '@rolecall/shared/aws';
 import { crawlerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
 import { createRedis, redisKeys } from '@rolecall/shared/redis';
@@ -151,7 +151,7 @@ async function runOnce(rolesPerAccount: number): Promise<Run> {
     });
     // Same table layout as the cache's roles table, under a prefix of its own; each role one item with
     // its document gzipped, as the cache stores it.
-    await ensureTables(dynamo, 'bench_raw_');
+    await ensureAllTables(dynamo, 'bench_raw_');
     const table = tableNames('bench_raw_').roles;
     const rowOf = (role: RoleDetail, accountId: string) => ({
       partition: `${accountId}#iam`,
@@ -172,7 +172,7 @@ async function runOnce(rolesPerAccount: number): Promise<Run> {
     );
     const rawWithWritesMs = performance.now() - started;
 
-    await ensureTables(dynamo, 'bench_batch_');
+    await ensureAllTables(dynamo, 'bench_batch_');
     const batchTable = tableNames('bench_batch_').roles;
     started = performance.now();
     await rawReads(stack.env.moto.url, accountIds, async (roles, accountId) => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { connect } from 'nats';
-import { awsClientConfig, ensureBucket, ensureTables, tableNames } from '@rolecall/shared/aws';
+import { awsClientConfig, ensureAllTables, ensureBucket, tableNames } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
 import { ensureStreams } from '@rolecall/shared/nats';
 import { seedDemoOrganization } from '@rolecall/testing';
@@ -32,7 +32,7 @@ export async function prepareDemo({ env, onProgress = () => {} }) {
   });
 
   const clientOptions = { region: config.aws.region, endpointUrl, credentials: MOTO_KEYS };
-  await ensureTables(
+  await ensureAllTables(
     new DynamoDBClient(awsClientConfig('dynamodb', clientOptions)),
     config.dynamodb.tablePrefix,
   );

@@ -58,6 +58,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import pLimit from 'p-limit';
 import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
 import { MOTO_CREDENTIALS } from './servers.js';
 
@@ -600,7 +601,7 @@ export async function seedDemoOrganization(options: SeedDemoOrganizationOptions)
     progress(`seeded account ${account.name} (${account.id})`);
   };
   // Accounts are independent; two at a time keeps moto (one Python process) responsive.
-  await mapWithConcurrency(accounts, 2, seedAccount);
+  await pLimit(2).map(accounts, seedAccount);
 
   return {
     managementAccountId,
@@ -736,16 +737,14 @@ async function seedAccountContents(
     ],
     ...(spec.boundary ? { boundaryArn } : {}),
   });
-  await mapWithConcurrency(catalogue, settings.concurrency, (spec) =>
-    ensureRole(iam, existingRoles, resolve(spec)),
-  );
+  await pLimit(settings.concurrency).map(catalogue, (spec) => ensureRole(iam, existingRoles, resolve(spec)));
 
   // Plain roles for benchmarks: one CreateRole each (tags ride along), skipped when present.
   const bulk = Array.from({ length: Math.max(0, settings.rolesPerAccount - catalogue.length) }, (_, i) =>
     bulkRoleName(i + 1),
   ).filter((name) => !existingRoles.has(name));
   const bulkTrust = hubTrust(settings.hubRoleArn, account.id);
-  await mapWithConcurrency(bulk, settings.concurrency, async (name) => {
+  await pLimit(settings.concurrency).map(bulk, async (name) => {
     await iam.send(
       new CreateRoleCommand({
         RoleName: name,
@@ -1113,21 +1112,4 @@ async function ensureTopics(sns: SNSClient, account: DemoAccount, region: string
     );
     await sns.send(new TagResourceCommand({ ResourceArn: arn, Tags: topicTags }));
   }
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; the first failure rejects. */
-async function mapWithConcurrency<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next] as T;
-      next += 1;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

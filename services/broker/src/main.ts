@@ -5,6 +5,7 @@ import {
   assumeRoleProvider,
   awsClientConfig,
   ensureTables,
+  tablesOwnedBy,
   type AwsClientOptions,
 } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
@@ -33,7 +34,9 @@ async function main(): Promise<void> {
   // Credentials stay undefined: the SDK's default chain (env, profile, container or instance role).
   const aws: AwsClientOptions = { region: config.aws.region, endpointUrl: config.aws.endpointUrl };
   const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', aws));
-  await ensureTables(dynamo, config.dynamodb.tablePrefix);
+  // Its own table only; the service waits at start for the cache's roles table and the gateway's
+  // dynamic config table if they do not exist yet.
+  await ensureTables(dynamo, config.dynamodb.tablePrefix, tablesOwnedBy('broker'));
   const processSts = new STSClient(awsClientConfig('sts', aws));
   const hubSts = config.aws.hubRoleArn
     ? new STSClient(

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { tableNames } from '@rolecall/shared/aws';
+import { tableNames, whenTablesExist } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import {
   brokerEvents,
@@ -204,6 +204,9 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
       });
       consumers.push(roleChanges, audit);
       for (const consumer of consumers) await consumer.ensure();
+      // The full build reads the cache's roles table and the gateway's dynamic config table; a broker
+      // that starts before either owner has created its table waits for it (logged) instead of failing.
+      await whenTablesExist(options.dynamo, config.dynamodb.tablePrefix, ['roles', 'dynamicConfig'], { log });
       // Applying the config at start also builds the whole mapping when Redis has none.
       configWatch = await watchDynamicConfig({
         nc,

@@ -8,7 +8,7 @@ import {
   assumeRole,
   assumeRoleProvider,
   awsClientConfig,
-  ensureTables,
+  ensureAllTables,
   tableNames,
   toItemRow,
 } from '@rolecall/shared/aws';
@@ -164,7 +164,7 @@ beforeAll(async () => {
   prod = org.accounts.find((a) => a.name === 'prod')?.id ?? '';
   dynamo = new DynamoDBClient(awsClientConfig('dynamodb', aws()));
   doc = DynamoDBDocumentClient.from(dynamo);
-  await ensureTables(dynamo, PREFIX);
+  await ensureAllTables(dynamo, PREFIX);
   for (const item of await readRoles(prod)) {
     cachedRoles.set(item.name, item);
     await putCachedRole(item);

@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
-import { ensureBucket, ensureTables, tableNames } from '@rolecall/shared/aws';
+import { ensureBucket, ensureTables, tableNames, tablesOwnedBy } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import { cacheStreams, crawlerEvents, crawlerStreams } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
@@ -131,7 +131,8 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
       await ensureStreams(jsm, [cacheStreams.resourceChanges, deadLetterStream], {
         replicas: config.nats.streamReplicas,
       });
-      await ensureTables(dynamo, config.dynamodb.tablePrefix);
+      // Its own tables only: the broker creates `audit`, the gateway `dynamic_config`.
+      await ensureTables(dynamo, config.dynamodb.tablePrefix, tablesOwnedBy('cache'));
       await ensureBucket(s3, config.s3.bucket, config.aws.region);
       await refillIfEmpty();
       consumer = createDurableConsumer({

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { awsClientConfig } from '@rolecall/shared/aws';
+import { awsClientConfig, ensureTables, tablesOwnedBy } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
 import { configStreams } from '@rolecall/shared/contracts';
@@ -14,14 +14,16 @@ async function main(): Promise<void> {
   const config = await loadConfig(process.env, undefined, { service: 'gateway' });
   const log = createLogger({ service: 'gateway', level: config.log.level });
   const nc = await connectNats({ url: config.nats.url, name: 'rolecall-gateway', log });
-  // Dynamic config is saved here (the config API), so the stream its saves are announced on is ours.
+  const dynamo = new DynamoDBClient(
+    awsClientConfig('dynamodb', { region: config.aws.region, endpointUrl: config.aws.endpointUrl }),
+  );
+  // Dynamic config is saved here (the config API), so its table and the stream its saves are announced on
+  // are ours. The table first: a broker that sees the stream then finds the table.
+  await ensureTables(dynamo, config.dynamodb.tablePrefix, tablesOwnedBy('gateway'));
   await ensureStreams(await nc.jetstreamManager(), [configStreams.configChanges], {
     replicas: config.nats.streamReplicas,
   });
   const redis = createRedis(config.redis.url, 'rolecall-gateway', log);
-  const dynamo = new DynamoDBClient(
-    awsClientConfig('dynamodb', { region: config.aws.region, endpointUrl: config.aws.endpointUrl }),
-  );
   const app = await buildApp({ config, redis, nc, dynamo, log });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   log.info({ url: `http://${config.gateway.host}:${config.gateway.port}` }, 'gateway listening');

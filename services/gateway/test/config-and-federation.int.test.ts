@@ -1,6 +1,6 @@
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { assumeRole, awsClientConfig, ensureTables, STSClient } from '@rolecall/shared/aws';
+import { assumeRole, awsClientConfig, ensureAllTables, STSClient } from '@rolecall/shared/aws';
 import { parseConfig } from '@rolecall/shared/config';
 import { sha256Of } from '@rolecall/shared/dynamic-config';
 import { silentLogger } from '@rolecall/shared/log';
@@ -36,7 +36,7 @@ beforeAll(async () => {
       credentials: MOTO_CREDENTIALS,
     }),
   );
-  await ensureTables(dynamo, tablePrefix);
+  await ensureAllTables(dynamo, tablePrefix);
   const config = parseConfig({
     environment: 'test',
     aws: { region: 'us-east-1', endpointUrl: env.moto.url },

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { awsClientConfig, ensureTables } from '@rolecall/shared/aws';
+import { awsClientConfig, ensureAllTables } from '@rolecall/shared/aws';
 import { parseConfig } from '@rolecall/shared/config';
 import { crawlerOperations, type StartCrawlRequest } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
@@ -173,7 +173,7 @@ describe('GET /readyz', () => {
     expect(body.status).toBe('not_ready');
     expect(body.checks).toMatchObject({ nats: { ok: true }, redis: { ok: true }, dynamodb: { ok: false } });
 
-    await ensureTables(dynamo, tablePrefix);
+    await ensureAllTables(dynamo, tablePrefix);
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({

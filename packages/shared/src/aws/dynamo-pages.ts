@@ -30,19 +30,3 @@ async function* rowsOf(
     if (page.Items && page.Items.length > 0) yield page.Items;
   }
 }
-
-/**
- * Follows LastEvaluatedKey through every page that `run` fetches.
- * @deprecated Use queryPages or scanPages (the SDK's paginators); this stays until the dynamic config
- * store, its last caller, moves over.
- */
-export async function* pagesOf(
-  run: (startKey: Row | undefined) => Promise<{ Items?: Row[]; LastEvaluatedKey?: Row }>,
-): AsyncIterable<Row[]> {
-  let startKey: Row | undefined;
-  do {
-    const page = await run(startKey);
-    if (page.Items && page.Items.length > 0) yield page.Items;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-}

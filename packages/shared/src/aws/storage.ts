@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateTableCommand,
@@ -7,6 +8,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CreateBucketCommand, HeadBucketCommand, type BucketLocationConstraint } from '@aws-sdk/client-s3';
+import type { Logger } from '../log/index.js';
+import { isAwsErrorNamed, translateAwsError } from './translate-aws-error.js';
 
 /**
  * The durable tables. Items of one (account, crawl type) share a partition, so a crawl's sweep is one
@@ -74,21 +77,54 @@ const AUDIT: Omit<CreateTableCommandInput, 'TableName'> = {
   BillingMode: 'PAY_PER_REQUEST',
 };
 
-export function tableDefinitions(prefix: string): CreateTableCommandInput[] {
+/** A table by its name in code (`roles`, `audit`, …), prefixed at run time by `tableNames`. */
+export type TableKey = keyof TableNames;
+
+/**
+ * Which service creates each table at its start (the README's "Contracts and owners" table says the
+ * same). A service creates only its own tables; one that reads another owner's waits for it
+ * (`whenTablesExist`).
+ */
+export const TABLE_OWNERS = {
+  roles: 'cache',
+  resources: 'cache',
+  crawlStatus: 'cache',
+  accounts: 'cache',
+  audit: 'broker',
+  // The gateway saves it (the config API); the broker only reads it.
+  dynamicConfig: 'gateway',
+} as const satisfies Record<TableKey, string>;
+export type TableOwner = (typeof TABLE_OWNERS)[TableKey];
+
+/** The tables `owner` creates at its start. */
+export const tablesOwnedBy = (owner: TableOwner): TableKey[] =>
+  (Object.keys(TABLE_OWNERS) as TableKey[]).filter((table) => TABLE_OWNERS[table] === owner);
+
+const TABLE_SCHEMAS: Record<TableKey, Omit<CreateTableCommandInput, 'TableName'>> = {
+  roles: PARTITIONED,
+  resources: PARTITIONED,
+  crawlStatus: BY_ID,
+  accounts: BY_ID,
+  dynamicConfig: BY_ID,
+  audit: AUDIT,
+};
+
+/** The CreateTable input of each of `tables`. */
+export function tableDefinitions(prefix: string, tables: readonly TableKey[]): CreateTableCommandInput[] {
   const names = tableNames(prefix);
-  return [
-    { TableName: names.roles, ...PARTITIONED },
-    { TableName: names.resources, ...PARTITIONED },
-    { TableName: names.crawlStatus, ...BY_ID },
-    { TableName: names.accounts, ...BY_ID },
-    { TableName: names.dynamicConfig, ...BY_ID },
-    { TableName: names.audit, ...AUDIT },
-  ];
+  return tables.map((table) => ({ TableName: names[table], ...TABLE_SCHEMAS[table] }));
 }
 
-/** Creates whatever table is missing; safe to run from several processes at once. */
-export async function ensureTables(dynamo: DynamoDBClient, prefix: string): Promise<void> {
-  for (const definition of tableDefinitions(prefix)) {
+/**
+ * Creates whichever of `tables` is missing; safe to run from several processes at once. A service passes
+ * its own (`tablesOwnedBy('cache')`); tests and tools that need them all use `ensureAllTables`.
+ */
+export async function ensureTables(
+  dynamo: DynamoDBClient,
+  prefix: string,
+  tables: readonly TableKey[],
+): Promise<void> {
+  for (const definition of tableDefinitions(prefix, tables)) {
     try {
       await dynamo.send(new DescribeTableCommand({ TableName: definition.TableName }));
       continue;
@@ -99,6 +135,65 @@ export async function ensureTables(dynamo: DynamoDBClient, prefix: string): Prom
       await dynamo.send(new CreateTableCommand(definition));
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+}
+
+/** Every table, as all the services together would create them: for tests and tools (the demo seed). */
+export async function ensureAllTables(dynamo: DynamoDBClient, prefix: string): Promise<void> {
+  await ensureTables(dynamo, prefix, Object.keys(TABLE_OWNERS) as TableKey[]);
+}
+
+const TABLE_WAIT_MS = 1_000;
+/** While waiting, the log line is repeated this often, so a stuck start-up stays visible. */
+const TABLE_WAIT_REMINDER_MS = 30_000;
+
+/**
+ * Returns once each of `tables` (another owner's) exists and is ACTIVE: a service that starts before the
+ * owner waits for it, saying who creates it, instead of crashing on its first read. Any failure other
+ * than "not found" is thrown (an AppError). Stops waiting when `signal` is aborted (an AbortError).
+ */
+export async function whenTablesExist(
+  dynamo: DynamoDBClient,
+  prefix: string,
+  tables: readonly TableKey[],
+  options: { log: Logger; signal?: AbortSignal; retryMs?: number },
+): Promise<void> {
+  const { log, signal } = options;
+  const retryMs = options.retryMs ?? TABLE_WAIT_MS;
+  const names = tableNames(prefix);
+  for (const table of tables) {
+    const tableName = names[table];
+    const since = Date.now();
+    let remindAt = 0;
+    for (;;) {
+      let status: string | undefined;
+      try {
+        const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+        status = Table?.TableStatus;
+      } catch (error) {
+        if (!isAwsErrorNamed(error, 'ResourceNotFoundException')) {
+          throw translateAwsError(error, { operation: 'DynamoDB DescribeTable', table: tableName });
+        }
+      }
+      if (status === 'ACTIVE') {
+        if (remindAt > 0) {
+          log.info(
+            { table: tableName, waitedMs: Date.now() - since },
+            `table ${tableName} exists now; going on`,
+          );
+        }
+        break;
+      }
+      if (Date.now() >= remindAt) {
+        const owner = TABLE_OWNERS[table];
+        log.warn(
+          { table: tableName, owner, status: status ?? 'missing', waitedMs: Date.now() - since },
+          `table ${tableName} ${status ? `is ${status}` : 'does not exist yet'}; waiting for the ${owner} to create it at its start`,
+        );
+        remindAt = Date.now() + TABLE_WAIT_REMINDER_MS;
+      }
+      await sleep(retryMs, undefined, signal ? { signal } : {});
     }
   }
 }

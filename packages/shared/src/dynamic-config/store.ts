@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { JetStreamClient } from 'nats';
-import { isAwsErrorNamed, pagesOf, translateAwsError } from '../aws/index.js';
+import { isAwsErrorNamed, scanPages, translateAwsError } from '../aws/index.js';
 import { configEvents } from '../contracts/config.js';
 import { AppError } from '../errors/index.js';
 import { publishEvent } from '../nats/messaging.js';
@@ -175,30 +175,22 @@ export function createDynamicConfigStore(options: DynamicConfigStoreOptions): Dy
     async history(limit = 50) {
       // The table holds one document's versions only: a small scan, sorted here.
       const versions: DynamicConfigVersion[] = [];
-      const pages = pagesOf((startKey) =>
-        doc.send(
-          new ScanCommand({
-            TableName: tableName,
-            FilterExpression: 'begins_with(#id, :history)',
-            ExpressionAttributeNames: { '#id': 'id' },
-            ExpressionAttributeValues: { ':history': HISTORY_PREFIX },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      );
-      try {
-        for await (const page of pages) {
-          for (const item of page) {
-            versions.push({
-              yaml: text(item.yaml),
-              sha256: text(item.sha256),
-              updatedBy: text(item.updatedBy),
-              updatedAt: text(item.updatedAt),
-            });
-          }
+      const pages = scanPages(doc, {
+        TableName: tableName,
+        FilterExpression: 'begins_with(#id, :history)',
+        ExpressionAttributeNames: { '#id': 'id' },
+        ExpressionAttributeValues: { ':history': HISTORY_PREFIX },
+      });
+      // scanPages already translates AWS errors (operation and table in the context).
+      for await (const page of pages) {
+        for (const item of page) {
+          versions.push({
+            yaml: text(item.yaml),
+            sha256: text(item.sha256),
+            updatedBy: text(item.updatedBy),
+            updatedAt: text(item.updatedAt),
+          });
         }
-      } catch (error) {
-        throw translateAwsError(error, { operation: 'DynamoDB Scan', table: tableName });
       }
       return versions.sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1)).slice(0, limit);
     },

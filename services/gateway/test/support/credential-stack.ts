@@ -4,7 +4,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import {
   assumeRoleProvider,
   awsClientConfig,
-  ensureTables,
+  ensureAllTables,
   type AwsClientOptions,
 } from '@rolecall/shared/aws';
 import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
@@ -171,7 +171,7 @@ async function assemble(
     s3.destroy();
   });
   await ensureStreams(await nc.jetstreamManager());
-  await ensureTables(dynamo, config.dynamodb.tablePrefix);
+  await ensureAllTables(dynamo, config.dynamodb.tablePrefix);
 
   // The cache and crawler each on a connection of their own, as their processes would be.
   const cacheNc = await connectNats({ url: env.nats.url, name: 'cache', log });
