@@ -12,13 +12,13 @@
  * reads plus one conditional PutItem per role (what the cache does per item), and plus BatchWriteItem
  * of every role, 25 a request (the least any cache keeping one DynamoDB item per role can write).
  */
+import { connect } from '@nats-io/transport-node';
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetAccountAuthorizationDetailsCommand, IAMClient, type RoleDetail } from '@aws-sdk/client-iam';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
-import { connect } from 'nats';
 import { assumeRole, awsClientConfig, ensureAllTables, tableNames } from '@rolecall/shared/aws';
 import { crawlerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';

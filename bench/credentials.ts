@@ -14,12 +14,12 @@
  * round trips (rate limit, authorization). No gateway → NATS → broker implementation can be faster
  * than that, so the floor's own ratio says how much of the target this machine leaves to win.
  */
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { awsClientConfig } from '@rolecall/shared/aws';
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { connect, type NatsConnection } from 'nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
 import { brokerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';

@@ -4,10 +4,11 @@
 // `seed` container of docker-compose.yaml (run directly, endpoints from AWS_ENDPOINT_URL and NATS_URL).
 // Needs the built @rolecall/shared and @rolecall/testing (the seeder). Safe to run again: every step looks
 // before it creates.
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { connect } from 'nats';
 import { awsClientConfig, ensureAllTables, ensureBucket, tableNames } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
 import { ensureStreams } from '@rolecall/shared/nats';
@@ -44,7 +45,7 @@ export async function prepareDemo({ env, onProgress = () => {} }) {
   // The services create the streams too; creating them here first means no start-up order matters.
   const nc = await connect({ servers: config.nats.url.split(',') });
   try {
-    await ensureStreams(await nc.jetstreamManager(), config.nats.streamReplicas);
+    await ensureStreams(await jetstreamManager(nc), config.nats.streamReplicas);
   } finally {
     await nc.drain();
   }

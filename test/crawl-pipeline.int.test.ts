@@ -1,10 +1,10 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { CreateRoleCommand, DeleteRoleCommand, TagRoleCommand } from '@aws-sdk/client-iam';
 import {
   CreateAccountCommand,
   ListAccountsCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
-import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '@rolecall/shared/aws';
 import { createRedis } from '@rolecall/shared/redis';

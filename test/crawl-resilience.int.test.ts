@@ -1,5 +1,6 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { paginateListRoles } from '@aws-sdk/client-iam';
-import { AckPolicy, DeliverPolicy, connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CrawlCompleted, CrawlStarted, crawlerSubjects } from '@rolecall/shared/contracts';
 import { DEAD_LETTER_HEADERS, deadLetterSubjects, decode, STREAMS } from '@rolecall/shared/nats';
@@ -75,7 +76,7 @@ describe('a cache service killed in the middle of a crawl', () => {
     await cache.kill();
     const eventsAtKill = events.changes.length;
     stack.services.splice(stack.services.indexOf(cache), 1);
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const atKill = await jsm.consumers.info(STREAMS.crawlResults.name, 'cache');
     expect(atKill.num_ack_pending, 'the killed cache must have held batches').toBeGreaterThan(0);
     // Restart once the crawler has published everything, so what is measured is the cache's own doing.
@@ -200,7 +201,7 @@ describe('two crawler processes', () => {
     await waitForCrawl(stack, crawl, requestedAt);
     await waitForCrawl(stack, again, requestedAt);
 
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const name = `starts-${Date.now()}`;
     await jsm.consumers.add('CRAWL_RESULTS', {
       name,
@@ -208,7 +209,7 @@ describe('two crawler processes', () => {
       deliver_policy: DeliverPolicy.All,
       filter_subject: 'crawler.result.started.>',
     });
-    const consumer = await nc.jetstream().consumers.get('CRAWL_RESULTS', name);
+    const consumer = await jetstream(nc).consumers.get('CRAWL_RESULTS', name);
     const starts: { jobId: string; accountId: string; crawlType: string; source: string }[] = [];
     const info = await consumer.info();
     const messages = await consumer.fetch({ max_messages: info.num_pending, expires: 5000 });
@@ -236,17 +237,16 @@ describe('two crawler processes', () => {
   it('dead-letter a malformed job at once and free its place in the queue for the next one', async () => {
     const account = org.accounts.find((a) => a.id !== org.managementAccountId)!;
     const subject = crawlerSubjects.jobQueued('s3', account.id);
-    await nc
-      .jetstream()
-      .publish(subject, new TextEncoder().encode('{"not": "a job"'), { msgID: 'bad-job-1' });
+    await jetstream(nc).publish(subject, new TextEncoder().encode('{"not": "a job"'), { msgID: 'bad-job-1' });
 
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     const letter = await eventually(
       () =>
         jsm.streams
           .getMessage(STREAMS.deadLetters.name, {
             last_by_subj: deadLetterSubjects.of(STREAMS.crawlJobs.name, 'crawler'),
           })
+          .then((found) => found ?? undefined)
           .catch(() => undefined),
       () => 'the malformed job was not dead-lettered',
     );

@@ -1,8 +1,8 @@
 // The floor of bench/credentials: a bare Fastify route and a bare NATS responder, in a process of
 // their own (as the gateway and the broker are), doing nothing but echoing. Started by the bench with
 // an IPC channel; sends {httpPort} once both listen, and exits when the bench disconnects.
+import { connect } from '@nats-io/transport-node';
 import Fastify from 'fastify';
-import { connect } from 'nats';
 
 const natsUrl = process.argv[2];
 const app = Fastify();

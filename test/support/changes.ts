@@ -1,10 +1,11 @@
-import { AckPolicy, DeliverPolicy, type NatsConnection } from 'nats';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { cacheEvents, cacheSubjects, type ResourceChange } from '@rolecall/shared/contracts';
 import { readMessage } from '@rolecall/shared/nats';
 
 /** Collects every change event published from now on, validated against the contract. */
 export async function collectChanges(nc: NatsConnection, filter: string = cacheSubjects.resourceChangedAll) {
-  const jsm = await nc.jetstreamManager();
+  const jsm = await jetstreamManager(nc);
   const stream = cacheEvents.resourceChanged.stream.name;
   const name = `test-${Math.random().toString(36).slice(2)}`;
   await jsm.consumers.add(stream, {
@@ -13,7 +14,7 @@ export async function collectChanges(nc: NatsConnection, filter: string = cacheS
     deliver_policy: DeliverPolicy.New,
     filter_subject: filter,
   });
-  const consumer = await nc.jetstream().consumers.get(stream, name);
+  const consumer = await jetstream(nc).consumers.get(stream, name);
   const changes: ResourceChange[] = [];
   const messages = await consumer.consume();
   void (async () => {

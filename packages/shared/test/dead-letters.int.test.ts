@@ -1,11 +1,6 @@
+import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  connect,
-  headers as natsHeaders,
-  type JetStreamManager,
-  type NatsConnection,
-  type StoredMsg,
-} from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
@@ -62,7 +57,7 @@ describe('durable consumer: bounded attempts and the dead-letter stream', () => 
   beforeAll(async () => {
     nats = await startNats();
     nc = await connect({ servers: nats.url });
-    jsm = await nc.jetstreamManager();
+    jsm = await jetstreamManager(nc);
     await ensureStreams(jsm);
   });
   afterEach(async () => {
@@ -82,7 +77,7 @@ describe('durable consumer: bounded attempts and the dead-letter stream', () => 
     await jsm.streams.add({ name: stream, subjects: [`dltest.${n}.>`] });
     const { lines, log } = logLines();
     consumer = createDurableConsumer({
-      js: nc.jetstream(),
+      js: jetstream(nc),
       jsm,
       stream,
       durable: 'worker',
@@ -97,15 +92,18 @@ describe('durable consumer: bounded attempts and the dead-letter stream', () => 
     const publish = async (msgId: string, extra: Record<string, string> = {}) => {
       const h = natsHeaders();
       for (const [k, v] of Object.entries(extra)) h.set(k, v);
-      return nc
-        .jetstream()
-        .publish(subject, JSON.stringify({ id: msgId, token: SECRET }), { msgID: msgId, headers: h });
+      return jetstream(nc).publish(subject, JSON.stringify({ id: msgId, token: SECRET }), {
+        msgID: msgId,
+        headers: h,
+      });
     };
     const deadLetter = async (): Promise<StoredMsg | undefined> => {
       try {
-        return await jsm.streams.getMessage(DEAD_LETTER_STREAM, {
-          last_by_subj: deadLetterSubjects.of(stream, 'worker'),
-        });
+        return (
+          (await jsm.streams.getMessage(DEAD_LETTER_STREAM, {
+            last_by_subj: deadLetterSubjects.of(stream, 'worker'),
+          })) ?? undefined
+        );
       } catch {
         return undefined;
       }

@@ -1,5 +1,6 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { Type } from '@sinclair/typebox';
-import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineMessage } from '../src/contracts/envelope.js';
 import { defineOperation } from '../src/contracts/operation.js';
@@ -76,7 +77,7 @@ describe('requests to a service that is gone, over a NATS that is gone', () => {
     await expect(ask(false)).rejects.toMatchObject({ code: 'NATS_UNAVAILABLE', status: 503 });
     await expect(
       publishEvent(
-        caller.jetstream(),
+        jetstream(caller),
         'broker.audit.credentials.pending',
         Ask,
         { wait: false },

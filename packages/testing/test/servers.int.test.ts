@@ -1,5 +1,6 @@
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '@rolecall/shared/aws';
 import { ensureStreams, STREAMS } from '@rolecall/shared/nats';
@@ -17,7 +18,7 @@ describe('test environment', () => {
 
   it('creates every JetStream stream on a real nats-server, idempotently', async () => {
     const nc = await connect({ servers: env.nats.url });
-    const jsm = await nc.jetstreamManager();
+    const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm);
     await ensureStreams(jsm);
     const names = (await jsm.streams.names().next()).sort();

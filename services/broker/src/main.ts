@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const nc = await connectNats({ url: config.nats.url, name: instance, log });
   // The broker's own stream and where its consumers put messages aside. It waits at start for the
   // cache's RESOURCE_CHANGES and the gateway's CONFIG_CHANGES if they do not exist yet.
-  await ensureStreams(await nc.jetstreamManager(), [brokerStreams.audit, deadLetterStream], {
+  await ensureStreams(await jetstreamManager(nc), [brokerStreams.audit, deadLetterStream], {
     replicas: config.nats.streamReplicas,
   });
   const redis = createRedis(config.redis.url, instance, log);

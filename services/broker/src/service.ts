@@ -1,3 +1,5 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tableNames, whenTablesExist } from '@rolecall/shared/aws';
@@ -25,7 +27,6 @@ import {
   type ServedEndpoints,
 } from '@rolecall/shared/nats';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
-import type { NatsConnection } from 'nats';
 import { createDirectAuditSink } from './adapters/direct-audit-sink.js';
 import { createDynamoAuditStore } from './adapters/dynamo-audit-store.js';
 import { createDynamoRoleSource } from './adapters/dynamo-role-source.js';
@@ -82,7 +83,7 @@ export interface BrokerService {
 export function buildBrokerService(options: BrokerServiceOptions): BrokerService {
   const { config, nc, redis, log } = options;
   const instance = options.instance ?? 'broker';
-  const js = nc.jetstream();
+  const js = jetstream(nc);
   const keys = redisKeys(config.redis.keyPrefix);
   const tables = tableNames(config.dynamodb.tablePrefix);
   const doc = DynamoDBDocumentClient.from(options.dynamo, {
@@ -176,7 +177,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
     auditStore,
 
     async start() {
-      const jsm = await nc.jetstreamManager();
+      const jsm = await jetstreamManager(nc);
       // Role changes are applied one at a time in stream order (max_ack_pending 1): each replaces a
       // role's grants, so order decides which version wins. A new consumer starts at "now" because
       // the full build covers everything before.

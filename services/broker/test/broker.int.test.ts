@@ -1,3 +1,5 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -31,7 +33,6 @@ import {
   type DemoOrganization,
   type TestEnvironment,
 } from '@rolecall/testing';
-import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStsCredentialIssuer } from '../src/adapters/sts-credential-issuer.js';
 import type { AssumeRoleRequest, CredentialIssuer } from '../src/domain/ports.js';
@@ -196,7 +197,7 @@ beforeAll(async () => {
   });
   const log = createLogger({ service: 'broker', level: 'debug', destination: sink });
   nc = await connectNats({ url: env.nats.url, name: 'broker-test', log });
-  await ensureStreams(await nc.jetstreamManager());
+  await ensureStreams(await jetstreamManager(nc));
   redis = createRedis(env.redis.url, 'broker-test');
   watchRedis = createRedis(env.redis.url, 'broker-test-watch');
   // The hub assumes the user's role, exactly as main.ts wires it; the wrapper records what STS was asked.
@@ -337,7 +338,7 @@ describe('broker against NATS, Redis and moto', () => {
     };
     await putCachedRole(after);
     await publishEvent(
-      nc.jetstream(),
+      jetstream(nc),
       cacheSubjects.resourceChanged('iam_role', prod),
       ResourceChanged,
       {

@@ -6,7 +6,8 @@ import { createLogger } from '@rolecall/shared/log';
 import { connectNats, ensureAllStreams } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
 import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
-import type { NatsConnection } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CredentialIssuer } from '../src/domain/ports.js';
 import { buildBrokerService, type BrokerService } from '../src/service.js';
@@ -42,7 +43,7 @@ beforeAll(async () => {
     }),
   });
   nc = await connectNats({ url: env.nats.url, name: 'broker-start-order', log });
-  await ensureAllStreams(await nc.jetstreamManager());
+  await ensureAllStreams(await jetstreamManager(nc));
   redis = createRedis(env.redis.url, 'broker-start-order');
   watchRedis = createRedis(env.redis.url, 'broker-start-order-watch');
   service = buildBrokerService({

@@ -1,3 +1,4 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig } from '@rolecall/shared/aws';
@@ -20,8 +21,8 @@ async function main(): Promise<void> {
   const service = buildCacheService({
     config,
     nc,
-    js: nc.jetstream(),
-    jsm: await nc.jetstreamManager(),
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
     redis,
     dynamo,
     s3,

@@ -1,8 +1,9 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import { ensureBucket, ensureTables, tableNames, tablesOwnedBy } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import { cacheStreams, crawlerEvents, crawlerStreams } from '@rolecall/shared/contracts';

@@ -1,5 +1,6 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import type { CachedItem, ItemSummary } from '@rolecall/shared/contracts';
 import { redisKeys } from '@rolecall/shared/redis';
@@ -36,7 +37,7 @@ describe('cache service consuming crawl results', () => {
   beforeAll(async () => {
     env = await startTestEnvironment();
     nc = await connect({ servers: env.nats.url });
-    jsm = await nc.jetstreamManager();
+    jsm = await jetstreamManager(nc);
   });
   afterAll(async () => {
     await nc?.close();

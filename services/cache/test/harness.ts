@@ -1,9 +1,10 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { awsClientConfig, fromItemRow, tableNames } from '@rolecall/shared/aws';
 import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
 import {
@@ -59,15 +60,15 @@ export async function startCache(
 ): Promise<RunningCache> {
   const nc = await connect({ servers: config.nats.url });
   // The crawler's stream, which the crawler would create at its start (the cache only waits for it).
-  await ensureStreams(await nc.jetstreamManager(), [crawlerStreams.crawlResults]);
+  await ensureStreams(await jetstreamManager(nc), [crawlerStreams.crawlResults]);
   const redis = createRedis(config.redis.url, 'cache-test');
   const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', awsOptions(config)));
   const s3 = new S3Client(awsClientConfig('s3', awsOptions(config)));
   const service = buildCacheService({
     config,
     nc,
-    js: nc.jetstream(),
-    jsm: await nc.jetstreamManager(),
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
     redis,
     dynamo,
     s3,
@@ -163,7 +164,7 @@ export interface CrawlSpec {
 
 /** Publishes crawl results exactly as the crawler does, each message with a fresh Nats-Msg-Id. */
 export function crawlMessages(nc: NatsConnection, spec: CrawlSpec) {
-  const js = nc.jetstream();
+  const js = jetstream(nc);
   const crawlType = spec.crawlType ?? 'iam';
   const ref = {
     jobId: spec.jobId,
@@ -208,7 +209,7 @@ export function crawlMessages(nc: NatsConnection, spec: CrawlSpec) {
 
 export async function publishAccounts(nc: NatsConnection, discoveredAt: string, accounts: AwsAccount[]) {
   await publishEvent(
-    nc.jetstream(),
+    jetstream(nc),
     crawlerEvents.accountsDiscovered,
     { discoveryId: randomUUID(), source: 'static', discoveredAt, accounts },
     { source: 'crawler' },
@@ -269,6 +270,7 @@ export async function storedChanges(jsm: JetStreamManager, accountId?: string): 
   const changes: ResourceChange[] = [];
   for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq += 1) {
     const msg = await jsm.streams.getMessage(STREAMS.resourceChanges.name, { seq });
+    if (!msg) throw new Error(`${STREAMS.resourceChanges.name} has no message ${seq}`);
     const change = readMessage(cacheEvents.resourceChanged, msg).data;
     if (!accountId || change.accountId === accountId) changes.push(change);
   }

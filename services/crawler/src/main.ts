@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { hostname } from 'node:os';
 import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   const nc = await connectNats({ url: config.nats.url, name: instance, log });
   // The crawler's own streams (the cache waits for CRAWL_RESULTS), and where its job consumer puts jobs aside.
   await ensureStreams(
-    await nc.jetstreamManager(),
+    await jetstreamManager(nc),
     [crawlerStreams.crawlJobs, crawlerStreams.crawlResults, deadLetterStream],
     { replicas: config.nats.streamReplicas },
   );

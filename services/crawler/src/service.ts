@@ -1,9 +1,10 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { AwsClientOptions } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import { crawlerOperations, type StartCrawlRequest } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
 import { serve, type ServedEndpoints } from '@rolecall/shared/nats';
-import type { NatsConnection } from 'nats';
 import { createAccountSource } from './adapters/account-sources.js';
 import { createConfigCrawler } from './adapters/config-crawler.js';
 import { createIamCrawler } from './adapters/iam-crawler.js';
@@ -53,7 +54,7 @@ export interface CrawlerService {
 export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerService {
   const { config, nc, log } = options;
   const instance = options.instance ?? 'crawler';
-  const js = nc.jetstream();
+  const js = jetstream(nc);
   const access = createSpokeAccess({
     aws: options.aws,
     hubRoleArn: config.aws.hubRoleArn,
@@ -102,7 +103,7 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
 
   return {
     async start() {
-      const jsm = await nc.jetstreamManager();
+      const jsm = await jetstreamManager(nc);
       planner = createCrawlPlanner({
         discovery,
         queue: createJetStreamJobQueue({ js, jsm, source: instance }),

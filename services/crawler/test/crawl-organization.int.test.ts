@@ -1,3 +1,5 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
 import {
   CrawlJobQueued,
@@ -13,7 +15,6 @@ import { AppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams, request, STREAMS } from '@rolecall/shared/nats';
 import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
-import type { JetStreamManager, NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJetStreamJobQueue } from '../src/adapters/jetstream-job-queue.js';
 import { buildCrawlerService, type CrawlerService } from '../src/service.js';
@@ -43,7 +44,7 @@ beforeAll(async () => {
   env = await startTestEnvironment();
   const log = createLogger({ service: 'crawler-test', level: 'info', destination: logs.destination });
   nc = await connectNats({ url: env.nats.url, name: 'crawler-test', log });
-  jsm = await nc.jetstreamManager();
+  jsm = await jetstreamManager(nc);
   await ensureStreams(jsm);
 
   accounts = await seedOrganization(env.moto.url);
@@ -72,7 +73,7 @@ beforeAll(async () => {
       awsConfig: { resourceTypes: ['AWS::SNS::Topic'] },
     },
   });
-  results = await collectResults(nc.jetstream());
+  results = await collectResults(jetstream(nc));
 });
 
 afterAll(async () => {
@@ -99,7 +100,7 @@ const jobsLastSeq = async () => (await jsm.streams.info(STREAMS.crawlJobs.name))
 
 describe('crawler against an organization in moto', () => {
   it('reports a job already waiting for the same account and type instead of queueing a second', async () => {
-    const queue = createJetStreamJobQueue({ js: nc.jetstream(), jsm, source: 'test' });
+    const queue = createJetStreamJobQueue({ js: jetstream(nc), jsm, source: 'test' });
     const job = {
       crawlId: 'c1',
       accountId: accounts.dev,
@@ -118,7 +119,7 @@ describe('crawler against an organization in moto', () => {
     const waiting = await jsm.streams.getMessage(STREAMS.crawlJobs.name, {
       last_by_subj: crawlerSubjects.jobQueued('iam', accounts.dev),
     });
-    expect(CrawlJobQueued.unwrap(JSON.parse(new TextDecoder().decode(waiting.data))).data.jobId).toBe(
+    expect(CrawlJobQueued.unwrap(JSON.parse(new TextDecoder().decode(waiting!.data))).data.jobId).toBe(
       'job-first',
     );
     await jsm.streams.purge(STREAMS.crawlJobs.name);

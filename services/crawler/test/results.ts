@@ -1,6 +1,6 @@
+import type { ConsumerMessages, JetStreamClient } from '@nats-io/jetstream';
 import { decode, STREAMS } from '@rolecall/shared/nats';
 import type { EnvelopeOf } from '@rolecall/shared/contracts';
-import type { ConsumerMessages, JetStreamClient } from 'nats';
 
 export interface ResultMessage {
   subject: string;

@@ -1,9 +1,11 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@rolecall/shared/config';
 import type { CrawlCompletion } from '@rolecall/shared/contracts';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams, KV_BUCKETS } from '@rolecall/shared/nats';
 import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
-import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildCrawlerService, type CrawlerService } from '../src/service.js';
 import { collectResults, logLines } from './results.js';
@@ -21,7 +23,7 @@ beforeAll(async () => {
     name: 'schedule-test',
     log: createLogger({ service: 't', level: 'silent' }),
   });
-  await ensureStreams(await nc.jetstreamManager());
+  await ensureStreams(await jetstreamManager(nc));
   for (const id of [MOTO_DEFAULT_ACCOUNT, OTHER_ACCOUNT])
     await createSpokeRole(await inAccount(env.moto.url, id));
 });
@@ -46,7 +48,7 @@ it('lets exactly one of two crawlers claim each schedule slot, and crawls every 
     },
     crawl: { scheduleEnabled: true, concurrency: 2, awsConfig: { enabled: false } },
   });
-  const results = await collectResults(nc.jetstream());
+  const results = await collectResults(jetstream(nc));
   const logsByInstance = new Map<string, ReturnType<typeof logLines>>();
   const build = (instance: string) => {
     const logs = logLines();
@@ -87,7 +89,7 @@ it('lets exactly one of two crawlers claim each schedule slot, and crawls every 
     'sqs',
   ]);
 
-  const kv = await nc.jetstream().views.kv(KV_BUCKETS.crawlSchedule);
+  const kv = await new Kvm(nc).open(KV_BUCKETS.crawlSchedule);
   const keys: string[] = [];
   for await (const key of await kv.keys()) keys.push(key);
   expect(keys.sort()).toEqual([...a, ...b].sort());

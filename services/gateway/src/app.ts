@@ -1,3 +1,5 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fastifyCookie from '@fastify/cookie';
@@ -9,7 +11,6 @@ import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import type { NatsConnection } from 'nats';
 import { createNatsBroker } from './adapters/nats-broker.js';
 import { createNatsCrawlStarter } from './adapters/nats-crawl-starter.js';
 import { createDynamoProbe, createNatsProbe, createRedisProbe } from './adapters/readiness-probes.js';
@@ -206,7 +207,7 @@ function defaultDynamicConfigStore(deps: BuildAppDeps): DynamicConfigStore {
     return createDynamicConfigStore({
       dynamo: deps.dynamo,
       tableName: tableNames(deps.config.dynamodb.tablePrefix).dynamicConfig,
-      js: deps.nc.jetstream(),
+      js: jetstream(deps.nc),
       source: 'gateway',
     });
   }

@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig, ensureTables, tablesOwnedBy } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   // Dynamic config is saved here (the config API), so its table and the stream its saves are announced on
   // are ours. The table first: a broker that sees the stream then finds the table.
   await ensureTables(dynamo, config.dynamodb.tablePrefix, tablesOwnedBy('gateway'));
-  await ensureStreams(await nc.jetstreamManager(), [configStreams.configChanges], {
+  await ensureStreams(await jetstreamManager(nc), [configStreams.configChanges], {
     replicas: config.nats.streamReplicas,
   });
   const redis = createRedis(config.redis.url, 'rolecall-gateway', log);

@@ -1,3 +1,5 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { assumeRole, awsClientConfig, ensureAllTables, STSClient } from '@rolecall/shared/aws';
@@ -7,7 +9,6 @@ import { silentLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
 import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
-import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   env = await startTestEnvironment();
   redis = createRedis(env.redis.url, 'gateway-test');
   nc = await connectNats({ url: env.nats.url, name: 'gateway-test', log: silentLogger() });
-  await ensureStreams(await nc.jetstreamManager());
+  await ensureStreams(await jetstreamManager(nc));
   dynamo = new DynamoDBClient(
     awsClientConfig('dynamodb', {
       region: 'us-east-1',

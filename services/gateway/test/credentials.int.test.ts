@@ -240,7 +240,9 @@ describe('POST /api/v1/get_credentials', () => {
     // A plain subscriber gets a copy of each request on its way to the broker (which alone replies).
     const sent: IssueCredentialsRequest[] = [];
     const listener = stack.nc.subscribe(brokerSubjects.issueCredentials, {
-      callback: (_error, msg) => sent.push(IssueCredentials.unwrap(decode(msg.data)).data),
+      callback: (_error, msg) => {
+        sent.push(IssueCredentials.unwrap(decode(msg.data)).data);
+      },
     });
     await stack.nc.flush();
     const response = await getCredentials({

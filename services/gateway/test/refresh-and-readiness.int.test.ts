@@ -1,3 +1,4 @@
+import type { NatsConnection } from '@nats-io/transport-node';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig, ensureAllTables } from '@rolecall/shared/aws';
 import { parseConfig } from '@rolecall/shared/config';
@@ -7,7 +8,6 @@ import { silentLogger } from '@rolecall/shared/log';
 import { connectNats, serve } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
 import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
-import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';

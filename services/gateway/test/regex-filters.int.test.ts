@@ -1,10 +1,10 @@
+import type { NatsConnection } from '@nats-io/transport-node';
 import { parseConfig } from '@rolecall/shared/config';
 import type { CachedItem } from '@rolecall/shared/contracts';
 import { silentLogger } from '@rolecall/shared/log';
 import { connectNats } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
 import { startNats, startRedis, type RunningServer } from '@rolecall/testing';
-import type { NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';

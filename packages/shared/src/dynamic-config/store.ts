@@ -1,6 +1,6 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { JetStreamClient } from 'nats';
 import { isAwsErrorNamed, scanPages, translateAwsError } from '../aws/index.js';
 import { configEvents } from '../contracts/config.js';
 import { AppError } from '../errors/index.js';

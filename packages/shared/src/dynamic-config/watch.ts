@@ -1,4 +1,11 @@
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type NatsConnection } from 'nats';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type ConsumerMessages,
+} from '@nats-io/jetstream';
 import { configEvents, configSubjects } from '../contracts/config.js';
 import type { Logger } from '../log/index.js';
 import { readMessage } from '../nats/messaging.js';
@@ -31,7 +38,7 @@ export async function watchDynamicConfig(options: WatchDynamicConfigOptions): Pr
   const { nc, store, onChange, log } = options;
   // An ephemeral consumer of this process alone: every process must see every change. The server
   // removes it after a while without a client, so a crashed process leaves nothing behind.
-  const jsm = await nc.jetstreamManager();
+  const jsm = await jetstreamManager(nc);
   const stream = configEvents.dynamicConfigChanged.stream.name;
   // The gateway creates the stream; a process that starts before it waits for it (logged).
   const info = await whenStreamExists(
@@ -45,7 +52,7 @@ export async function watchDynamicConfig(options: WatchDynamicConfigOptions): Pr
       }),
     { log, isClosed: () => nc.isClosed() },
   );
-  const consumer = await nc.jetstream().consumers.get(stream, info.name);
+  const consumer = await jetstream(nc).consumers.get(stream, info.name);
   const messages: ConsumerMessages = await consumer.consume();
   let current = await store.load();
   await onChange(current);

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from 'nats';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../log/index.js';
 import { trackNatsConnection } from './connection-state.js';
 
@@ -23,16 +23,13 @@ export async function connectNats({ url, name, log }: ConnectNatsOptions): Promi
   const state = trackNatsConnection(nc);
   void (async () => {
     for await (const status of nc.status()) {
-      const type = String(status.type);
-      if (type === 'pingTimer') continue;
+      const type = status.type;
+      if (type === 'ping') continue;
       if (type === 'disconnect') {
         state.connected = false;
         state.epoch += 1;
       } else if (type === 'reconnect') state.connected = true;
-      log.info(
-        { nats: status.type, data: typeof status.data === 'string' ? status.data : undefined },
-        'nats status',
-      );
+      log.info({ nats: status.type, data: 'server' in status ? status.server : undefined }, 'nats status');
     }
   })();
   return nc;

@@ -1,4 +1,4 @@
-import { ErrorCode, type NatsConnection, type NatsError } from 'nats';
+import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
 import { AppError } from '../errors/index.js';
 
 /**
@@ -42,9 +42,12 @@ export function assertNatsConnected(nc: NatsConnection, what: string): void {
   if (!isNatsConnected(nc)) throw natsUnavailable(what);
 }
 
-/** The NATS client's error codes, never its message text. */
-export const isNatsErrorCode = (error: unknown, code: ErrorCode): boolean =>
-  (error as Partial<NatsError> | undefined)?.code === code;
+/**
+ * The NATS client's error classes, never their message text. A request's failure is a RequestError
+ * whose cause says why (no responders); a timeout is a TimeoutError of its own.
+ */
+export const isNoResponders = (error: unknown): boolean =>
+  error instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders());
 
-export const isNoResponders = (error: unknown) => isNatsErrorCode(error, ErrorCode.NoResponders);
-export const isNatsTimeout = (error: unknown) => isNatsErrorCode(error, ErrorCode.Timeout);
+export const isNatsTimeout = (error: unknown): boolean =>
+  error instanceof TimeoutError || (error instanceof RequestError && error.cause instanceof TimeoutError);

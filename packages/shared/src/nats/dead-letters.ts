@@ -1,4 +1,5 @@
-import { headers as createHeaders, type JetStreamClient, type JsMsg, type MsgHdrs } from 'nats';
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { headers as createHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import type { Logger } from '../log/index.js';
 import { describeError, retryDelayMs, type DeadLetterReason } from './delivery-policy.js';
 import { isMaxPayloadExceeded } from './jetstream-errors.js';

@@ -7,7 +7,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
-} from 'nats';
+} from '@nats-io/jetstream';
 import type { Logger } from '../log/index.js';
 import { createDeadLetters, settle } from './dead-letters.js';
 import {

@@ -1,4 +1,5 @@
-import { NatsError } from 'nats';
+import { JetStreamApiError } from '@nats-io/jetstream';
+import { InvalidArgumentError } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
 import {
   isConsumerAlreadyCreated,
@@ -12,10 +13,8 @@ import {
 } from './jetstream-errors.js';
 
 /** An API error as the nats client raises it: the server's description is its message. */
-function apiError(errCode: number, description: string): NatsError {
-  const error = new NatsError(description, '404');
-  error.api_error = { code: 404, err_code: errCode, description };
-  return error;
+function apiError(errCode: number, description: string): JetStreamApiError {
+  return new JetStreamApiError({ code: 404, err_code: errCode, description });
 }
 
 describe('JetStream API errors', () => {
@@ -47,6 +46,8 @@ describe('JetStream API errors', () => {
   });
 
   it('tell a message over the server limit by the client code', () => {
-    expect(isMaxPayloadExceeded(NatsError.errorForCode('MAX_PAYLOAD_EXCEEDED'))).toBe(true);
+    expect(isMaxPayloadExceeded(InvalidArgumentError.format('payload', 'max_payload size exceeded'))).toBe(
+      true,
+    );
   });
 });

@@ -1,4 +1,5 @@
-import { ErrorCode, type NatsError } from 'nats';
+import { JetStreamApiError } from '@nats-io/jetstream';
+import { InvalidArgumentError } from '@nats-io/transport-node';
 
 /**
  * JetStream API error codes (`err_code` in the server's `errors.json`) that Rolecall acts on. They are
@@ -18,6 +19,8 @@ export const JetStreamErrorCodes = {
    * text; a stream whose only such limit is per subject (CRAWL_JOBS) knows which one it was.
    */
   streamStoreFailed: 10077,
+  /** A publish that expected another last sequence: a KV `create` of a key that exists. */
+  streamWrongLastSequence: 10071,
   consumerExistingActive: 10105,
   /** A create of an existing consumer with another configuration (servers from 2.10). */
   consumerAlreadyExists: 10148,
@@ -25,7 +28,7 @@ export const JetStreamErrorCodes = {
 
 /** The JetStream API error code of an error from the nats client, if it carries one. */
 export const jetStreamErrorCode = (error: unknown): number | undefined =>
-  (error as Partial<NatsError> | undefined)?.api_error?.err_code;
+  error instanceof JetStreamApiError ? error.code : undefined;
 
 export const isStreamNotFound = (error: unknown) =>
   jetStreamErrorCode(error) === JetStreamErrorCodes.streamNotFound;
@@ -35,6 +38,10 @@ export const isConsumerNotFound = (error: unknown) =>
 
 export const isNoMessageFound = (error: unknown) =>
   jetStreamErrorCode(error) === JetStreamErrorCodes.noMessageFound;
+
+/** A KV `create` lost to another writer of the same key. */
+export const isWrongLastSequence = (error: unknown) =>
+  jetStreamErrorCode(error) === JetStreamErrorCodes.streamWrongLastSequence;
 
 export const isStreamStoreFailed = (error: unknown) =>
   jetStreamErrorCode(error) === JetStreamErrorCodes.streamStoreFailed;
@@ -53,6 +60,11 @@ export function isConsumerAlreadyCreated(error: unknown): boolean {
   );
 }
 
-/** The client refused to send a message bigger than the server's `max_payload`. */
+/**
+ * The client refused to send a message bigger than the server's `max_payload`. The v3 client has no
+ * code for it, only its argument-error class: a publish to a valid, fixed subject that the client
+ * refuses before sending is refused for its size.
+ */
 export const isMaxPayloadExceeded = (error: unknown) =>
-  (error as Partial<NatsError> | undefined)?.code === ErrorCode.MaxPayloadExceeded;
+  error instanceof InvalidArgumentError ||
+  (error instanceof Error && error.cause instanceof InvalidArgumentError);

@@ -1,4 +1,5 @@
-import type { JetStreamClient, JetStreamPublishOptions, Msg } from 'nats';
+import type { JetStreamClient, JetStreamPublishOptions } from '@nats-io/jetstream';
+import type { Msg } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
 import { cacheEvents, ResourceChanged, type ResourceChange } from '../contracts/cache.js';
 import { crawlerEvents, type CrawlStart } from '../contracts/crawler.js';

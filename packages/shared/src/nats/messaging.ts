@@ -1,12 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import {
-  JSONCodec,
-  type JetStreamClient,
-  type JsMsg,
-  type Msg,
-  type NatsConnection,
-  type PubAck,
-} from 'nats';
+import type { JetStreamClient, JsMsg, PubAck } from '@nats-io/jetstream';
+import { Svcm } from '@nats-io/services';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { EnvelopeOf, MessageDefinition } from '../contracts/envelope.js';
 import type { EventCatalogue, EventDataOf, EventDefinition } from '../contracts/event.js';
 import type { Catalogue, Handlers, Operation, ReplyOf, RequestOf } from '../contracts/operation.js';
@@ -21,10 +16,11 @@ import {
   natsUnavailable,
 } from './connection-state.js';
 
-const codec = JSONCodec<unknown>();
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-export const encode = (value: unknown): Uint8Array => codec.encode(value);
-export const decode = (data: Uint8Array): unknown => codec.decode(data);
+export const encode = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value));
+export const decode = (data: Uint8Array): unknown => JSON.parse(decoder.decode(data)) as unknown;
 
 /**
  * Publishes an event to JetStream and waits for its stream's acknowledgement. Subject and `Nats-Msg-Id`
@@ -259,7 +255,13 @@ export async function serve<C extends Catalogue>(
   if (!owner || operations.some(([, op]) => op.owner !== owner)) {
     throw new AppError('INVALID_CONFIG', 'a catalogue served together must have one owner');
   }
-  const service = await nc.services.add({ name: owner, version: options.version, queue: owner });
+  // @nats-io/services is a 3.0 prerelease built on an older nats-core; its connection type is the same
+  // protocol surface, so the connection is handed over as its own type.
+  const service = await new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
+    name: owner,
+    version: options.version,
+    queue: owner,
+  });
   for (const [key, operation] of operations) {
     const handle = handlers[key] as (data: unknown) => Promise<unknown>;
     service.addEndpoint(endpointName(key), {

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { NatsError, type JetStreamManager, type StreamConfig } from 'nats';
+import { JetStreamApiError, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../log/index.js';
 import { createDurableConsumer } from './durable-consumer.js';
@@ -8,10 +8,8 @@ import { ensureStreams, STREAMS, toStreamConfig, whenStreamExists } from './stre
 
 const DAY = 24 * 3600 * 1e9;
 
-function apiError(errCode: number, description = 'x'): NatsError {
-  const error = new NatsError(description, '404');
-  error.api_error = { code: 404, err_code: errCode, description };
-  return error;
+function apiError(errCode: number, description = 'x'): JetStreamApiError {
+  return new JetStreamApiError({ code: 404, err_code: errCode, description });
 }
 const streamNotFound = () => apiError(JetStreamErrorCodes.streamNotFound, 'stream not found');
 

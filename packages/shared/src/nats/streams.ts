@@ -1,5 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from 'nats';
+import {
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
 import { brokerStreams } from '../contracts/broker.js';
 import { cacheStreams } from '../contracts/cache.js';
 import { configStreams } from '../contracts/config.js';
@@ -49,7 +55,10 @@ export const KV_BUCKETS = {
 } as const;
 
 /** The stream's configuration for the server, file-backed with `replicas` copies. */
-export function toStreamConfig(stream: StreamDefinition, replicas = 1): Partial<StreamConfig> {
+export function toStreamConfig(
+  stream: StreamDefinition,
+  replicas = 1,
+): Partial<StreamConfig> & { name: string } {
   return {
     name: stream.name,
     subjects: [...stream.subjects],

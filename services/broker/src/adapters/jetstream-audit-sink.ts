@@ -1,6 +1,6 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
 import { brokerEvents } from '@rolecall/shared/contracts';
 import { publishEvent } from '@rolecall/shared/nats';
-import type { JetStreamClient } from 'nats';
 import type { AuditSink } from '../domain/ports.js';
 
 /** How long the stream's acknowledgement may take before the next sink is tried. */

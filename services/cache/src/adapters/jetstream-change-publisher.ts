@@ -1,4 +1,4 @@
-import type { JetStreamClient } from 'nats';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import { cacheEvents } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import { publishEvent } from '@rolecall/shared/nats';

@@ -1,7 +1,7 @@
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { crawlerSubjects, crawlerStreams } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
 import { createDurableConsumer, type DeliveryOutcome } from '@rolecall/shared/nats';
-import type { JetStreamClient, JetStreamManager, JsMsg } from 'nats';
 
 export const CRAWLER_DURABLE = 'crawler';
 /**

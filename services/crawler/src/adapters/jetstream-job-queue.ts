@@ -1,7 +1,7 @@
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { crawlerEvents } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import { isNoMessageFound, isStreamStoreFailed, publishEvent, readMessage } from '@rolecall/shared/nats';
-import type { JetStreamClient, JetStreamManager } from 'nats';
 import type { JobQueue } from '../domain/ports.js';
 
 /**
@@ -44,6 +44,8 @@ export function createJetStreamJobQueue(options: {
           const waiting = await options.jsm.streams.getMessage(event.stream.name, {
             last_by_subj: subject,
           });
+          // The job that refused ours was handled meanwhile: try to enqueue again.
+          if (waiting === null) continue;
           return { state: 'already_queued', jobId: readMessage(event, waiting).data.jobId };
         } catch (error) {
           if (!isNoMessageFound(error)) throw error;

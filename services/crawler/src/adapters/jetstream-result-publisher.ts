@@ -1,6 +1,6 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
 import { crawlerEvents } from '@rolecall/shared/contracts';
 import { publishEvent } from '@rolecall/shared/nats';
-import type { JetStreamClient } from 'nats';
 import type { CrawlResultPublisher, DiscoveryPublisher } from '../domain/ports.js';
 
 /**

@@ -1,10 +1,9 @@
-import { KV_BUCKETS } from '@rolecall/shared/nats';
-import type { JetStreamClient, KV } from 'nats';
-import { JSONCodec } from 'nats';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { isWrongLastSequence, KV_BUCKETS } from '@rolecall/shared/nats';
 import type { ScheduleClaims } from '../domain/ports.js';
 
 const DAY_MS = 24 * 3600 * 1000;
-const codec = JSONCodec();
 
 export interface ReleasableScheduleClaims extends ScheduleClaims {
   /** Gives a claimed slot back, so a fan-out that failed is retried by whoever ticks next. */
@@ -21,8 +20,8 @@ export function createKvScheduleClaims(options: {
 }): ReleasableScheduleClaims {
   let bucket: Promise<KV> | undefined;
   const open = () => {
-    bucket ??= options.js.views
-      .kv(KV_BUCKETS.crawlSchedule, { ttl: DAY_MS, history: 1 })
+    bucket ??= new Kvm(options.js)
+      .create(KV_BUCKETS.crawlSchedule, { ttl: DAY_MS, history: 1 })
       .catch((error: unknown) => {
         bucket = undefined;
         throw error;
@@ -33,10 +32,11 @@ export function createKvScheduleClaims(options: {
     async claim(key) {
       const kv = await open();
       try {
-        await kv.create(key, codec.encode({ owner: options.owner, claimedAt: new Date().toISOString() }));
+        await kv.create(key, JSON.stringify({ owner: options.owner, claimedAt: new Date().toISOString() }));
         return true;
       } catch (error) {
-        if (/wrong last sequence|key exists/i.test(String((error as Error).message))) return false;
+        // Another writer's claim is there: the server refuses a create whose expected last sequence differs.
+        if (isWrongLastSequence(error)) return false;
         throw error;
       }
     },

@@ -1,8 +1,8 @@
+import type { JsMsg } from '@nats-io/jetstream';
 import { crawlerEvents } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { readMessage, type DeliveryOutcome } from '@rolecall/shared/nats';
-import type { JsMsg } from 'nats';
 import type { Crawlers, CrawlResultPublisher } from '../domain/ports.js';
 import { CrawlAbortedError, runCrawlJob } from '../domain/run-crawl-job.js';
 

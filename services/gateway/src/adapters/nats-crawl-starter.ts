@@ -1,6 +1,6 @@
+import type { NatsConnection } from '@nats-io/transport-node';
 import { crawlerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
-import type { NatsConnection } from 'nats';
 import type { CrawlStarter } from '../domain/ports.js';
 
 export interface NatsCrawlStarterOptions {

@@ -1,6 +1,6 @@
+import type { NatsConnection } from '@nats-io/transport-node';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Redis } from '@rolecall/shared/redis';
-import type { NatsConnection } from 'nats';
 import type { ReadinessProbe } from '../domain/ports.js';
 
 export function createNatsProbe(nc: NatsConnection): ReadinessProbe {

@@ -1,3 +1,5 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -22,7 +24,6 @@ import {
   type DemoOrganization,
   type TestEnvironment,
 } from '@rolecall/testing';
-import type { NatsConnection } from 'nats';
 import { createStsCredentialIssuer } from '../../../broker/src/adapters/sts-credential-issuer.js';
 import { buildBrokerService, type BrokerService } from '../../../broker/src/service.js';
 import { buildCacheService, type CacheService } from '../../../cache/src/service.js';
@@ -170,7 +171,7 @@ async function assemble(
     dynamo.destroy();
     s3.destroy();
   });
-  await ensureStreams(await nc.jetstreamManager());
+  await ensureStreams(await jetstreamManager(nc));
   await ensureAllTables(dynamo, config.dynamodb.tablePrefix);
 
   // The cache and crawler each on a connection of their own, as their processes would be.
@@ -179,8 +180,8 @@ async function assemble(
   const cache: CacheService = buildCacheService({
     config,
     nc: cacheNc,
-    js: cacheNc.jetstream(),
-    jsm: await cacheNc.jetstreamManager(),
+    js: jetstream(cacheNc),
+    jsm: await jetstreamManager(cacheNc),
     redis: cacheRedis,
     dynamo,
     s3,
