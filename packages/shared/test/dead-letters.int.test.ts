@@ -3,7 +3,7 @@ import { jetstream, jetstreamManager, type JetStreamManager, type StoredMsg } fr
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@rolecall/shared/errors';
-import { createLogger } from '@rolecall/shared/log';
+import { capturedLogger } from '@rolecall/shared/log';
 import {
   createDurableConsumer,
   DEAD_LETTER_HEADERS,
@@ -21,17 +21,7 @@ import { startNats, type RunningServer } from '@rolecall/testing';
 const SECRET = 'wJalrXUtnFEMI-not-for-logs';
 const ACK_WAIT_MS = 1000;
 
-function logLines() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = {
-    write(chunk: string) {
-      for (const line of chunk.split('\n'))
-        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      return true;
-    },
-  } as unknown as NodeJS.WritableStream;
-  return { lines, log: createLogger({ service: 'dead-letter-test', level: 'debug', destination }) };
-}
+const logLines = () => capturedLogger({ service: 'dead-letter-test', level: 'debug' });
 
 async function eventually<T>(
   probe: () => Promise<T | undefined> | T | undefined,

@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../log/index.js';
+import { capturedLogger } from '../log/index.js';
 import { TABLE_OWNERS, tableDefinitions, tableNames, tablesOwnedBy, whenTablesExist } from './storage.js';
 
 const notFound = () =>
@@ -25,18 +24,10 @@ function fakeDynamo(replies: Record<string, (string | Error)[]>) {
   return { dynamo: client as unknown as DynamoDBClient, calls };
 }
 
-function captureLog() {
-  const lines: { msg: string; level: number }[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) {
-        if (line) lines.push(JSON.parse(line) as { msg: string; level: number });
-      }
-      done();
-    },
-  });
-  return { log: createLogger({ service: 'test', level: 'debug', destination }), lines };
-}
+const captureLog = () => {
+  const { log, lines } = capturedLogger({ level: 'debug' });
+  return { log, lines: lines as unknown as { msg: string; level: number }[] };
+};
 
 describe('table ownership', () => {
   it('gives every table exactly one owner, and the owners together every table', () => {

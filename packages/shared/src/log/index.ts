@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
@@ -55,6 +56,28 @@ export function createLogger({ service, level = 'info', destination }: CreateLog
     hooks: { streamWrite: redactUrlSecrets },
   };
   return destination ? pino(options, destination as DestinationStream) : pino(options);
+}
+
+/** A logger that keeps every line it writes, parsed, for tests that check what was (not) logged. */
+export function capturedLogger(options: { service?: string; level?: string } = {}): {
+  log: Logger;
+  lines: Record<string, unknown>[];
+} {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  const log = createLogger({
+    service: options.service ?? 'test',
+    level: options.level ?? 'info',
+    destination,
+  });
+  return { log, lines };
 }
 
 /** A logger that discards everything, for unit tests. */

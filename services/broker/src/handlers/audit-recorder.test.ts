@@ -1,6 +1,5 @@
-import { PassThrough } from 'node:stream';
 import type { CredentialAuditEvent } from '@rolecall/shared/contracts';
-import { createLogger } from '@rolecall/shared/log';
+import { capturedLogger } from '@rolecall/shared/log';
 import { describe, expect, it } from 'vitest';
 import {
   createFakeIssuer,
@@ -20,16 +19,6 @@ const A = '222222222222';
 const context = { sourceIp: '10.1.2.3', userAgent: 'weep', requestId: 'req-1' };
 const alice = { user: 'alice@example.com', groups: ['engineering'] };
 const request = { caller: alice, requestedRole: 'support', channel: 'cli' as const, context };
-
-function capturedLogger() {
-  const stream = new PassThrough();
-  const lines: Record<string, unknown>[] = [];
-  stream.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean))
-      lines.push(JSON.parse(line) as Record<string, unknown>);
-  });
-  return { log: createLogger({ service: 'broker', destination: stream }), lines };
-}
 
 /** A sink that takes records only while `up` is true; `calls` counts attempts, `kept` what it took. */
 function switchableSink(name: string, up = true) {

@@ -1,25 +1,13 @@
-import { Writable } from 'node:stream';
 import { toItemRow } from '@rolecall/shared/aws';
 import type { CachedItem } from '@rolecall/shared/contracts';
-import { createLogger } from '@rolecall/shared/log';
+import { capturedLogger } from '@rolecall/shared/log';
 import { describe, expect, it } from 'vitest';
 import type { StoredItem } from '../domain/stored-item.js';
 import { createItemRowReader } from './item-row-reader.js';
 
 const ACCOUNT = '111111111111';
 
-function capturedLog() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) {
-        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { log: createLogger({ service: 'test', destination }), lines };
-}
+const capturedLog = () => capturedLogger();
 
 const role: CachedItem = {
   arn: `arn:aws:iam::${ACCOUNT}:role/deploy`,

@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import type { AwsAccount, CachedItem, CrawlStatus } from '@rolecall/shared/contracts';
-import { createLogger } from '@rolecall/shared/log';
+import { capturedLogger } from '@rolecall/shared/log';
 import { redisKeys } from '@rolecall/shared/redis';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { crawlStatusId } from '../domain/crawl-status.js';
@@ -31,18 +30,7 @@ function memoryRedis() {
 }
 
 /** Every line the reader logged, parsed. */
-function capturedLog() {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) {
-        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { log: createLogger({ service: 'test', level: 'debug', destination }), lines };
-}
+const capturedLog = () => capturedLogger({ level: 'debug' });
 
 const role: CachedItem = {
   arn: `arn:aws:iam::${ACCOUNT}:role/deploy`,
