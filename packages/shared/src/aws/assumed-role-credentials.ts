@@ -12,6 +12,16 @@ export interface AssumeRoleOptions {
   policy?: string;
 }
 
+/** The STS AssumeRole parameters of these options, for the provider below and for a single call alike. */
+export const assumeRoleParams = (options: AssumeRoleOptions) => ({
+  RoleArn: options.roleArn,
+  RoleSessionName: options.sessionName,
+  ExternalId: options.externalId,
+  SourceIdentity: options.sourceIdentity,
+  DurationSeconds: options.durationSeconds,
+  Policy: options.policy,
+});
+
 /** A session is renewed this long before it expires, so no request signs with one about to lapse. */
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
 
@@ -26,14 +36,7 @@ export function createAssumedRoleCredentials(
 ): AwsCredentialIdentityProvider {
   const { credentials, ...clientConfig } = awsClientConfig('sts', options.aws);
   const assume = fromTemporaryCredentials({
-    params: {
-      RoleArn: options.roleArn,
-      RoleSessionName: options.sessionName,
-      ExternalId: options.externalId,
-      SourceIdentity: options.sourceIdentity,
-      DurationSeconds: options.durationSeconds,
-      Policy: options.policy,
-    },
+    params: assumeRoleParams(options),
     masterCredentials: credentials,
     clientConfig,
   });

@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AppError } from '../errors/index.js';
-import { cacheUntilExpiry, type AssumeRoleOptions } from './assumed-role-credentials.js';
+import { assumeRoleParams, cacheUntilExpiry, type AssumeRoleOptions } from './assumed-role-credentials.js';
 import { translateAwsError } from './translate-aws-error.js';
 
 /**
@@ -19,16 +19,7 @@ export function assumeRoleProvider(
 /** One AssumeRole call, for credentials handed on as they are (seeding, tests); not a provider. */
 export async function assumeRole(sts: STSClient, options: AssumeRoleOptions): Promise<AwsCredentialIdentity> {
   try {
-    const result = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: options.roleArn,
-        RoleSessionName: options.sessionName,
-        ExternalId: options.externalId,
-        SourceIdentity: options.sourceIdentity,
-        DurationSeconds: options.durationSeconds,
-        Policy: options.policy,
-      }),
-    );
+    const result = await sts.send(new AssumeRoleCommand(assumeRoleParams(options)));
     const c = result.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) {
       throw new AppError('UPSTREAM_FAILED', `AssumeRole on ${options.roleArn} returned no credentials`);
