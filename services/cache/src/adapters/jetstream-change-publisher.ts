@@ -6,8 +6,7 @@ import type { ChangePublisher } from '../domain/ports.js';
 
 /**
  * Publishes on RESOURCE_CHANGES. Subject and message id come from `cacheEvents.resourceChanged`
- * (job, item and kind of change), which is the id the handlers name the change by; the msgId makes
- * JetStream drop a repeat inside its window.
+ * (job, item and kind of change); the message id makes JetStream drop a repeat inside its window.
  */
 export function createJetStreamChangePublisher(options: {
   js: JetStreamClient;
@@ -15,13 +14,13 @@ export function createJetStreamChangePublisher(options: {
 }): ChangePublisher {
   const { js, source } = options;
   return {
-    async publish(change, msgId) {
+    async publish(change) {
       try {
         await publishEvent(js, cacheEvents.resourceChanged, change, { source });
       } catch (error) {
         throw new AppError(
           'UPSTREAM_UNAVAILABLE',
-          `publishing ${msgId} failed: ${(error as Error).message}`,
+          `publishing the ${change.change} change of ${change.arn} failed: ${(error as Error).message}`,
           {
             cause: error,
           },

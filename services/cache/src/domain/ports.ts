@@ -68,9 +68,13 @@ export interface ReadModel {
   lockRefill(ttlMs: number): Promise<(() => Promise<void>) | undefined>;
 }
 
-/** Publishes change events; the same `msgId` twice reaches subscribers once. */
+/**
+ * Publishes change events. Each is identified by its job, item and kind of change (the event declaration,
+ * `cacheEvents.resourceChanged`, derives the message id from them), so publishing the same change twice
+ * reaches subscribers once.
+ */
 export interface ChangePublisher {
-  publish(change: ResourceChange, msgId: string): Promise<void>;
+  publish(change: ResourceChange): Promise<void>;
 }
 
 export interface SnapshotWriter {

@@ -97,18 +97,15 @@ export function createCompleteCrawlHandler(deps: HandlerDeps) {
         const fresh = await items.get(item.itemType, item.partition, item.arn);
         return fresh && fresh.seenAt >= startedAt && fresh.deletedByJob === undefined ? fresh : undefined;
       }
-      await changes.publish(
-        {
-          change: 'deleted',
-          arn: item.arn,
-          itemType: item.itemType,
-          accountId: item.accountId,
-          crawlId: completion.crawlId,
-          jobId,
-          before: toCachedItem(item),
-        },
-        `${jobId}:${item.arn}:deleted`,
-      );
+      await changes.publish({
+        change: 'deleted',
+        arn: item.arn,
+        itemType: item.itemType,
+        accountId: item.accountId,
+        crawlId: completion.crawlId,
+        jobId,
+        before: toCachedItem(item),
+      });
       await items.deleteTombstoned(item, jobId, startedAt);
       await readModel.removeItem(item, startedAt);
       return undefined;

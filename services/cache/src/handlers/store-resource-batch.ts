@@ -60,19 +60,16 @@ export function createItemUpserter(deps: HandlerDeps) {
       if (plan.action === 'write' && !(await items.put(plan.item, current?.writeId))) continue;
       await readModel.putItem(toCachedItem(plan.item));
       if (plan.change) {
-        await changes.publish(
-          {
-            change: plan.change.kind,
-            arn: crawled.arn,
-            itemType: crawled.itemType,
-            accountId: crawled.accountId,
-            crawlId: job.crawlId,
-            jobId: job.jobId,
-            ...(plan.change.before ? { before: plan.change.before } : {}),
-            ...(plan.change.after ? { after: plan.change.after } : {}),
-          },
-          `${job.jobId}:${crawled.arn}:${plan.change.kind}`,
-        );
+        await changes.publish({
+          change: plan.change.kind,
+          arn: crawled.arn,
+          itemType: crawled.itemType,
+          accountId: crawled.accountId,
+          crawlId: job.crawlId,
+          jobId: job.jobId,
+          ...(plan.change.before ? { before: plan.change.before } : {}),
+          ...(plan.change.after ? { after: plan.change.after } : {}),
+        });
       }
       return;
     }
