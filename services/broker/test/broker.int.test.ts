@@ -425,8 +425,10 @@ describe('broker against NATS, Redis and moto', () => {
       request(nc, brokerOperations.queryAudit, data, { source: 'test' });
     const all = await eventually(async () => {
       const page = await query({ user: 'DAVE@example.com', limit: 50 });
-      return page.items.length === 3 ? page.items : undefined;
-    }, 'three audit events for dave');
+      // The intent is durable before STS is called; its completion lands a moment later.
+      const settled = page.items.length === 3 && page.items.every((e) => e.outcome !== 'pending');
+      return settled ? page.items : undefined;
+    }, 'three settled audit events for dave');
     expect(all.map((e) => e.outcome).sort()).toEqual(['issued', 'issued', 'refused']);
     expect(all.every((e) => e.sourceIp === context.sourceIp && e.requestId === context.requestId)).toBe(true);
     const issuedEvent = all.find((e) => e.roleArn === arn(prod, 'data-analyst'));

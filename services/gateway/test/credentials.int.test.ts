@@ -122,11 +122,14 @@ async function auditOf(user: string, limit = 500): Promise<CredentialAuditEvent[
   return response.json<{ items: CredentialAuditEvent[] }>().items;
 }
 
-/** The audit event matching `match`, once the broker has stored it (the trail is written asynchronously). */
+/**
+ * The settled audit event matching `match`, once the broker has stored it. The trail is written
+ * asynchronously, and an issuance is first recorded as a `pending` intent before STS is called.
+ */
 async function auditEvent(user: string, match: (e: CredentialAuditEvent) => boolean) {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const found = (await auditOf(user)).find(match);
+    const found = (await auditOf(user)).find((e) => e.outcome !== 'pending' && match(e));
     if (found) return found;
     if (Date.now() > deadline) throw new Error(`no audit event of ${user} matches`);
     await new Promise((resolve) => setTimeout(resolve, 200));
