@@ -1,20 +1,14 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { STSClient } from '@aws-sdk/client-sts';
-import {
-  assumeRoleProvider,
-  awsClientConfig,
-  ensureTables,
-  tablesOwnedBy,
-  type AwsClientOptions,
-} from '@rolecall/shared/aws';
+import { awsClientConfig, ensureTables, tablesOwnedBy, type AwsClientOptions } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
 import { brokerStreams } from '@rolecall/shared/contracts';
 import { connectNats, deadLetterStream, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
+import { createHubStsClient } from './adapters/hub-sts-client.js';
 import { createStsCredentialIssuer } from './adapters/sts-credential-issuer.js';
 import { buildBrokerService } from './service.js';
 
@@ -38,18 +32,7 @@ async function main(): Promise<void> {
   // Its own table only; the service waits at start for the cache's roles table and the gateway's
   // dynamic config table if they do not exist yet.
   await ensureTables(dynamo, config.dynamodb.tablePrefix, tablesOwnedBy('broker'));
-  const processSts = new STSClient(awsClientConfig('sts', aws));
-  const hubSts = config.aws.hubRoleArn
-    ? new STSClient(
-        awsClientConfig('sts', {
-          ...aws,
-          credentials: assumeRoleProvider(processSts, {
-            roleArn: config.aws.hubRoleArn,
-            sessionName: 'rolecall-broker',
-          }),
-        }),
-      )
-    : processSts;
+  const hubSts = createHubStsClient({ aws, hubRoleArn: config.aws.hubRoleArn });
 
   const service = buildBrokerService({
     config,

@@ -6,14 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient, ListRoleTagsCommand, paginateListRoles } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  assumeRole,
-  assumeRoleProvider,
-  awsClientConfig,
-  ensureAllTables,
-  tableNames,
-  toItemRow,
-} from '@rolecall/shared/aws';
+import { assumeRole, awsClientConfig, ensureAllTables, tableNames, toItemRow } from '@rolecall/shared/aws';
 import { parseConfig } from '@rolecall/shared/config';
 import {
   brokerOperations,
@@ -34,6 +27,7 @@ import {
   type TestEnvironment,
 } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHubStsClient } from '../src/adapters/hub-sts-client.js';
 import { createStsCredentialIssuer } from '../src/adapters/sts-credential-issuer.js';
 import type { AssumeRoleRequest, CredentialIssuer } from '../src/domain/ports.js';
 import { buildBrokerService, type BrokerService } from '../src/service.js';
@@ -201,17 +195,9 @@ beforeAll(async () => {
   redis = createRedis(env.redis.url, 'broker-test');
   watchRedis = createRedis(env.redis.url, 'broker-test-watch');
   // The hub assumes the user's role, exactly as main.ts wires it; the wrapper records what STS was asked.
-  const processSts = new STSClient(awsClientConfig('sts', aws()));
-  const hubSts = new STSClient(
-    awsClientConfig('sts', {
-      ...aws(),
-      credentials: assumeRoleProvider(processSts, {
-        roleArn: org.hubRoleArn,
-        sessionName: 'rolecall-broker',
-      }),
-    }),
-  );
-  const sts = createStsCredentialIssuer({ sts: hubSts });
+  const sts = createStsCredentialIssuer({
+    sts: createHubStsClient({ aws: aws(), hubRoleArn: org.hubRoleArn }),
+  });
   const issuer: CredentialIssuer = {
     assumeRole: (req) => {
       assumeCalls.push(req);

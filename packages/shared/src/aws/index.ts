@@ -1,20 +1,8 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import { AppError } from '../errors/index.js';
-import { assumeRoleParams, cacheUntilExpiry, type AssumeRoleOptions } from './assumed-role-credentials.js';
+import { assumeRoleParams, type AssumeRoleOptions } from './assumed-role-credentials.js';
 import { translateAwsError } from './translate-aws-error.js';
-
-/**
- * A cached provider that assumes a role with an existing STS client.
- * @deprecated Use createAssumedRoleCredentials (the SDK's fromTemporaryCredentials); this stays while
- * callers holding an STSClient (the broker's main.ts, some tests) move over, as that API takes config.
- */
-export function assumeRoleProvider(
-  sts: STSClient,
-  options: AssumeRoleOptions,
-): AwsCredentialIdentityProvider {
-  return cacheUntilExpiry(() => assumeRole(sts, options));
-}
 
 /** One AssumeRole call, for credentials handed on as they are (seeding, tests); not a provider. */
 export async function assumeRole(sts: STSClient, options: AssumeRoleOptions): Promise<AwsCredentialIdentity> {

@@ -2,13 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
-import {
-  assumeRoleProvider,
-  awsClientConfig,
-  ensureAllTables,
-  type AwsClientOptions,
-} from '@rolecall/shared/aws';
+import { awsClientConfig, ensureAllTables, type AwsClientOptions } from '@rolecall/shared/aws';
 import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
 import type { CrawlStatus, CrawlType } from '@rolecall/shared/contracts';
 import { silentLogger } from '@rolecall/shared/log';
@@ -24,6 +18,7 @@ import {
   type DemoOrganization,
   type TestEnvironment,
 } from '@rolecall/testing';
+import { createHubStsClient } from '../../../broker/src/adapters/hub-sts-client.js';
 import { createStsCredentialIssuer } from '../../../broker/src/adapters/sts-credential-issuer.js';
 import { buildBrokerService, type BrokerService } from '../../../broker/src/service.js';
 import { buildCacheService, type CacheService } from '../../../cache/src/service.js';
@@ -238,16 +233,7 @@ async function assemble(
     const watchRedis = createRedis(env.redis.url, 'broker-watch');
     // As the broker's main.ts: the process's credentials assume the hub role, which assumes the user's.
     const stsOptions = { ...aws, endpointUrl: stsEndpointUrl, maxAttempts: 1 };
-    const processSts = new STSClient(awsClientConfig('sts', stsOptions));
-    const hubSts = new STSClient(
-      awsClientConfig('sts', {
-        ...stsOptions,
-        credentials: assumeRoleProvider(processSts, {
-          roleArn: org.hubRoleArn,
-          sessionName: 'rolecall-broker',
-        }),
-      }),
-    );
+    const hubSts = createHubStsClient({ aws: stsOptions, hubRoleArn: org.hubRoleArn });
     const service = buildBrokerService({
       config,
       nc: brokerNc,
@@ -265,7 +251,6 @@ async function assemble(
         await service.stop();
         await brokerNc.drain();
         await Promise.all([brokerRedis.quit(), watchRedis.quit()]);
-        processSts.destroy();
         hubSts.destroy();
       },
     };
