@@ -1,8 +1,10 @@
 import type { NatsConnection } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { Type } from '@sinclair/typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineMessage } from '../src/contracts/envelope.js';
+import { defineEvent, defineStream } from '../src/contracts/event.js';
 import { defineOperation } from '../src/contracts/operation.js';
 import { silentLogger } from '../src/log/index.js';
 import { connectNats, publishEvent, request, serve } from '../src/nats/index.js';
@@ -14,6 +16,20 @@ const subject = 'broker.test.ask';
 const catalogue = {
   ask: defineOperation({ owner: 'broker', subject, request: Ask, reply: Answer, errors: [] }),
 };
+/** An event to publish while NATS is down; it never reaches a server, so its stream need not exist. */
+const asked = defineEvent({
+  owner: 'broker',
+  stream: defineStream({
+    name: 'TEST_ASKS',
+    owner: 'broker',
+    subjects: ['broker.test.asked'],
+    retention: 'limits',
+    duplicateWindowSeconds: 60,
+  }),
+  message: Ask,
+  subject: () => 'broker.test.asked',
+  msgId: () => randomUUID(),
+});
 /** Far longer than any answer below: a request that waited for it would fail these tests on its code. */
 const LONG_TIMEOUT_MS = 60_000;
 
@@ -76,13 +92,7 @@ describe('requests to a service that is gone, over a NATS that is gone', () => {
     await new Promise((r) => setTimeout(r, 200));
     await expect(ask(false)).rejects.toMatchObject({ code: 'NATS_UNAVAILABLE', status: 503 });
     await expect(
-      publishEvent(
-        jetstream(caller),
-        'broker.audit.credentials.pending',
-        Ask,
-        { wait: false },
-        { source: 'test' },
-      ),
+      publishEvent(jetstream(caller), asked, { wait: false }, { source: 'test' }),
     ).rejects.toMatchObject({ code: 'NATS_UNAVAILABLE' });
     await nats.restart();
     // Reconnected: the request is answered by no-responders again, not by NATS_UNAVAILABLE.

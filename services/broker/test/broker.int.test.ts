@@ -10,8 +10,7 @@ import { assumeRole, awsClientConfig, ensureAllTables, tableNames, toItemRow } f
 import { parseConfig } from '@rolecall/shared/config';
 import {
   brokerOperations,
-  cacheSubjects,
-  ResourceChanged,
+  cacheEvents,
   type CachedItem,
   type Caller,
   type Channel,
@@ -325,8 +324,7 @@ describe('broker against NATS, Redis and moto', () => {
     await putCachedRole(after);
     await publishEvent(
       jetstream(nc),
-      cacheSubjects.resourceChanged('iam_role', prod),
-      ResourceChanged,
+      cacheEvents.resourceChanged,
       {
         change: 'updated',
         arn: after.arn,
@@ -337,7 +335,7 @@ describe('broker against NATS, Redis and moto', () => {
         before,
         after,
       },
-      { source: 'test', msgId: 'change-admin-1' },
+      { source: 'test' },
     );
     await eventually(
       async () => ((await eligible(alice, 'console')).some((r) => r.arn === after.arn) ? true : undefined),

@@ -1,7 +1,7 @@
 import type { JetStreamClient, JetStreamPublishOptions } from '@nats-io/jetstream';
 import type { Msg } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
-import { cacheEvents, ResourceChanged, type ResourceChange } from '../contracts/cache.js';
+import { cacheEvents, type ResourceChange } from '../contracts/cache.js';
 import { crawlerEvents, type CrawlStart } from '../contracts/crawler.js';
 import { decode, encode, publishEvent, readEvent, readMessage } from './messaging.js';
 
@@ -62,19 +62,6 @@ describe('publishing an event declaration', () => {
       publishEvent(js, cacheEvents.resourceChanged, invalid, { source: 'cache' }),
     ).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/accountId/) as string });
     expect(published).toHaveLength(0);
-  });
-
-  it('still takes a subject and id written by hand, while callers move over', async () => {
-    const { js, published } = recordingJetStream();
-    await publishEvent(js, 'cache.resource.changed.iam_role.x', ResourceChanged, change, {
-      source: 'test',
-      msgId: 'by-hand',
-    });
-    expect(published[0]).toMatchObject({
-      subject: 'cache.resource.changed.iam_role.x',
-      options: { msgID: 'by-hand' },
-      payload: { id: 'by-hand' },
-    });
   });
 });
 

@@ -35,61 +35,18 @@ export async function publishEvent<S extends TSchema>(
   event: EventDefinition<S>,
   data: Static<S>,
   options: { source: string; timeoutMs?: number },
-): Promise<PubAck>;
-/**
- * @deprecated A subject and id written by hand: publish an event declaration instead
- * (`publishEvent(js, cacheEvents.resourceChanged, data, {source})`). Kept while callers move over.
- */
-export async function publishEvent<S extends TSchema>(
-  js: JetStreamClient,
-  subject: string,
-  definition: MessageDefinition<S>,
-  data: EnvelopeOf<unknown>['data'],
-  options: { source: string; msgId?: string; timeoutMs?: number },
-): Promise<PubAck>;
-export async function publishEvent(
-  js: JetStreamClient,
-  eventOrSubject: EventDefinition | string,
-  ...rest:
-    | [data: unknown, options: { source: string; timeoutMs?: number }]
-    | [
-        definition: MessageDefinition<TSchema>,
-        data: unknown,
-        options: { source: string; msgId?: string; timeoutMs?: number },
-      ]
 ): Promise<PubAck> {
-  let subject: string;
-  let envelope: EnvelopeOf<unknown>;
-  let msgId: string | undefined;
-  let streamName: string | undefined;
-  let timeoutMs: number | undefined;
-  if (typeof eventOrSubject === 'string') {
-    const [definition, data, options] = rest as [
-      MessageDefinition<TSchema>,
-      unknown,
-      { source: string; msgId?: string; timeoutMs?: number },
-    ];
-    subject = eventOrSubject;
-    msgId = options.msgId;
-    timeoutMs = options.timeoutMs;
-    envelope = definition.wrap(data, options.source, msgId);
-  } else {
-    const event = eventOrSubject;
-    const [data, options] = rest as [unknown, { source: string; timeoutMs?: number }];
-    if (!event.message.check(data)) throw outsideSchema(event, data);
-    subject = event.subject(data);
-    msgId = event.msgId(data);
-    streamName = event.stream.name;
-    timeoutMs = options.timeoutMs;
-    envelope = event.message.wrap(data, options.source, msgId);
-  }
+  if (!event.message.check(data)) throw outsideSchema(event, data);
+  const subject = event.subject(data);
+  const msgId = event.msgId(data);
+  const envelope = event.message.wrap(data, options.source, msgId);
   // The client keeps its connection as `nc` (not in its public type); without one, the publish just waits.
   const nc = (js as unknown as { nc?: NatsConnection }).nc;
   if (nc) assertNatsConnected(nc, `publishing to ${subject}`);
   return js.publish(subject, encode(envelope), {
     ...(msgId ? { msgID: msgId } : {}),
-    ...(streamName ? { expect: { streamName } } : {}),
-    ...(timeoutMs ? { timeout: timeoutMs } : {}),
+    expect: { streamName: event.stream.name },
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
   });
 }
 
