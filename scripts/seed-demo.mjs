@@ -11,7 +11,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig, ensureAllTables, ensureBucket, tableNames } from '@rolecall/shared/aws';
 import { loadConfig } from '@rolecall/shared/config';
-import { ensureStreams } from '@rolecall/shared/nats';
+import { ensureAllStreams } from '@rolecall/shared/nats';
 import { seedDemoOrganization } from '@rolecall/testing';
 
 const MOTO_KEYS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -45,7 +45,7 @@ export async function prepareDemo({ env, onProgress = () => {} }) {
   // The services create the streams too; creating them here first means no start-up order matters.
   const nc = await connect({ servers: config.nats.url.split(',') });
   try {
-    await ensureStreams(await jetstreamManager(nc), config.nats.streamReplicas);
+    await ensureAllStreams(await jetstreamManager(nc), config.nats.streamReplicas);
   } finally {
     await nc.drain();
   }

@@ -8,6 +8,7 @@ import {
   createDurableConsumer,
   DEAD_LETTER_HEADERS,
   DEAD_LETTER_STREAM,
+  deadLetterStream,
   deadLetterSubjects,
   ensureStreams,
   isStreamNotFound,
@@ -48,7 +49,7 @@ describe('durable consumer: bounded attempts and the dead-letter stream', () => 
     nats = await startNats();
     nc = await connect({ servers: nats.url });
     jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
+    await ensureStreams(jsm, [deadLetterStream]);
   });
   afterEach(async () => {
     await consumer?.stop();
@@ -257,7 +258,7 @@ describe('durable consumer: bounded attempts and the dead-letter stream', () => 
       expect(info.num_ack_pending + info.num_pending).toBe(1);
       expect(attempts).toBe(2);
 
-      await ensureStreams(jsm);
+      await ensureStreams(jsm, [deadLetterStream]);
       const stored = await eventually(t.deadLetter, 'the dead letter', 60_000);
       expect(stored.header.get(DEAD_LETTER_HEADERS.msgId)).toBe('kept-1');
       expect(stored.header.get(DEAD_LETTER_HEADERS.reason)).toBe('abandoned');
@@ -265,7 +266,7 @@ describe('durable consumer: bounded attempts and the dead-letter stream', () => 
       expect(attempts).toBe(2);
       expect(t.consumer.deadLettered()).toBe(1);
     } finally {
-      await ensureStreams(jsm);
+      await ensureStreams(jsm, [deadLetterStream]);
     }
   });
 

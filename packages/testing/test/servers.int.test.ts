@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '@rolecall/shared/aws';
-import { ensureStreams, STREAMS } from '@rolecall/shared/nats';
+import { ensureAllStreams, STREAMS } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 
@@ -19,8 +19,8 @@ describe('test environment', () => {
   it('creates every JetStream stream on a real nats-server, idempotently', async () => {
     const nc = await connect({ servers: env.nats.url });
     const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
-    await ensureStreams(jsm);
+    await ensureAllStreams(jsm);
+    await ensureAllStreams(jsm);
     const names = (await jsm.streams.names().next()).sort();
     expect(names).toEqual(
       Object.values(STREAMS)

@@ -10,13 +10,16 @@ import { assumeRole, awsClientConfig, ensureAllTables, tableNames, toItemRow } f
 import { parseConfig } from '@rolecall/shared/config';
 import {
   brokerOperations,
+  brokerStreams,
   cacheEvents,
+  cacheStreams,
+  configStreams,
   type CachedItem,
   type Caller,
   type Channel,
 } from '@rolecall/shared/contracts';
 import { createLogger } from '@rolecall/shared/log';
-import { connectNats, ensureStreams, publishEvent, request } from '@rolecall/shared/nats';
+import { connectNats, deadLetterStream, ensureStreams, publishEvent, request } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
 import {
   MOTO_CREDENTIALS,
@@ -190,7 +193,13 @@ beforeAll(async () => {
   });
   const log = createLogger({ service: 'broker', level: 'debug', destination: sink });
   nc = await connectNats({ url: env.nats.url, name: 'broker-test', log });
-  await ensureStreams(await jetstreamManager(nc));
+  // The broker's own streams, as its main.ts creates them, and the cache's and gateway's it consumes.
+  await ensureStreams(await jetstreamManager(nc), [
+    brokerStreams.audit,
+    deadLetterStream,
+    cacheStreams.resourceChanges,
+    configStreams.configChanges,
+  ]);
   redis = createRedis(env.redis.url, 'broker-test');
   watchRedis = createRedis(env.redis.url, 'broker-test-watch');
   // The hub assumes the user's role, exactly as main.ts wires it; the wrapper records what STS was asked.

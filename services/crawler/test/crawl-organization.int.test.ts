@@ -4,6 +4,7 @@ import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
 import {
   CrawlJobQueued,
   crawlerOperations,
+  crawlerStreams,
   crawlerSubjects,
   type AccountsDiscovery,
   type CrawlCompletion,
@@ -13,7 +14,7 @@ import {
 } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
-import { connectNats, ensureStreams, request, STREAMS } from '@rolecall/shared/nats';
+import { connectNats, deadLetterStream, ensureStreams, request, STREAMS } from '@rolecall/shared/nats';
 import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJetStreamJobQueue } from '../src/adapters/jetstream-job-queue.js';
@@ -45,7 +46,7 @@ beforeAll(async () => {
   const log = createLogger({ service: 'crawler-test', level: 'info', destination: logs.destination });
   nc = await connectNats({ url: env.nats.url, name: 'crawler-test', log });
   jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm);
+  await ensureStreams(jsm, [...Object.values(crawlerStreams), deadLetterStream]);
 
   accounts = await seedOrganization(env.moto.url);
   for (const id of [MOTO_DEFAULT_ACCOUNT, accounts.dev, accounts.prod]) {

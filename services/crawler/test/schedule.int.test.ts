@@ -2,9 +2,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { parseConfig } from '@rolecall/shared/config';
-import type { CrawlCompletion } from '@rolecall/shared/contracts';
+import { crawlerStreams, type CrawlCompletion } from '@rolecall/shared/contracts';
 import { createLogger } from '@rolecall/shared/log';
-import { connectNats, ensureStreams, KV_BUCKETS } from '@rolecall/shared/nats';
+import { connectNats, deadLetterStream, ensureStreams, KV_BUCKETS } from '@rolecall/shared/nats';
 import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildCrawlerService, type CrawlerService } from '../src/service.js';
@@ -23,7 +23,7 @@ beforeAll(async () => {
     name: 'schedule-test',
     log: createLogger({ service: 't', level: 'silent' }),
   });
-  await ensureStreams(await jetstreamManager(nc));
+  await ensureStreams(await jetstreamManager(nc), [...Object.values(crawlerStreams), deadLetterStream]);
   for (const id of [MOTO_DEFAULT_ACCOUNT, OTHER_ACCOUNT])
     await createSpokeRole(await inAccount(env.moto.url, id));
 });

@@ -4,6 +4,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { assumeRole, awsClientConfig, ensureAllTables, STSClient } from '@rolecall/shared/aws';
 import { parseConfig } from '@rolecall/shared/config';
+import { configStreams } from '@rolecall/shared/contracts';
 import { sha256Of } from '@rolecall/shared/dynamic-config';
 import { silentLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
@@ -29,7 +30,8 @@ beforeAll(async () => {
   env = await startTestEnvironment();
   redis = createRedis(env.redis.url, 'gateway-test');
   nc = await connectNats({ url: env.nats.url, name: 'gateway-test', log: silentLogger() });
-  await ensureStreams(await jetstreamManager(nc));
+  // The gateway's own stream, as its main.ts creates it: saving dynamic config announces the change there.
+  await ensureStreams(await jetstreamManager(nc), [configStreams.configChanges]);
   dynamo = new DynamoDBClient(
     awsClientConfig('dynamodb', {
       region: 'us-east-1',

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../log/index.js';
 import { createDurableConsumer } from './durable-consumer.js';
 import { JetStreamErrorCodes, jetStreamErrorCode } from './jetstream-errors.js';
-import { ensureStreams, STREAMS, toStreamConfig, whenStreamExists } from './streams.js';
+import { ensureAllStreams, ensureStreams, STREAMS, toStreamConfig, whenStreamExists } from './streams.js';
 
 const DAY = 24 * 3600 * 1e9;
 
@@ -102,9 +102,9 @@ describe('stream definitions', () => {
     expect(updated).toEqual(['DEAD_LETTERS']);
   });
 
-  it('are all created by the form kept for tests and tools', async () => {
+  it('are all created at once for tests and tools', async () => {
     const { jsm, added } = fakeStreamManager();
-    await ensureStreams(jsm);
+    await ensureAllStreams(jsm);
     expect(added.map((c) => c.name).sort()).toEqual(
       Object.values(STREAMS)
         .map((s) => s.name)

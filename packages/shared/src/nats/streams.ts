@@ -81,23 +81,9 @@ export function toStreamConfig(
 export async function ensureStreams(
   jsm: JetStreamManager,
   streams: readonly StreamDefinition[],
-  options?: { replicas?: number },
-): Promise<void>;
-/**
- * @deprecated Every stream at once: use `ensureAllStreams` in tests and tools, and an owner's own
- * streams in a service. Kept while callers move over.
- */
-export async function ensureStreams(jsm: JetStreamManager, replicas?: number): Promise<void>;
-export async function ensureStreams(
-  jsm: JetStreamManager,
-  streamsOrReplicas?: readonly StreamDefinition[] | number,
   options: { replicas?: number } = {},
 ): Promise<void> {
-  if (!Array.isArray(streamsOrReplicas)) {
-    await ensureAllStreams(jsm, (streamsOrReplicas as number | undefined) ?? 1);
-    return;
-  }
-  for (const stream of streamsOrReplicas as readonly StreamDefinition[]) {
+  for (const stream of streams) {
     const config = toStreamConfig(stream, options.replicas ?? 1);
     try {
       await jsm.streams.info(stream.name);

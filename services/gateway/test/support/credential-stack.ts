@@ -6,7 +6,7 @@ import { awsClientConfig, ensureAllTables, type AwsClientOptions } from '@roleca
 import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
 import type { CrawlStatus, CrawlType } from '@rolecall/shared/contracts';
 import { silentLogger } from '@rolecall/shared/log';
-import { connectNats, ensureStreams } from '@rolecall/shared/nats';
+import { connectNats, ensureAllStreams } from '@rolecall/shared/nats';
 import { createRedis, redisKeys, type Redis } from '@rolecall/shared/redis';
 import {
   DEMO_REGIONS,
@@ -166,7 +166,8 @@ async function assemble(
     dynamo.destroy();
     s3.destroy();
   });
-  await ensureStreams(await jetstreamManager(nc));
+  // Every service's streams, as the processes of the whole stack would create them at their start.
+  await ensureAllStreams(await jetstreamManager(nc));
   await ensureAllTables(dynamo, config.dynamodb.tablePrefix);
 
   // The cache and crawler each on a connection of their own, as their processes would be.
