@@ -104,7 +104,7 @@ describe('cache service consuming crawl results', () => {
     const arns = firstCrawl.map((i) => i.arn).sort();
     expect(await cache.redis.zrange(keys().index, 0, -1)).toEqual(arns);
     expect(await cache.redis.zrange(keys().indexByAccount(A), 0, -1)).toEqual(arns);
-    expect(await cache.redis.zrange(keys().indexByType('iam_role'), 0, -1)).toEqual(
+    expect(await cache.redis.zrange(keys().indexByItemType('iam_role'), 0, -1)).toEqual(
       arns.filter((a) => a.includes(':role/')),
     );
 
@@ -163,7 +163,7 @@ describe('cache service consuming crawl results', () => {
     expect(await item(beta)).toBeUndefined();
     expect(await cache.redis.hexists(keys().summaries, beta)).toBe(0);
     expect(await cache.redis.zscore(keys().index, beta)).toBeNull();
-    expect(await cache.redis.zscore(keys().indexByType('iam_role'), beta)).toBeNull();
+    expect(await cache.redis.zscore(keys().indexByItemType('iam_role'), beta)).toBeNull();
     expect(await cache.redis.zscore(keys().indexByAccount(A), beta)).toBeNull();
     expect((await queryPartition(config, 'roles', `${A}#iam`)).map((i) => i.arn)).not.toContain(beta);
 

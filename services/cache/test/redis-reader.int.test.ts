@@ -70,7 +70,7 @@ describe('the cache reader against what the cache writer stores in Redis', () =>
 
     expect(await reader.getItem(deploy.arn)).toEqual(deploy);
     expect(await reader.getSummaries([deploy.arn])).toEqual([buildSummary(deploy)]);
-    expect(await reader.rangeIndex({ kind: 'type', itemType: 'iam_role' }, { count: 10 })).toEqual([
+    expect(await reader.rangeIndex({ kind: 'itemType', itemType: 'iam_role' }, { count: 10 })).toEqual([
       deploy.arn,
     ]);
     expect(await reader.countIndex({ kind: 'account', accountId: A })).toBe(1);

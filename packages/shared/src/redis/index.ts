@@ -77,7 +77,7 @@ export function redisKeys(prefix: string) {
     summaries: `${prefix}summaries`,
     /** Sorted set (all scores 0) of every ARN, ordered by ARN: the cursor index for listing. */
     index: `${prefix}idx:all`,
-    indexByType: (itemType: string) => `${prefix}idx:type:${itemType}`,
+    indexByItemType: (itemType: string) => `${prefix}idx:type:${itemType}`,
     indexByAccount: (accountId: string) => `${prefix}idx:account:${accountId}`,
     /** Hash accountId → AwsAccount JSON. */
     accounts: `${prefix}accounts`,

@@ -97,7 +97,7 @@ export function createRedisReadModel(options: { redis: Redis; keys: RedisKeys })
     keys.item(item.arn),
     keys.summaries,
     keys.index,
-    keys.indexByType(item.itemType),
+    keys.indexByItemType(item.itemType),
     keys.indexByAccount(item.accountId),
   ];
 

@@ -13,7 +13,7 @@ import { createCorruptEntryLog, type CorruptionCounts, type EntryLocation } from
 
 /** Which ARN index to walk: every item, one item type, or one account. */
 export type IndexSelector =
-  { kind: 'all' } | { kind: 'type'; itemType: ItemType } | { kind: 'account'; accountId: string };
+  { kind: 'all' } | { kind: 'itemType'; itemType: ItemType } | { kind: 'account'; accountId: string };
 
 export interface IndexRange {
   /** Start strictly after this ARN (a cursor position). */
@@ -84,8 +84,8 @@ export function createRedisCacheReader(options: {
   const indexKey = (index: IndexSelector) =>
     index.kind === 'all'
       ? keys.index
-      : index.kind === 'type'
-        ? keys.indexByType(index.itemType)
+      : index.kind === 'itemType'
+        ? keys.indexByItemType(index.itemType)
         : keys.indexByAccount(index.accountId);
 
   /** The checked value of one entry; undefined when absent, or corrupt (reported). */

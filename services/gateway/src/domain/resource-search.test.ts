@@ -23,7 +23,7 @@ function memoryReadModel(
     const s = byArn.get(arn) as ItemSummary;
     return (
       index.kind === 'all' ||
-      (index.kind === 'type' ? s.itemType === index.itemType : s.accountId === index.accountId)
+      (index.kind === 'itemType' ? s.itemType === index.itemType : s.accountId === index.accountId)
     );
   };
   return {

@@ -50,7 +50,7 @@ export function matchesResourceFilter(summary: ItemSummary, filter: ResourceFilt
 /** The narrowest index that still contains every match. */
 export function chooseIndex(filter: ResourceFilter): IndexSelector {
   if (filter.accountId !== undefined) return { kind: 'account', accountId: filter.accountId };
-  if (filter.itemType !== undefined) return { kind: 'type', itemType: filter.itemType };
+  if (filter.itemType !== undefined) return { kind: 'itemType', itemType: filter.itemType };
   return { kind: 'all' };
 }
 

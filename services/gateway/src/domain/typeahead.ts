@@ -17,8 +17,8 @@ export function parseArn(
 export interface ArnTypeaheadQuery {
   typeahead: string;
   accountId?: string;
-  /** The ARN's service field (s3, sqs, iam, ec2…), as ConsoleMe's `resource_type`. */
-  resourceType?: string;
+  /** The ARN's service field (s3, sqs, iam, ec2…): what ConsoleMe's `resource_type` parameter means. */
+  service?: string;
   region?: string;
   limit: number;
 }
@@ -26,7 +26,7 @@ export interface ArnTypeaheadQuery {
 export function matchesArnTypeahead(arn: string, query: ArnTypeaheadQuery): boolean {
   const parts = parseArn(arn);
   if (!parts) return false;
-  if (query.resourceType !== undefined && parts.service !== query.resourceType) return false;
+  if (query.service !== undefined && parts.service !== query.service) return false;
   if (query.region !== undefined && parts.region !== query.region) return false;
   return arn.toLowerCase().includes(query.typeahead.toLowerCase());
 }
@@ -111,7 +111,7 @@ export async function typeaheadPolicies(
   const itemType = ITEM_TYPE_OF_RESOURCE[query.resource];
   const index: IndexSelector =
     query.accountId === undefined
-      ? { kind: 'type', itemType }
+      ? { kind: 'itemType', itemType }
       : { kind: 'account', accountId: query.accountId };
   const results: TypeaheadEntry[] = [];
   const seen = new Set<string>();

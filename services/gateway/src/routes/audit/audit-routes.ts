@@ -76,7 +76,7 @@ export function registerAuditRoutes(app: GatewayApp, deps: RouteDeps): void {
     async (request) => {
       const page = request.query.page ?? 0;
       const count = request.query.count ?? 1000;
-      const index = { kind: 'type', itemType: 'iam_role' } as const;
+      const index = { kind: 'itemType', itemType: 'iam_role' } as const;
       const total = await deps.readModel.countIndex(index);
       const data = await deps.readModel.rangeIndex(index, { offset: page * count, count });
       return {

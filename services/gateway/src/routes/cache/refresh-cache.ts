@@ -45,10 +45,11 @@ export function registerRefreshCacheRoute(app: GatewayApp, deps: RouteDeps): voi
       },
     },
     async (request, reply) => {
-      const { accountIds, resourceTypes } = request.body;
+      // The body's `resourceTypes` (the API's name, kept) are crawl types.
+      const { accountIds, resourceTypes: crawlTypes } = request.body;
       const started = await deps.crawlStarter.startCrawl({
         ...(accountIds === undefined ? {} : { accountIds }),
-        ...(resourceTypes === undefined ? {} : { crawlTypes: resourceTypes }),
+        ...(crawlTypes === undefined ? {} : { crawlTypes }),
         // The auth hook guarantees an identity on admin routes.
         requestedBy: request.identity?.user ?? 'unknown',
       });

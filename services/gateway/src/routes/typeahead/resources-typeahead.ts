@@ -48,7 +48,7 @@ export function registerResourcesTypeaheadRoute(app: GatewayApp, deps: RouteDeps
           typeahead: q.typeahead,
           limit: q.limit ?? 20,
           ...(q.account_id === undefined ? {} : { accountId: q.account_id }),
-          ...(q.resource_type === undefined ? {} : { resourceType: q.resource_type }),
+          ...(q.resource_type === undefined ? {} : { service: q.resource_type }),
           ...(q.region === undefined ? {} : { region: q.region }),
         },
         { chunkSize: deps.limits.chunkSize, scanLimit: deps.limits.typeaheadScanLimit },
