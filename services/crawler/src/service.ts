@@ -19,7 +19,7 @@ import { createSqsCrawler } from './adapters/sqs-crawler.js';
 import { createAccountDiscovery } from './domain/accounts.js';
 import { enabledCrawlTypes } from './domain/crawl-types.js';
 import { createCrawlPlanner } from './domain/plan-crawl.js';
-import type { AccountSource, Crawlers } from './domain/ports.js';
+import type { AccountSource, Crawlers, JobConsumer } from './domain/ports.js';
 import type { ScheduleName } from './domain/schedule.js';
 import { createRunCrawlJobHandler } from './handlers/run-crawl-job.js';
 import { createScheduledFanOut } from './handlers/scheduled-fan-out.js';
@@ -90,7 +90,7 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
   for (const type of enabledTypes) intervals[type] = config.crawl.intervals[type];
 
   let planner: ReturnType<typeof createCrawlPlanner> | undefined;
-  let consumer: ReturnType<typeof createJobConsumer> | undefined;
+  let consumer: JobConsumer | undefined;
   let endpoint: ServedEndpoints | undefined;
   let timer: NodeJS.Timeout | undefined;
   let fanOut: ReturnType<typeof createScheduledFanOut> | undefined;

@@ -1,7 +1,8 @@
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { crawlerSubjects, crawlerStreams } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
-import { createDurableConsumer, type DeliveryOutcome } from '@rolecall/shared/nats';
+import { createDurableConsumer } from '@rolecall/shared/nats';
+import type { JobConsumer, JobHandler } from '../domain/ports.js';
 
 export const CRAWLER_DURABLE = 'crawler';
 /**
@@ -9,17 +10,6 @@ export const CRAWLER_DURABLE = 'crawler';
  * concurrency, so this only has to be larger than all of them together.
  */
 const MAX_JOBS_IN_FLIGHT = 1000;
-
-/** Returning nothing acks the job; `retry` puts it back (on shutdown); a throw is a failed attempt. */
-export type JobHandler = (msg: JsMsg, signal: AbortSignal) => Promise<DeliveryOutcome | void>;
-
-export interface JobConsumer {
-  start(): Promise<void>;
-  /** Stops pulling, abandons running jobs (their handler puts them back) and waits for the workers. */
-  stop(): Promise<void>;
-  /** Jobs this process sent to the dead-letter stream. */
-  deadLettered(): number;
-}
 
 /**
  * The durable consumer of CRAWL_JOBS shared by every crawler process; each process runs at most

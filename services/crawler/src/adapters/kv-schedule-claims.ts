@@ -5,19 +5,11 @@ import type { ScheduleClaims } from '../domain/ports.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
-export interface ReleasableScheduleClaims extends ScheduleClaims {
-  /** Gives a claimed slot back, so a fan-out that failed is retried by whoever ticks next. */
-  release(key: string): Promise<void>;
-}
-
 /**
  * Claims live in a KV bucket: `create` succeeds for exactly one writer of a key. Keys expire after a
  * day, long after their slot has passed.
  */
-export function createKvScheduleClaims(options: {
-  js: JetStreamClient;
-  owner: string;
-}): ReleasableScheduleClaims {
+export function createKvScheduleClaims(options: { js: JetStreamClient; owner: string }): ScheduleClaims {
   let bucket: Promise<KV> | undefined;
   const open = () => {
     bucket ??= new Kvm(options.js)

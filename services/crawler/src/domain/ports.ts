@@ -1,3 +1,4 @@
+import type { JsMsg } from '@nats-io/jetstream';
 import type {
   AwsAccount,
   CrawlCompletion,
@@ -7,6 +8,7 @@ import type {
   CrawlType,
 } from '@rolecall/shared/contracts';
 import type { AccountsDiscovery, ResourceBatch } from '@rolecall/shared/contracts';
+import type { DeliveryOutcome } from '@rolecall/shared/nats';
 
 /** Where the list of accounts comes from: static config, AWS Organizations or the current account. */
 export interface AccountSource {
@@ -46,7 +48,22 @@ export interface JobQueue {
   enqueue(job: CrawlJob): Promise<EnqueueResult>;
 }
 
-/** Claims a schedule slot for this process; true for exactly one claimant per key. */
+/** Schedule slots, each claimed by one crawler process so a scheduled crawl is enqueued once. */
 export interface ScheduleClaims {
+  /** Claims a slot for this process; true for exactly one claimant per key. */
   claim(key: string): Promise<boolean>;
+  /** Gives a claimed slot back, so a fan-out that failed is retried by whoever ticks next. */
+  release(key: string): Promise<void>;
+}
+
+/** Handles one delivered job: nothing acks it; `retry` puts it back (on shutdown); a throw is a failed attempt. */
+export type JobHandler = (msg: JsMsg, signal: AbortSignal) => Promise<DeliveryOutcome | void>;
+
+/** Takes jobs off the crawl work queue and runs each with a JobHandler. */
+export interface JobConsumer {
+  start(): Promise<void>;
+  /** Stops pulling, abandons running jobs (their handler puts them back) and waits for the workers. */
+  stop(): Promise<void>;
+  /** Jobs this process sent to the dead-letter stream. */
+  deadLettered(): number;
 }

@@ -3,7 +3,7 @@ import { crawlerEvents } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { readMessage, type DeliveryOutcome } from '@rolecall/shared/nats';
-import type { Crawlers, CrawlResultPublisher } from '../domain/ports.js';
+import type { Crawlers, CrawlResultPublisher, JobHandler } from '../domain/ports.js';
 import { CrawlAbortedError, runCrawlJob } from '../domain/run-crawl-job.js';
 
 /**
@@ -19,7 +19,7 @@ export function createRunCrawlJobHandler(options: {
   /** A job still running after this is abandoned and handed to a crawler again. */
   jobTimeoutMs: number;
   log: Logger;
-}) {
+}): JobHandler {
   return async function runCrawlJobMessage(msg: JsMsg, signal: AbortSignal): Promise<DeliveryOutcome | void> {
     const job = readMessage(crawlerEvents.jobQueued, msg).data;
     const log = options.log.child({ jobId: job.jobId, crawlType: job.crawlType, accountId: job.accountId });

@@ -15,7 +15,7 @@ export interface ScheduledFanOut {
  * and enqueues. A failed fan-out gives its claims back so the next tick, here or elsewhere, retries.
  */
 export function createScheduledFanOut(options: {
-  claims: ScheduleClaims & { release(key: string): Promise<void> };
+  claims: ScheduleClaims;
   planner: CrawlPlanner;
   discovery: AccountDiscovery;
   intervals: Readonly<Partial<Record<ScheduleName, number>>>;
