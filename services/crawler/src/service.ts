@@ -5,17 +5,19 @@ import type { RolecallConfig } from '@rolecall/shared/config';
 import { crawlerOperations, type StartCrawlRequest } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
 import { serve, type ServedEndpoints } from '@rolecall/shared/nats';
-import { createAccountSource } from './adapters/account-sources.js';
 import { createConfigCrawler } from './adapters/config-crawler.js';
+import { createCurrentAccountSource } from './adapters/current-account-source.js';
 import { createIamCrawler } from './adapters/iam-crawler.js';
 import { createJobConsumer } from './adapters/jetstream-job-consumer.js';
 import { createJetStreamJobQueue } from './adapters/jetstream-job-queue.js';
 import { createJetStreamResultPublisher } from './adapters/jetstream-result-publisher.js';
 import { createKvScheduleClaims } from './adapters/kv-schedule-claims.js';
+import { createOrganizationsAccountSource } from './adapters/organizations-account-source.js';
 import { createS3Crawler } from './adapters/s3-crawler.js';
 import { createSnsCrawler } from './adapters/sns-crawler.js';
-import { createSpokeAccess } from './adapters/spoke-access.js';
+import { createSpokeAccess, type SpokeAccess } from './adapters/spoke-access.js';
 import { createSqsCrawler } from './adapters/sqs-crawler.js';
+import { createStaticAccountSource } from './adapters/static-account-source.js';
 import { createAccountDiscovery } from './domain/accounts.js';
 import { enabledCrawlTypes } from './domain/crawl-types.js';
 import { createCrawlPlanner } from './domain/plan-crawl.js';
@@ -79,7 +81,7 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
   const discovery = createAccountDiscovery({
     source:
       options.accountSource ??
-      createAccountSource({ accounts: config.accounts, spokeRoleName: config.aws.spokeRoleName, access }),
+      chooseAccountSource({ accounts: config.accounts, spokeRoleName: config.aws.spokeRoleName, access }),
     publisher,
   });
   const enabledTypes = enabledCrawlTypes(config);
@@ -146,4 +148,24 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
     },
     startCrawl: (request) => createStartCrawlHandler({ planner: requirePlanner() })(request),
   };
+}
+
+/** The account source `accounts.source` names in the configuration. */
+function chooseAccountSource(options: {
+  accounts: RolecallConfig['accounts'];
+  spokeRoleName: string;
+  access: SpokeAccess;
+}): AccountSource {
+  switch (options.accounts.source) {
+    case 'static':
+      return createStaticAccountSource({ accounts: options.accounts.static });
+    case 'organizations':
+      return createOrganizationsAccountSource({
+        access: options.access,
+        managementAccountId: options.accounts.organizations.managementAccountId,
+        roleName: options.accounts.organizations.roleName ?? options.spokeRoleName,
+      });
+    case 'current':
+      return createCurrentAccountSource({ access: options.access });
+  }
 }
