@@ -13,6 +13,9 @@ export interface StatusRecord extends CrawlStatus {
   lastSweptStartedAt?: string;
 }
 
+/** Identifies one attempt of a job: a crawler that retries a job re-sends its started time. */
+export const jobAttemptKey = (job: { jobId: string; startedAt: string }) => `${job.jobId}@${job.startedAt}`;
+
 export const crawlStatusId = (accountId: string, crawlType: string) => `${accountId}:${crawlType}`;
 
 export function emptyStatus(accountId: string, crawlType: CrawlType): StatusRecord {

@@ -1,9 +1,10 @@
 import type { CrawlCompletion, ItemType } from '@rolecall/shared/contracts';
-import { applyCompleted, missingBatches } from '../domain/crawl-status.js';
+import { applyCompleted, jobAttemptKey, missingBatches } from '../domain/crawl-status.js';
+import { forEachLimited } from '../domain/for-each-limited.js';
 import { createSnapshotBuilder, type SnapshotBuilder } from '../domain/snapshot-builder.js';
 import { itemTypesOf, toCachedItem, type StoredItem } from '../domain/stored-item.js';
-import { ACK, forEachLimited, jobAttemptKey, type HandlerDeps, type Outcome } from './deps.js';
-import { updateStatus } from './update-status.js';
+import { updateStatus } from '../domain/update-status.js';
+import { ACK, type HandlerDeps, type Outcome } from './deps.js';
 
 const SWEEP_CONCURRENCY = 8;
 /** Batches of one job may still be in flight on another cache process: look again soon. */

@@ -1,5 +1,6 @@
 import { toCachedItem } from '../domain/stored-item.js';
-import { forEachLimited, type HandlerDeps } from './deps.js';
+import { forEachLimited } from '../domain/for-each-limited.js';
+import type { HandlerDeps } from './deps.js';
 
 const REFILL_CONCURRENCY = 16;
 

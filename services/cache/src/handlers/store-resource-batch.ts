@@ -2,7 +2,9 @@ import { CRAWL_TYPE_OF_ITEM, type CrawledItem, type ResourceBatch } from '@rolec
 import { AppError } from '@rolecall/shared/errors';
 import { planUpsert, type JobRef } from '../domain/plan-upsert.js';
 import { partitionKey, toCachedItem, type StoredItem } from '../domain/stored-item.js';
-import { ACK, forEachLimited, jobAttemptKey, type HandlerDeps, type Outcome } from './deps.js';
+import { jobAttemptKey } from '../domain/crawl-status.js';
+import { forEachLimited } from '../domain/for-each-limited.js';
+import { ACK, type HandlerDeps, type Outcome } from './deps.js';
 
 const ITEM_CONCURRENCY = 8;
 const MAX_ATTEMPTS = 10;

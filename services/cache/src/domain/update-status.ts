@@ -1,7 +1,7 @@
 import type { CrawlType } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
-import { emptyStatus, type StatusRecord } from '../domain/crawl-status.js';
-import type { HandlerDeps } from './deps.js';
+import { emptyStatus, type StatusRecord } from './crawl-status.js';
+import type { CrawlStateStore, ReadModel } from './ports.js';
 
 const MAX_ATTEMPTS = 10;
 
@@ -10,7 +10,7 @@ const MAX_ATTEMPTS = 10;
  * even when nothing changed, because a crash may have come between the two writes last time.
  */
 export async function updateStatus(
-  deps: Pick<HandlerDeps, 'state' | 'readModel'>,
+  deps: { state: CrawlStateStore; readModel: ReadModel },
   accountId: string,
   crawlType: CrawlType,
   change: (current: StatusRecord) => StatusRecord | undefined,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachLimited } from './deps.js';
+import { forEachLimited } from './for-each-limited.js';
 
 describe('forEachLimited', () => {
   it('runs every value with no more than the limit in flight at once', async () => {
