@@ -48,11 +48,9 @@ async function main(): Promise<void> {
 
   exitOnSignal({
     log,
-    close: async () => {
-      await service.stop();
-      await nc.drain();
-      await Promise.all([redis.quit(), watchRedis.quit()]);
-    },
+    stop: () => service.stop(),
+    nc,
+    close: () => Promise.all([redis.quit(), watchRedis.quit()]),
   });
 }
 

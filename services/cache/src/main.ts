@@ -31,9 +31,9 @@ async function main(): Promise<void> {
 
   exitOnSignal({
     log,
+    stop: () => service.stop(),
+    nc,
     close: async () => {
-      await service.stop();
-      await nc.drain();
       await redis.quit();
       dynamo.destroy();
       s3.destroy();

@@ -30,13 +30,7 @@ async function main(): Promise<void> {
   });
   await service.start();
 
-  exitOnSignal({
-    log,
-    close: async () => {
-      await service.stop();
-      await nc.drain();
-    },
-  });
+  exitOnSignal({ log, stop: () => service.stop(), nc });
 }
 
 runMain('crawler', main);

@@ -31,9 +31,9 @@ async function main(): Promise<void> {
 
   exitOnSignal({
     log,
+    stop: () => app.close(),
+    nc,
     close: async () => {
-      await app.close();
-      await nc.drain();
       await redis.quit();
       dynamo.destroy();
     },

@@ -2,11 +2,17 @@ import { isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 
 /**
- * For a service's main.ts: on the first SIGTERM or SIGINT, run `close` (stop consumers, drain NATS,
- * close clients — in that order, which the caller owns) once, then exit 0, or 1 if closing failed.
+ * For a service's main.ts: on the first SIGTERM or SIGINT, shut down gracefully once, in the order every
+ * service keeps: `stop` (consumers, endpoints, the HTTP server), then drain NATS (what is in flight is
+ * published and acked), then `close` the other clients (Redis, AWS). Exits 0, or 1 if any step failed.
  * Also logs, once, which Node.js the process runs on: every service calls this with its own logger.
  */
-export function exitOnSignal(options: { log: Logger; close: () => Promise<void> }): void {
+export function exitOnSignal(options: {
+  log: Logger;
+  stop: () => Promise<void>;
+  nc: { drain(): Promise<void> };
+  close?: () => Promise<unknown> | void;
+}): void {
   options.log.info({ node: process.versions.node, pid: process.pid }, 'process running');
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -14,7 +20,9 @@ export function exitOnSignal(options: { log: Logger; close: () => Promise<void> 
     stopping = true;
     options.log.info({ signal }, 'shutting down');
     try {
-      await options.close();
+      await options.stop();
+      await options.nc.drain();
+      await options.close?.();
       process.exit(0);
     } catch (error) {
       options.log.error({ err: error }, 'unclean shutdown');
