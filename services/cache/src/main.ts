@@ -1,4 +1,3 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig } from '@rolecall/shared/aws';
@@ -21,8 +20,6 @@ async function main(): Promise<void> {
   const service = buildCacheService({
     config,
     nc,
-    js: jetstream(nc),
-    jsm: await jetstreamManager(nc),
     redis,
     dynamo,
     s3,

@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -35,9 +35,8 @@ export const CACHE_DURABLE = 'cache';
 
 export interface CacheServiceDeps {
   config: RolecallConfig;
+  /** JetStream is used through this connection; the caller drains it after `stop`. */
   nc: NatsConnection;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
   redis: Redis;
   dynamo: DynamoDBClient;
   s3: S3Client;
@@ -75,7 +74,8 @@ const crawlResults = {
 } as const;
 
 export function buildCacheService(deps: CacheServiceDeps): CacheService {
-  const { config, js, jsm, redis, dynamo, s3, log } = deps;
+  const { config, nc, redis, dynamo, s3, log } = deps;
+  const js = jetstream(nc);
   const tables = tableNames(config.dynamodb.tablePrefix);
   const doc = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
@@ -129,6 +129,7 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
     refillIfEmpty,
     async start() {
       // The cache's own stream, and where its consumer puts messages aside; CRAWL_RESULTS is the crawler's.
+      const jsm = await jetstreamManager(nc);
       await ensureStreams(jsm, [cacheStreams.resourceChanges, deadLetterStream], {
         replicas: config.nats.streamReplicas,
       });

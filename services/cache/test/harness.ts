@@ -67,8 +67,6 @@ export async function startCache(
   const service = buildCacheService({
     config,
     nc,
-    js: jetstream(nc),
-    jsm: await jetstreamManager(nc),
     redis,
     dynamo,
     s3,

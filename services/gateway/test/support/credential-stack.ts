@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig, ensureAllTables, type AwsClientOptions } from '@rolecall/shared/aws';
@@ -176,8 +176,6 @@ async function assemble(
   const cache: CacheService = buildCacheService({
     config,
     nc: cacheNc,
-    js: jetstream(cacheNc),
-    jsm: await jetstreamManager(cacheNc),
     redis: cacheRedis,
     dynamo,
     s3,
