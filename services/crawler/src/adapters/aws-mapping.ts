@@ -48,3 +48,20 @@ export const isoDate = (date: Date | string | undefined): string | undefined =>
 /** The last path segment of an ARN-like name (`arn:aws:sns:us-east-1:1:topic` → `topic`). */
 export const lastSegment = (value: string, separator: string): string =>
   value.slice(value.lastIndexOf(separator) + 1);
+
+/** What SQS and SNS say of a queue or topic, with where it is, as their mappers take it. */
+export interface AttributesOf {
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  accountId: string;
+  region: string;
+}
+
+/** SQS and SNS attributes → details: the resource policy lifted out and parsed, the rest camelCased. */
+export function policyAndAttributes(raw: Record<string, string>): {
+  policy: unknown;
+  attributes: Record<string, string>;
+} {
+  const { Policy: policy, ...attributes } = raw;
+  return { policy: decodePolicyDocument(policy), attributes: camelCaseKeys(attributes) };
+}

@@ -12,7 +12,7 @@ import type { CrawledItem, Tags } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
 import type { Crawler } from '../domain/ports.js';
 import { decodePolicyDocument } from './aws-mapping.js';
-import { eachRegion } from './each-region.js';
+import { createRegionalCrawler } from './regional-crawler.js';
 import type { SpokeAccess } from './spoke-access.js';
 
 /** A configuration item as BatchGetResourceConfig or SelectResourceConfig (`SELECT *`) returns it. */
@@ -145,65 +145,62 @@ export function createConfigCrawler(options: {
     );
   };
 
-  return async function* crawlConfig(target, signal) {
-    if (options.resourceTypes.length === 0) return;
-    yield* eachRegion({
-      spoke: await options.access.open(target.accountId),
-      accountId: target.accountId,
-      regions: options.regions,
-      newClient: (clientOptions) => new ConfigServiceClient(awsClientConfig('config', clientOptions)),
-      crawlRegion: async function* (client, region, fail) {
-        const recorders = await client
-          .send(new DescribeConfigurationRecordersCommand({}), { abortSignal: signal })
-          .catch((error: unknown) => {
-            throw fail('config:DescribeConfigurationRecorders', error);
-          });
-        // Without a recorder Config knows nothing here; that is a fact about the account, not a failure.
-        if ((recorders.ConfigurationRecorders ?? []).length === 0) return;
+  return createRegionalCrawler({
+    access: options.access,
+    // No resource types configured: nothing to ask any region for.
+    regions: options.resourceTypes.length === 0 ? [] : options.regions,
+    newClient: (clientOptions) => new ConfigServiceClient(awsClientConfig('config', clientOptions)),
+    crawlRegion: async function* (client, { target, region, signal, fail }) {
+      const recorders = await client
+        .send(new DescribeConfigurationRecordersCommand({}), { abortSignal: signal })
+        .catch((error: unknown) => {
+          throw fail('config:DescribeConfigurationRecorders', error);
+        });
+      // Without a recorder Config knows nothing here; that is a fact about the account, not a failure.
+      if ((recorders.ConfigurationRecorders ?? []).length === 0) return;
 
-        if (selectSupported) {
-          let answered = false;
-          try {
-            for await (const page of selectPages(client, options.resourceTypes, signal)) {
-              if (page === 'unsupported') {
-                markUnsupported('empty answer with no select fields');
-                break;
-              }
-              answered = true;
-              for (const row of page) yield* present(mapConfigItem(row, target.accountId, region));
+      if (selectSupported) {
+        let answered = false;
+        try {
+          for await (const page of selectPages(client, options.resourceTypes, signal)) {
+            if (page === 'unsupported') {
+              markUnsupported('empty answer with no select fields');
+              break;
             }
-          } catch (error) {
-            if (answered || !isSelectUnsupported(error)) throw fail('config:SelectResourceConfig', error);
-            markUnsupported(`${(error as Error).name}: ${(error as Error).message}`);
+            answered = true;
+            for (const row of page) yield* present(mapConfigItem(row, target.accountId, region));
           }
-          if (answered) return;
+        } catch (error) {
+          if (answered || !isSelectUnsupported(error)) throw fail('config:SelectResourceConfig', error);
+          markUnsupported(`${(error as Error).name}: ${(error as Error).message}`);
         }
+        if (answered) return;
+      }
 
-        for (const resourceType of options.resourceTypes) {
-          const pages = translatePageErrors(
-            paginateListDiscoveredResources(
-              { client, pageSize: 100 },
-              { resourceType: resourceType as ResourceType },
-              { abortSignal: signal },
-            ),
-            (error) => fail('config:ListDiscoveredResources', error),
+      for (const resourceType of options.resourceTypes) {
+        const pages = translatePageErrors(
+          paginateListDiscoveredResources(
+            { client, pageSize: 100 },
+            { resourceType: resourceType as ResourceType },
+            { abortSignal: signal },
+          ),
+          (error) => fail('config:ListDiscoveredResources', error),
+        );
+        for await (const page of pages) {
+          const keys: ResourceKey[] = (page.resourceIdentifiers ?? []).flatMap((r) =>
+            r.resourceType && r.resourceId
+              ? [{ resourceType: r.resourceType, resourceId: r.resourceId }]
+              : [],
           );
-          for await (const page of pages) {
-            const keys: ResourceKey[] = (page.resourceIdentifiers ?? []).flatMap((r) =>
-              r.resourceType && r.resourceId
-                ? [{ resourceType: r.resourceType, resourceId: r.resourceId }]
-                : [],
-            );
-            for (const item of await batchGet(client, keys, signal).catch((error: unknown) => {
-              throw fail('config:BatchGetResourceConfig', error);
-            })) {
-              yield* present(mapConfigItem(item, target.accountId, region));
-            }
+          for (const item of await batchGet(client, keys, signal).catch((error: unknown) => {
+            throw fail('config:BatchGetResourceConfig', error);
+          })) {
+            yield* present(mapConfigItem(item, target.accountId, region));
           }
         }
-      },
-    });
-  };
+      }
+    },
+  });
 }
 
 function* present(item: CrawledItem | undefined): Generator<CrawledItem> {
