@@ -1,10 +1,6 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RolecallConfig } from '@rolecall/shared/config';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CachedItem, ItemSummary } from '@rolecall/shared/contracts';
 import { redisKeys } from '@rolecall/shared/redis';
-import { startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import { createRedisReadModel } from '../src/adapters/redis-read-model.js';
 import {
   T,
@@ -14,45 +10,30 @@ import {
   queryPartition,
   readSnapshot,
   readStatus,
-  resetStreams,
   role,
   startCache,
   storedChanges,
-  testConfig,
   waitFor,
   waitForCompletion,
   waitForIdle,
   type RunningCache,
+  useCacheTestContext,
 } from './harness.js';
 
 const A = '111111111111';
 
 describe('cache service consuming crawl results', () => {
-  let env: TestEnvironment;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let config: RolecallConfig;
+  const t = useCacheTestContext();
   let cache: RunningCache;
 
-  beforeAll(async () => {
-    env = await startTestEnvironment();
-    nc = await connect({ servers: env.nats.url });
-    jsm = await jetstreamManager(nc);
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await env?.stop();
-  });
   beforeEach(async () => {
-    await resetStreams(jsm);
-    config = testConfig(env);
-    cache = await startCache(config);
+    cache = await startCache(t.config);
   });
   afterEach(async () => {
     await cache.stop();
   });
 
-  const keys = () => redisKeys(config.redis.keyPrefix);
+  const keys = () => redisKeys(t.config.redis.keyPrefix);
   const item = async (arn: string) => {
     const raw = await cache.redis.get(keys().item(arn));
     return raw ? (JSON.parse(raw) as CachedItem) : undefined;
@@ -67,7 +48,7 @@ describe('cache service consuming crawl results', () => {
   ];
 
   it('stores a crawl in Redis, DynamoDB and S3 and announces each item once as created', async () => {
-    const crawl = crawlMessages(nc, {
+    const crawl = crawlMessages(t.nc, {
       jobId: 'job-1',
       accountId: A,
       startedAt: T(1),
@@ -77,7 +58,7 @@ describe('cache service consuming crawl results', () => {
     await crawl.all();
     const status = await waitForCompletion(
       cache.redis,
-      config,
+      t.config,
       A,
       (s) => s.lastSuccessCrawlId === 'crawl-job-1',
     );
@@ -108,27 +89,27 @@ describe('cache service consuming crawl results', () => {
       arns.filter((a) => a.includes(':role/')),
     );
 
-    expect((await queryPartition(config, 'roles', `${A}#iam`)).map((i) => i.arn).sort()).toEqual(
+    expect((await queryPartition(t.config, 'roles', `${A}#iam`)).map((i) => i.arn).sort()).toEqual(
       arns.filter((a) => a.includes(':role/')),
     );
-    expect((await queryPartition(config, 'resources', `${A}#iam`)).map((i) => i.arn)).toEqual([
+    expect((await queryPartition(t.config, 'resources', `${A}#iam`)).map((i) => i.arn)).toEqual([
       `arn:aws:iam::${A}:policy/read`,
     ]);
 
-    const snapshot = await readSnapshot(config, A, 'iam_role');
+    const snapshot = await readSnapshot(t.config, A, 'iam_role');
     expect(snapshot).toMatchObject({ accountId: A, itemType: 'iam_role', crawlId: 'crawl-job-1' });
     expect(snapshot.items.map((i) => i.arn)).toEqual(arns.filter((a) => a.includes(':role/')));
-    expect((await readSnapshot(config, A, 'iam_user')).items).toEqual([]);
+    expect((await readSnapshot(t.config, A, 'iam_user')).items).toEqual([]);
 
-    const changes = await storedChanges(jsm, A);
+    const changes = await storedChanges(t.jsm, A);
     expect(changes.map((c) => c.change)).toEqual(Array(5).fill('created'));
     expect(changes.map((c) => c.arn).sort()).toEqual(arns);
     expect(changes.every((c) => c.before === undefined && c.after?.lastJobId === 'job-1')).toBe(true);
   });
 
   it('announces exactly one update, one deletion and one creation for the next crawl, and keeps freshness', async () => {
-    await crawlMessages(nc, { jobId: 'job-1', accountId: A, startedAt: T(1), items: firstCrawl }).all();
-    await waitForCompletion(cache.redis, config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-1');
+    await crawlMessages(t.nc, { jobId: 'job-1', accountId: A, startedAt: T(1), items: firstCrawl }).all();
+    await waitForCompletion(cache.redis, t.config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-1');
 
     const second = [
       role(A, 'alpha', { team: 'b' }),
@@ -137,16 +118,16 @@ describe('cache service consuming crawl results', () => {
       role(A, 'delta'),
       role(A, 'epsilon'),
     ];
-    await crawlMessages(nc, { jobId: 'job-2', accountId: A, startedAt: T(2), items: second }).all();
+    await crawlMessages(t.nc, { jobId: 'job-2', accountId: A, startedAt: T(2), items: second }).all();
     const status = await waitForCompletion(
       cache.redis,
-      config,
+      t.config,
       A,
       (s) => s.lastSuccessCrawlId === 'crawl-job-2',
     );
     expect(status.itemCount).toBe(5);
 
-    const changes = (await storedChanges(jsm, A)).filter((c) => c.jobId === 'job-2');
+    const changes = (await storedChanges(t.jsm, A)).filter((c) => c.jobId === 'job-2');
     expect(changes.map((c) => `${c.change} ${c.arn}`).sort()).toEqual(
       [
         `created arn:aws:iam::${A}:role/epsilon`,
@@ -165,7 +146,7 @@ describe('cache service consuming crawl results', () => {
     expect(await cache.redis.zscore(keys().index, beta)).toBeNull();
     expect(await cache.redis.zscore(keys().indexByItemType('iam_role'), beta)).toBeNull();
     expect(await cache.redis.zscore(keys().indexByAccount(A), beta)).toBeNull();
-    expect((await queryPartition(config, 'roles', `${A}#iam`)).map((i) => i.arn)).not.toContain(beta);
+    expect((await queryPartition(t.config, 'roles', `${A}#iam`)).map((i) => i.arn)).not.toContain(beta);
 
     expect(await item(`arn:aws:iam::${A}:role/gamma`)).toMatchObject({
       firstSeenAt: T(1),
@@ -178,38 +159,38 @@ describe('cache service consuming crawl results', () => {
       firstSeenAt: T(2),
       lastSeenAt: T(2),
     });
-    expect((await readSnapshot(config, A, 'iam_role')).items.map((i) => i.arn)).not.toContain(beta);
+    expect((await readSnapshot(t.config, A, 'iam_role')).items.map((i) => i.arn)).not.toContain(beta);
   });
 
   it('deletes nothing when a crawl fails, and records its error', async () => {
-    await crawlMessages(nc, { jobId: 'job-1', accountId: A, startedAt: T(1), items: firstCrawl }).all();
-    await waitForCompletion(cache.redis, config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-1');
+    await crawlMessages(t.nc, { jobId: 'job-1', accountId: A, startedAt: T(1), items: firstCrawl }).all();
+    await waitForCompletion(cache.redis, t.config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-1');
 
-    await crawlMessages(nc, {
+    await crawlMessages(t.nc, {
       jobId: 'job-2',
       accountId: A,
       startedAt: T(2),
       items: [role(A, 'alpha', { team: 'a' })],
       status: 'failed',
     }).all();
-    const status = await waitForCompletion(cache.redis, config, A, (s) => s.lastError !== undefined);
+    const status = await waitForCompletion(cache.redis, t.config, A, (s) => s.lastError !== undefined);
     expect(status).toMatchObject({
       running: false,
       itemCount: 5,
       lastSuccessCrawlId: 'crawl-job-1',
       lastError: { code: 'ACCESS_DENIED', message: 'spoke role refused' },
     });
-    await waitForIdle(jsm);
+    await waitForIdle(t.jsm);
     expect(await cache.redis.zcard(keys().index)).toBe(5);
-    expect((await storedChanges(jsm, A)).filter((c) => c.change === 'deleted')).toEqual([]);
-    expect(await queryPartition(config, 'roles', `${A}#iam`)).toHaveLength(4);
+    expect((await storedChanges(t.jsm, A)).filter((c) => c.change === 'deleted')).toEqual([]);
+    expect(await queryPartition(t.config, 'roles', `${A}#iam`)).toHaveLength(4);
   });
 
   it('stays exact when the crawler sends the same batches and completion again', async () => {
-    await crawlMessages(nc, { jobId: 'job-1', accountId: A, startedAt: T(1), items: firstCrawl }).all();
-    await waitForCompletion(cache.redis, config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-1');
+    await crawlMessages(t.nc, { jobId: 'job-1', accountId: A, startedAt: T(1), items: firstCrawl }).all();
+    await waitForCompletion(cache.redis, t.config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-1');
     const second = [role(A, 'alpha', { team: 'b' }), role(A, 'gamma'), policy(A, 'read'), role(A, 'epsilon')];
-    const crawl = crawlMessages(nc, {
+    const crawl = crawlMessages(t.nc, {
       jobId: 'job-2',
       accountId: A,
       startedAt: T(2),
@@ -225,10 +206,10 @@ describe('cache service consuming crawl results', () => {
     await crawl.batch(1);
     await crawl.batch(0);
     await crawl.completed();
-    await waitForCompletion(cache.redis, config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-2');
-    await waitForIdle(jsm);
+    await waitForCompletion(cache.redis, t.config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-2');
+    await waitForIdle(t.jsm);
 
-    const changes = (await storedChanges(jsm, A)).filter((c) => c.jobId === 'job-2');
+    const changes = (await storedChanges(t.jsm, A)).filter((c) => c.jobId === 'job-2');
     expect(changes.map((c) => `${c.change} ${c.arn}`).sort()).toEqual(
       [
         `created arn:aws:iam::${A}:role/epsilon`,
@@ -238,18 +219,18 @@ describe('cache service consuming crawl results', () => {
       ].sort(),
     );
     expect(await cache.redis.zrange(keys().index, 0, -1)).toEqual(second.map((i) => i.arn).sort());
-    expect(await readStatus(cache.redis, config, A)).toMatchObject({ running: false, itemCount: 4 });
+    expect(await readStatus(cache.redis, t.config, A)).toMatchObject({ running: false, itemCount: 4 });
   });
 
   it('ignores a batch older than the last complete crawl', async () => {
-    await crawlMessages(nc, {
+    await crawlMessages(t.nc, {
       jobId: 'job-2',
       accountId: A,
       startedAt: T(2),
       items: [role(A, 'alpha')],
     }).all();
-    await waitForCompletion(cache.redis, config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-2');
-    const old = crawlMessages(nc, {
+    await waitForCompletion(cache.redis, t.config, A, (s) => s.lastSuccessCrawlId === 'crawl-job-2');
+    const old = crawlMessages(t.nc, {
       jobId: 'job-1',
       accountId: A,
       startedAt: T(1),
@@ -258,35 +239,35 @@ describe('cache service consuming crawl results', () => {
     await old.started();
     await old.batch(0);
     await old.completed();
-    await waitForIdle(jsm);
+    await waitForIdle(t.jsm);
     expect(await item(`arn:aws:iam::${A}:role/ghost`)).toBeUndefined();
-    expect(await readStatus(cache.redis, config, A)).toMatchObject({
+    expect(await readStatus(cache.redis, t.config, A)).toMatchObject({
       running: false,
       lastSuccessCrawlId: 'crawl-job-2',
     });
   });
 
   it('shows a crawl as running from its start message until it completes', async () => {
-    const crawl = crawlMessages(nc, { jobId: 'job-1', accountId: A, startedAt: T(1), items: firstCrawl });
+    const crawl = crawlMessages(t.nc, { jobId: 'job-1', accountId: A, startedAt: T(1), items: firstCrawl });
     await crawl.started();
     await crawl.batch(0);
-    const running = await waitForCompletion(cache.redis, config, A, (s) => s.running);
+    const running = await waitForCompletion(cache.redis, t.config, A, (s) => s.running);
     expect(running).toMatchObject({ runningJobId: 'job-1', runningSince: T(1), itemCount: 0 });
     for (let seq = 1; seq < crawl.batchCount; seq += 1) await crawl.batch(seq);
     await crawl.completed();
-    await waitForCompletion(cache.redis, config, A, (s) => !s.running && s.itemCount === 5);
+    await waitForCompletion(cache.redis, t.config, A, (s) => !s.running && s.itemCount === 5);
   });
 
   it('replaces the known accounts with the newest discovery', async () => {
     const accounts = keys().accounts;
-    await publishAccounts(nc, T(1), [
+    await publishAccounts(t.nc, T(1), [
       { id: '111111111111', name: 'one', status: 'ACTIVE' },
       { id: '222222222222', name: 'two', status: 'ACTIVE', email: 'two@example.com' },
     ]);
     await waitFor(async () => (await cache.redis.hlen(accounts)) === 2, 'first discovery');
-    await publishAccounts(nc, T(3), [{ id: '222222222222', name: 'two renamed', status: 'SUSPENDED' }]);
-    await publishAccounts(nc, T(2), [{ id: '333333333333', name: 'stale', status: 'ACTIVE' }]);
-    await waitForIdle(jsm);
+    await publishAccounts(t.nc, T(3), [{ id: '222222222222', name: 'two renamed', status: 'SUSPENDED' }]);
+    await publishAccounts(t.nc, T(2), [{ id: '333333333333', name: 'stale', status: 'ACTIVE' }]);
+    await waitForIdle(t.jsm);
     expect(await cache.redis.hgetall(accounts)).toEqual({
       '222222222222': JSON.stringify({ id: '222222222222', name: 'two renamed', status: 'SUSPENDED' }),
     });

@@ -23,7 +23,8 @@ import {
 import { createLogger, silentLogger } from '@rolecall/shared/log';
 import { STREAMS, ensureStreams, isStreamNotFound, publishEvent, readMessage } from '@rolecall/shared/nats';
 import { createRedis, redisKeys, type Redis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, type TestEnvironment } from '@rolecall/testing';
+import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { buildCacheService, type CacheService } from '../src/service.js';
 
 export function testConfig(env: TestEnvironment): RolecallConfig {
@@ -99,6 +100,37 @@ export async function startCache(
       close();
     },
   };
+}
+
+/** The servers and NATS connection a test file shares, and the config each of its tests gets fresh. */
+export interface CacheTestContext {
+  env: TestEnvironment;
+  nc: NatsConnection;
+  jsm: JetStreamManager;
+  /** Fresh for every test: Redis, table and bucket prefixes of its own. */
+  config: RolecallConfig;
+}
+
+/**
+ * Registers a cache test file's hooks: servers and a NATS connection for the file; for every test,
+ * empty streams and a config of its own. Read the fields inside tests and hooks, once they are set.
+ */
+export function useCacheTestContext(): CacheTestContext {
+  const t = {} as CacheTestContext;
+  beforeAll(async () => {
+    t.env = await startTestEnvironment();
+    t.nc = await connect({ servers: t.env.nats.url });
+    t.jsm = await jetstreamManager(t.nc);
+  });
+  afterAll(async () => {
+    await t.nc?.close();
+    await t.env?.stop();
+  });
+  beforeEach(async () => {
+    await resetStreams(t.jsm);
+    t.config = testConfig(t.env);
+  });
+  return t;
 }
 
 /** Each test starts with empty streams, so the shared consumer sees only its own crawl. */
