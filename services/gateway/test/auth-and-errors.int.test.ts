@@ -1,40 +1,30 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { parseConfig } from '@rolecall/shared/config';
 import { silentLogger } from '@rolecall/shared/log';
-import { connectNats } from '@rolecall/shared/nats';
-import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { startNats, startRedis, type RunningServer } from '@rolecall/testing';
+import { type Redis } from '@rolecall/shared/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';
-import { ACCOUNTS, PROD, USER, demoItems, seedRedis } from './seed.js';
+import { startSeededGateway, type SeededGateway } from './support/seeded-gateway.js';
+import { ACCOUNTS, PROD, USER, demoItems } from './seed.js';
 
 const prefix = 'gw-auth:';
-let nats: RunningServer;
-let redisServer: RunningServer;
+let gateway: SeededGateway | undefined;
 let redis: Redis;
 let nc: NatsConnection;
 let app: GatewayApp;
 
 beforeAll(async () => {
-  [nats, redisServer] = await Promise.all([startNats(), startRedis()]);
-  redis = createRedis(redisServer.url, 'gateway-test');
-  nc = await connectNats({ url: nats.url, name: 'gateway-test', log: silentLogger() });
-  await seedRedis(redis, prefix, { items: demoItems(), accounts: ACCOUNTS });
-  const config = parseConfig({
-    environment: 'test',
-    redis: { keyPrefix: prefix },
-    gateway: { trustedProxies: ['127.0.0.1', '10.1.0.0/16'], bodyLimitBytes: 2048 },
+  gateway = await startSeededGateway({
+    prefix,
+    seed: { items: demoItems(), accounts: ACCOUNTS },
+    config: { gateway: { trustedProxies: ['127.0.0.1', '10.1.0.0/16'], bodyLimitBytes: 2048 } },
   });
-  app = await buildApp({ config, redis, nc, log: silentLogger() });
-  await app.ready();
+  ({ app, redis, nc } = gateway);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await nc?.close();
-  redis?.disconnect();
-  await Promise.all([nats?.stop(), redisServer?.stop()]);
+  await gateway?.stop();
 });
 
 const rolePath = `/api/v2/roles/${PROD}/admin`;

@@ -1,18 +1,15 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { parseConfig } from '@rolecall/shared/config';
 import type { CachedItem } from '@rolecall/shared/contracts';
 import { silentLogger } from '@rolecall/shared/log';
-import { connectNats } from '@rolecall/shared/nats';
-import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { startNats, startRedis, type RunningServer } from '@rolecall/testing';
+import { type Redis } from '@rolecall/shared/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';
-import { ACCOUNTS, ADMIN, DEV, PROD, STAGING, USER, demoItems, policy, seedRedis } from './seed.js';
+import { startSeededGateway, type SeededGateway } from './support/seeded-gateway.js';
+import { ACCOUNTS, ADMIN, DEV, PROD, STAGING, USER, demoItems, policy } from './seed.js';
 
 const prefix = 'gw-read:';
-let nats: RunningServer;
-let redisServer: RunningServer;
+let gateway: SeededGateway | undefined;
 let redis: Redis;
 let nc: NatsConnection;
 let app: GatewayApp;
@@ -20,60 +17,51 @@ const items: CachedItem[] = demoItems();
 const sortedArns = items.map((i) => i.arn).sort();
 
 beforeAll(async () => {
-  [nats, redisServer] = await Promise.all([startNats(), startRedis()]);
-  const log = silentLogger();
-  redis = createRedis(redisServer.url, 'gateway-test');
-  nc = await connectNats({ url: nats.url, name: 'gateway-test', log });
-  await seedRedis(redis, prefix, {
-    items,
-    accounts: ACCOUNTS,
-    statuses: [
-      {
-        accountId: PROD,
-        crawlType: 'iam',
-        running: false,
-        lastSuccessAt: '2026-03-01T10:00:00.000Z',
-        lastSuccessCrawlId: 'crawl-1',
-        itemCount: 4,
-      },
-      {
-        accountId: PROD,
-        crawlType: 's3',
-        running: true,
-        runningJobId: 'job-9',
-        runningSince: '2026-03-01T11:00:00.000Z',
-        itemCount: 1,
-      },
-      {
-        accountId: DEV,
-        crawlType: 'iam',
-        running: false,
-        itemCount: 0,
-        lastError: {
-          code: 'SPOKE_ROLE_UNAVAILABLE',
-          message: 'cannot assume spoke role',
-          at: '2026-03-01T10:01:00.000Z',
-        },
-      },
-    ],
-  });
   // The typeahead is a CLI route; these tests call it with trusted headers, as the demo allows.
-  const config = parseConfig({
-    environment: 'test',
-    auth: { cliAcceptsTrustedHeaders: true },
-    redis: { url: redisServer.url, keyPrefix: prefix },
-    nats: { url: nats.url },
+  gateway = await startSeededGateway({
+    prefix,
+    config: { auth: { cliAcceptsTrustedHeaders: true } },
+    // Small chunks so that every walk crosses many chunk boundaries.
+    limits: { chunkSize: 7 },
+    seed: {
+      items,
+      accounts: ACCOUNTS,
+      statuses: [
+        {
+          accountId: PROD,
+          crawlType: 'iam',
+          running: false,
+          lastSuccessAt: '2026-03-01T10:00:00.000Z',
+          lastSuccessCrawlId: 'crawl-1',
+          itemCount: 4,
+        },
+        {
+          accountId: PROD,
+          crawlType: 's3',
+          running: true,
+          runningJobId: 'job-9',
+          runningSince: '2026-03-01T11:00:00.000Z',
+          itemCount: 1,
+        },
+        {
+          accountId: DEV,
+          crawlType: 'iam',
+          running: false,
+          itemCount: 0,
+          lastError: {
+            code: 'SPOKE_ROLE_UNAVAILABLE',
+            message: 'cannot assume spoke role',
+            at: '2026-03-01T10:01:00.000Z',
+          },
+        },
+      ],
+    },
   });
-  // Small chunks so that every walk crosses many chunk boundaries.
-  app = await buildApp({ config, redis, nc, log, limits: { chunkSize: 7 } });
-  await app.ready();
+  ({ app, redis, nc } = gateway);
 });
 
 afterAll(async () => {
-  await app?.close();
-  await nc?.close();
-  redis?.disconnect();
-  await Promise.all([nats?.stop(), redisServer?.stop()]);
+  await gateway?.stop();
 });
 
 const get = (url: string, headers: Record<string, string> = USER) =>
@@ -168,13 +156,8 @@ describe('GET /api/v3/resources', () => {
 
 describe('GET /api/v3/resources with a page scan limit', () => {
   it('still yields every match when a selective filter makes pages short', async () => {
-    const config = parseConfig({
-      environment: 'test',
-      auth: { cliAcceptsTrustedHeaders: true },
-      redis: { url: redisServer.url, keyPrefix: prefix },
-    });
     const limited = await buildApp({
-      config,
+      config: gateway!.config,
       redis,
       nc,
       log: silentLogger(),

@@ -1,24 +1,17 @@
-import type { NatsConnection } from '@nats-io/transport-node';
-import { parseConfig } from '@rolecall/shared/config';
 import type { CachedItem } from '@rolecall/shared/contracts';
 import { silentLogger } from '@rolecall/shared/log';
-import { connectNats } from '@rolecall/shared/nats';
-import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { startNats, startRedis, type RunningServer } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';
-import { ACCOUNTS, USER, cachedItem, seedRedis } from './seed.js';
+import { startSeededGateway, type SeededGateway } from './support/seeded-gateway.js';
+import { ACCOUNTS, USER, cachedItem } from './seed.js';
 
 const prefix = 'gw-regex:';
 const ROWS = 10_000;
 /** Every hundredth role sits under an IAM path with a `!` (legal in paths), the one thing the filters look for. */
 const BANG_EVERY = 100;
 
-let nats: RunningServer;
-let redisServer: RunningServer;
-let redis: Redis;
-let nc: NatsConnection;
+let gateway: SeededGateway | undefined;
 let app: GatewayApp;
 let baseUrl: string;
 
@@ -39,26 +32,14 @@ const withBang = items
   .sort();
 
 beforeAll(async () => {
-  [nats, redisServer] = await Promise.all([startNats(), startRedis()]);
-  const log = silentLogger();
-  redis = createRedis(redisServer.url, 'gateway-test');
-  nc = await connectNats({ url: nats.url, name: 'gateway-test', log });
-  await seedRedis(redis, prefix, { items, accounts: ACCOUNTS });
-  const config = parseConfig({
-    environment: 'test',
-    redis: { url: redisServer.url, keyPrefix: prefix },
-    nats: { url: nats.url },
-  });
   // The default limits (chunk size, filter budget): the inventory and the patterns are the test.
-  app = await buildApp({ config, redis, nc, log });
+  gateway = await startSeededGateway({ prefix, seed: { items, accounts: ACCOUNTS } });
+  app = gateway.app;
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 
 afterAll(async () => {
-  await app?.close();
-  await nc?.close();
-  redis?.disconnect();
-  await Promise.all([nats?.stop(), redisServer?.stop()]);
+  await gateway?.stop();
 });
 
 interface PoliciesBody {
@@ -147,11 +128,7 @@ describe('POST /api/v2/policies with pathological regex filters over 10,000 cach
   });
 
   it('refuses a scan that outlives the filter budget, which the limits configure', async () => {
-    const config = parseConfig({
-      environment: 'test',
-      redis: { url: redisServer.url, keyPrefix: prefix },
-      nats: { url: nats.url },
-    });
+    const { config, redis, nc } = gateway!;
     const limited = await buildApp({ config, redis, nc, log: silentLogger(), limits: { filterBudgetMs: 0 } });
     try {
       const response = await limited.inject({
