@@ -1,7 +1,5 @@
-import { silentLogger } from '@rolecall/shared/log';
 import type { DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
 import { verifyJwt } from '../src/domain/jwt.js';
 import type { GatewayApp } from '../src/routes/deps.js';
 import { TEST_JWT_SECRET } from './support/cookies.js';
@@ -26,15 +24,17 @@ beforeAll(async () => {
   // The JWT the challenge login issues is used against the real broker, fed by a real crawl of prod.
   stack = await startCredentialStack({ memberAccountNames: ['prod'] });
   prod = stack.account('prod');
-  const config = (requireSameIp: boolean) =>
-    stack.configWith({
-      redis: { keyPrefix: 'gw-chal:' },
-      gateway: { publicUrl: `${PUBLIC_URL}/`, trustedProxies: ['127.0.0.1', '::1', '10.9.0.0/16'] },
-      auth: { jwt: { secret: TEST_JWT_SECRET, expirationMinutes: 30 }, challenge: { requireSameIp } },
-    });
-  const deps = { redis: stack.redis, nc: stack.nc, log: silentLogger(), now: () => clock };
-  app = await buildApp({ ...deps, config: config(true) });
-  anyIpApp = await buildApp({ ...deps, config: config(false) });
+  const gateway = (requireSameIp: boolean) =>
+    stack.buildGateway(
+      {
+        redis: { keyPrefix: 'gw-chal:' },
+        gateway: { publicUrl: `${PUBLIC_URL}/`, trustedProxies: ['127.0.0.1', '::1', '10.9.0.0/16'] },
+        auth: { jwt: { secret: TEST_JWT_SECRET, expirationMinutes: 30 }, challenge: { requireSameIp } },
+      },
+      { now: () => clock },
+    );
+  app = await gateway(true);
+  anyIpApp = await gateway(false);
   await Promise.all([app.ready(), anyIpApp.ready()]);
 });
 
@@ -199,15 +199,10 @@ describe('Weep challenge login', () => {
   });
 
   it('marks the cookie secure only when the public URL is https', async () => {
-    const httpsApp = await buildApp({
-      config: stack.configWith({
-        redis: { keyPrefix: 'gw-chal-https:' },
-        gateway: { publicUrl: 'https://rolecall.example.com' },
-        auth: { jwt: { secret: TEST_JWT_SECRET } },
-      }),
-      redis: stack.redis,
-      nc: stack.nc,
-      log: silentLogger(),
+    const httpsApp = await stack.buildGateway({
+      redis: { keyPrefix: 'gw-chal-https:' },
+      gateway: { publicUrl: 'https://rolecall.example.com' },
+      auth: { jwt: { secret: TEST_JWT_SECRET } },
     });
     try {
       const created = await httpsApp.inject({
@@ -238,17 +233,14 @@ describe('challenge_generator limits', () => {
 
   it('limits the challenges one source address may start, storing nothing for refused ones', async () => {
     const prefix = 'gw-chal-rl:';
-    const limited = await buildApp({
-      redis: stack.redis,
-      nc: stack.nc,
-      log: silentLogger(),
-      now: () => clock,
-      config: stack.configWith({
+    const limited = await stack.buildGateway(
+      {
         redis: { keyPrefix: prefix },
         auth: { jwt: { secret: TEST_JWT_SECRET } },
         gateway: { rateLimit: { challengesPerMinute: 3 } },
-      }),
-    });
+      },
+      { now: () => clock },
+    );
     try {
       const start = (remoteAddress: string) =>
         limited.inject({

@@ -11,7 +11,6 @@ import { silentLogger } from '@rolecall/shared/log';
 import { connectNats, decode } from '@rolecall/shared/nats';
 import { DEMO_USERS, demoBucketNames, freePort, startNats, type DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';
 import { TEST_JWT_SECRET, jwtCookie } from './support/cookies.js';
 import {
@@ -53,23 +52,13 @@ beforeAll(async () => {
   prod = stack.account('prod');
   dev = stack.account('dev');
   const gatewayConfig = { auth: { jwt: { secret: TEST_JWT_SECRET } } };
-  app = await buildApp({
-    config: stack.configWith(gatewayConfig),
-    redis: stack.redis,
-    nc: stack.nc,
-    log: silentLogger(),
-  });
-  lenient = await buildApp({
-    config: stack.configWith({
-      ...gatewayConfig,
-      // Rate-limit counts of their own.
-      redis: { keyPrefix: 'gwc-lenient:' },
-      auth: { ...gatewayConfig.auth, cliAcceptsTrustedHeaders: true },
-      gateway: { rateLimit: { credentialsPerMinute: 3 } },
-    }),
-    redis: stack.redis,
-    nc: stack.nc,
-    log: silentLogger(),
+  app = await stack.buildGateway(gatewayConfig);
+  lenient = await stack.buildGateway({
+    ...gatewayConfig,
+    // Rate-limit counts of their own.
+    redis: { keyPrefix: 'gwc-lenient:' },
+    auth: { ...gatewayConfig.auth, cliAcceptsTrustedHeaders: true },
+    gateway: { rateLimit: { credentialsPerMinute: 3 } },
   });
   await app.listen({ port: stack.gatewayPort, host: '127.0.0.1' });
   await lenient.ready();
@@ -213,11 +202,8 @@ describe('JWT cookie on CLI routes', () => {
   });
 
   it('reads the cookie under the configured name only', async () => {
-    const renamed = await buildApp({
-      config: stack.configWith({ auth: { jwt: { secret: TEST_JWT_SECRET, cookieName: 'rolecall_auth' } } }),
-      redis: stack.redis,
-      nc: stack.nc,
-      log: silentLogger(),
+    const renamed = await stack.buildGateway({
+      auth: { jwt: { secret: TEST_JWT_SECRET, cookieName: 'rolecall_auth' } },
     });
     try {
       const named = await renamed.inject({
@@ -408,12 +394,7 @@ describe('when the broker fails', () => {
     // A gateway on a NATS where no broker was ever running says the same.
     const emptyNats = await startNats();
     const emptyNc = await connectNats({ url: emptyNats.url, name: 'no-broker', log: silentLogger() });
-    const orphan = await buildApp({
-      config: stack.configWith({ auth: { jwt: { secret: TEST_JWT_SECRET } } }),
-      redis: stack.redis,
-      nc: emptyNc,
-      log: silentLogger(),
-    });
+    const orphan = await stack.buildGateway({ auth: { jwt: { secret: TEST_JWT_SECRET } } }, { nc: emptyNc });
     try {
       const unavailable = await getCredentials({ requested_role: 'app-prod' }, { cookie: ALICE }, orphan);
       expect(unavailable.statusCode).toBe(503);

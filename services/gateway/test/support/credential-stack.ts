@@ -19,6 +19,8 @@ import {
   type TestEnvironment,
 } from '@rolecall/testing';
 import { createHubStsClient } from '../../../broker/src/adapters/hub-sts-client.js';
+import { buildApp, type BuildAppDeps } from '../../src/app.js';
+import type { GatewayApp } from '../../src/routes/deps.js';
 import { createStsCredentialIssuer } from '../../../broker/src/adapters/sts-credential-issuer.js';
 import { buildBrokerService, type BrokerService } from '../../../broker/src/service.js';
 import { buildCacheService, type CacheService } from '../../../cache/src/service.js';
@@ -70,8 +72,12 @@ export interface CredentialStack {
   account(name: string): DemoAccount;
   /** The configuration of every service; the gateway's `broker.federationUrl` target listens on `gatewayPort`. */
   config: RolecallConfig;
-  /** The same configuration with more merged over it (deeply for objects), for a gateway under test. */
-  configWith(over: Record<string, unknown>): RolecallConfig;
+  /**
+   * A gateway under test on the stack's Redis and NATS, its configuration the stack's with `over`
+   * merged over it (deeply for objects); `deps`
+   * replaces any of the rest (another NATS connection, a clock). The caller closes it.
+   */
+  buildGateway(over: Record<string, unknown>, deps?: Partial<BuildAppDeps>): Promise<GatewayApp>;
   /** Where the gateway must listen for the broker's console sign-in to reach its federation stand-in. */
   gatewayPort: number;
   gatewayUrl: string;
@@ -263,7 +269,8 @@ async function assemble(
     accounts,
     account,
     config,
-    configWith: (over) => parseConfig(merge(raw, over)),
+    buildGateway: (over, deps = {}) =>
+      buildApp({ config: parseConfig(merge(raw, over)), redis, nc, log: silentLogger(), ...deps }),
     gatewayPort,
     gatewayUrl,
     nc,
