@@ -1,2 +1,3 @@
 export * from './servers.js';
 export * from './demo-org.js';
+export * from './cached-items.js';

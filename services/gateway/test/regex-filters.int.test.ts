@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';
 import { startSeededGateway, type SeededGateway } from './support/seeded-gateway.js';
-import { ACCOUNTS, USER, cachedItem } from './seed.js';
+import { cachedItem } from '@rolecall/testing';
+import { ACCOUNTS, USER } from './seed.js';
 
 const prefix = 'gw-regex:';
 const ROWS = 10_000;

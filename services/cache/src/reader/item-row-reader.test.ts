@@ -1,6 +1,7 @@
 import { toItemRow } from '@rolecall/shared/aws';
 import type { CachedItem } from '@rolecall/shared/contracts';
 import { capturedLogger } from '@rolecall/shared/log';
+import { cachedItem, minimalDetails } from '@rolecall/testing';
 import { describe, expect, it } from 'vitest';
 import type { StoredItem } from '../domain/stored-item.js';
 import { createItemRowReader } from './item-row-reader.js';
@@ -9,26 +10,13 @@ const ACCOUNT = '111111111111';
 
 const capturedLog = () => capturedLogger();
 
-const role: CachedItem = {
+const role: CachedItem = cachedItem({
   arn: `arn:aws:iam::${ACCOUNT}:role/deploy`,
   itemType: 'iam_role',
   accountId: ACCOUNT,
-  region: 'global',
   name: 'deploy',
-  tags: {},
-  details: {
-    path: '/',
-    roleId: 'AROA1',
-    assumeRolePolicyDocument: { Statement: [] },
-    inlinePolicies: [],
-    managedPolicies: [],
-  },
-  firstSeenAt: '2026-01-01T00:00:00.000Z',
-  lastSeenAt: '2026-01-02T00:00:00.000Z',
-  lastCrawlId: 'crawl-1',
-  lastJobId: 'job-1',
-  contentHash: 'h',
-};
+  details: { ...minimalDetails('iam_role', 'deploy'), assumeRolePolicyDocument: { Statement: [] } },
+});
 
 /** A row as the cache's item store writes it: the item with its bookkeeping, through `toItemRow`. */
 const rowOf = (item: CachedItem, extra: Partial<StoredItem> = {}) =>

@@ -1,5 +1,6 @@
 import type { AwsAccount, CachedItem, CrawlStatus } from '@rolecall/shared/contracts';
 import { capturedLogger } from '@rolecall/shared/log';
+import { cachedItem, minimalDetails } from '@rolecall/testing';
 import { redisKeys } from '@rolecall/shared/redis';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { crawlStatusId } from '../domain/crawl-status.js';
@@ -32,27 +33,14 @@ function memoryRedis() {
 /** Every line the reader logged, parsed. */
 const capturedLog = () => capturedLogger({ level: 'debug' });
 
-const role: CachedItem = {
+const role: CachedItem = cachedItem({
   arn: `arn:aws:iam::${ACCOUNT}:role/deploy`,
   itemType: 'iam_role',
   accountId: ACCOUNT,
-  region: 'global',
   name: 'deploy',
   tags: { team: 'platform' },
-  details: {
-    path: '/',
-    roleId: 'AROA1',
-    assumeRolePolicyDocument: { Version: '2012-10-17', Statement: [] },
-    inlinePolicies: [],
-    managedPolicies: [],
-    maxSessionDuration: 7200,
-  },
-  firstSeenAt: '2026-01-01T00:00:00.000Z',
-  lastSeenAt: '2026-01-02T00:00:00.000Z',
-  lastCrawlId: 'crawl-1',
-  lastJobId: 'job-1',
-  contentHash: 'h',
-};
+  details: { ...minimalDetails('iam_role', 'deploy'), maxSessionDuration: 7200 },
+});
 const bucket: CachedItem = {
   ...role,
   arn: 'arn:aws:s3:::logs',
