@@ -1,24 +1,20 @@
-import type { IndexRange, IndexSelector } from '@rolecall/cache/reader';
-import type { AwsAccount, CachedItem, CrawlStatus, ItemSummary } from '@rolecall/shared/contracts';
+import type { IndexRange, IndexSelector, RedisCacheReader } from '@rolecall/cache/reader';
+import type { CachedItem } from '@rolecall/shared/contracts';
 
 export type { IndexRange, IndexSelector };
 
 /**
- * The read side of the cache as the gateway sees it: what the cache service wrote to Redis, read through
- * the cache's own reader (`@rolecall/cache/reader`), which checks every entry and hands back a corrupt one
- * as absent. A port so that domain logic can be tested with an in-memory copy.
+ * The read side of the cache as the gateway sees it: the part of the cache's own reader
+ * (`@rolecall/cache/reader`) it uses, which checks every entry and hands back a corrupt one as absent.
+ * A port so that domain logic can be tested with an in-memory copy.
  */
-export interface ReadModel {
+export type ReadModel = Pick<
+  RedisCacheReader,
+  'getSummaries' | 'rangeIndex' | 'countIndex' | 'listAccounts' | 'listCrawlStatuses'
+> & {
   /** The reader's items are typed by item type (`TypedCachedItem`); an in-memory copy may be looser. */
   getItem(arn: string): Promise<CachedItem | undefined>;
-  /** Same order as `arns`; undefined where an ARN has no summary (deleted between two reads). */
-  getSummaries(arns: readonly string[]): Promise<(ItemSummary | undefined)[]>;
-  /** ARNs of an index in ascending ARN order. */
-  rangeIndex(index: IndexSelector, range: IndexRange): Promise<string[]>;
-  countIndex(index: IndexSelector): Promise<number>;
-  listAccounts(): Promise<AwsAccount[]>;
-  listCrawlStatuses(): Promise<CrawlStatus[]>;
-}
+};
 
 /** Walks an index in chunks, so memory stays flat however large the inventory is. */
 export async function* walkIndex(
