@@ -66,6 +66,22 @@ function toRedisError(error: Error, name: string): Error {
 }
 
 /**
+ * Runs one Redis operation for a service's adapter: an AppError (REDIS_UNAVAILABLE from `createRedis`) as
+ * it is, anything else (Redis's own error reply) as UPSTREAM_UNAVAILABLE naming the operation, so a
+ * message or request that met it is retried rather than failed as INTERNAL.
+ */
+export async function callRedis<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError('UPSTREAM_UNAVAILABLE', `Redis ${operation} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
  * Every Redis key Rolecall uses, built in one place. The prefix keeps several installations (or
  * tests) apart on one Redis.
  */

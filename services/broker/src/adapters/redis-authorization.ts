@@ -3,7 +3,7 @@ import type { Channel } from '@rolecall/shared/contracts';
 import type { LoadedDynamicConfig } from '@rolecall/shared/dynamic-config';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
-import type { Redis, RedisKeys } from '@rolecall/shared/redis';
+import { callRedis, type Redis, type RedisKeys } from '@rolecall/shared/redis';
 import { Value } from '@sinclair/typebox/value';
 import type { ChainableCommander } from 'ioredis';
 import {
@@ -80,19 +80,8 @@ export function createRedisAuthorization(
     return undefined;
   };
 
-  const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
-    try {
-      return await run();
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw new AppError('UPSTREAM_UNAVAILABLE', `Redis ${operation} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  };
-
   const exec = async (operation: string, multi: ChainableCommander) => {
-    const results = await call(operation, () => multi.exec());
+    const results = await callRedis(operation, () => multi.exec());
     const failed = results?.find(([error]) => error);
     if (failed?.[0] instanceof AppError) throw failed[0];
     if (failed?.[0])
@@ -124,7 +113,7 @@ export function createRedisAuthorization(
   const rebuild = async () => {
     const [roles, config] = await Promise.all([options.roles.listRoles(), options.loadConfig()]);
     const existing: string[] = [];
-    await call('scan mapping keys', async () => {
+    await callRedis('scan mapping keys', async () => {
       for await (const batch of redis.scanStream({ match: authzPattern, count: 1000 })) {
         for (const key of batch as string[]) if (key !== keys.authzLock) existing.push(key);
       }
@@ -142,15 +131,15 @@ export function createRedisAuthorization(
     const token = randomUUID();
     const deadline = Date.now() + waitForBuildMs;
     for (;;) {
-      if ((await call('check mapping', () => redis.exists(keys.authzReady))) === 1) return;
-      const taken = await call('take build lock', () =>
+      if ((await callRedis('check mapping', () => redis.exists(keys.authzReady))) === 1) return;
+      const taken = await callRedis('take build lock', () =>
         redis.set(keys.authzLock, token, 'PX', lockTtlMs, 'NX'),
       );
       if (taken === 'OK') {
         try {
           await rebuild();
         } finally {
-          await call('release build lock', () => redis.eval(RELEASE_LOCK, 1, keys.authzLock, token));
+          await callRedis('release build lock', () => redis.eval(RELEASE_LOCK, 1, keys.authzLock, token));
         }
         return;
       }
@@ -165,7 +154,7 @@ export function createRedisAuthorization(
   };
 
   const ensureBuilt = async () => {
-    if ((await call('check mapping', () => redis.exists(keys.authzReady))) === 1) return;
+    if ((await callRedis('check mapping', () => redis.exists(keys.authzReady))) === 1) return;
     building ??= buildWithLock().finally(() => {
       building = undefined;
     });
@@ -207,7 +196,7 @@ export function createRedisAuthorization(
       const result = new Map<string, KnownRole>();
       if (arns.length === 0) return result;
       const lower = arns.map((a) => a.toLowerCase());
-      const values = await call('read roles', () => redis.hmget(keys.authzRoles, ...lower));
+      const values = await callRedis('read roles', () => redis.hmget(keys.authzRoles, ...lower));
       values.forEach((value, index) => {
         const field = lower[index] as string;
         const role = value ? parseKnownRole(field, value) : undefined;
@@ -238,7 +227,7 @@ export function createRedisAuthorization(
     async applyRole(arn, after) {
       await ensureBuilt();
       const lower = arn.toLowerCase();
-      const [previousGrants, previousRole] = await call('read role grants', () =>
+      const [previousGrants, previousRole] = await callRedis('read role grants', () =>
         Promise.all([redis.hgetall(keys.authzReverse('tag', lower)), redis.hget(keys.authzRoles, lower)]),
       );
       const previousKnown = previousRole ? parseKnownRole(lower, previousRole) : undefined;
@@ -257,15 +246,15 @@ export function createRedisAuthorization(
     async applyConfig(config) {
       await ensureBuilt();
       for (let attempt = 0; attempt < 10; attempt += 1) {
-        await call('watch config version', () => watchRedis.watch(keys.authzConfigVersion));
-        const stored = await call('read config version', () => watchRedis.get(keys.authzConfigVersion));
+        await callRedis('watch config version', () => watchRedis.watch(keys.authzConfigVersion));
+        const stored = await callRedis('read config version', () => watchRedis.get(keys.authzConfigVersion));
         const current = stored ? (JSON.parse(stored) as ConfigVersion) : undefined;
         // Another copy may already have applied this or a newer version: never go back.
         if (current && (current.sha256 === config.sha256 || current.updatedAt > (config.updatedAt ?? ''))) {
           await watchRedis.unwatch();
           return;
         }
-        const identities = await call('read config identities', () =>
+        const identities = await callRedis('read config identities', () =>
           watchRedis.smembers(keys.authzConfigIdentities),
         );
         const stale: string[] = [keys.authzConfigIdentities];
@@ -280,7 +269,7 @@ export function createRedisAuthorization(
         const multi = watchRedis.multi();
         multi.del(...new Set(stale));
         writeConfig(multi, config);
-        const results = await call('apply config', () => multi.exec());
+        const results = await callRedis('apply config', () => multi.exec());
         if (results === null) continue;
         const failed = results.find(([error]) => error);
         if (failed?.[0])

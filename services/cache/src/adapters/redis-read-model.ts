@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError } from '@rolecall/shared/errors';
-import type { Redis, RedisKeys } from '@rolecall/shared/redis';
+import { callRedis, type Redis, type RedisKeys } from '@rolecall/shared/redis';
 import { toCrawlStatus } from '../domain/crawl-status.js';
 import type { ReadModel } from '../domain/ports.js';
 import { crawlStatusId } from '../domain/crawl-status.js';
@@ -75,18 +74,6 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
-/** Redis failures are transient from the cache's point of view: the message is retried. */
-async function redisCall<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw new AppError('UPSTREAM_UNAVAILABLE', `Redis ${operation} failed: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-}
-
 /**
  * Writes the layout of `redisKeys`. Its one reader is `createRedisCacheReader` (src/reader, published as
  * `@rolecall/cache/reader`): a change to what is written here is made there too, and nowhere else.
@@ -104,7 +91,7 @@ export function createRedisReadModel(options: { redis: Redis; keys: RedisKeys })
   return {
     async putItem(stored) {
       const item = toCachedItem(stored);
-      await redisCall('put item', () =>
+      await callRedis('put item', () =>
         redis.eval(
           PUT_ITEM,
           5,
@@ -118,12 +105,12 @@ export function createRedisReadModel(options: { redis: Redis; keys: RedisKeys })
     },
 
     async removeItem(item, before) {
-      await redisCall('remove item', () => redis.eval(REMOVE_ITEM, 5, ...itemKeys(item), item.arn, before));
+      await callRedis('remove item', () => redis.eval(REMOVE_ITEM, 5, ...itemKeys(item), item.arn, before));
     },
 
     async putStatus(record) {
       const status = toCrawlStatus(record);
-      await redisCall('put crawl status', () =>
+      await callRedis('put crawl status', () =>
         redis.eval(
           PUT_STATUS,
           1,
@@ -137,27 +124,27 @@ export function createRedisReadModel(options: { redis: Redis; keys: RedisKeys })
 
     async replaceAccounts(accounts, discoveredAt) {
       const pairs = accounts.flatMap((a) => [a.id, JSON.stringify(a)]);
-      await redisCall('replace accounts', () =>
+      await callRedis('replace accounts', () =>
         redis.eval(REPLACE_ACCOUNTS, 2, keys.accounts, keys.accountsDiscoveredAt, discoveredAt, ...pairs),
       );
     },
 
     async isLoaded() {
-      return (await redisCall('get loaded', () => redis.get(keys.loaded))) !== null;
+      return (await callRedis('get loaded', () => redis.get(keys.loaded))) !== null;
     },
 
     async markLoaded(at) {
-      await redisCall('set loaded', () => redis.set(keys.loaded, at));
+      await callRedis('set loaded', () => redis.set(keys.loaded, at));
     },
 
     async lockRefill(ttlMs) {
       const token = randomUUID();
-      const taken = await redisCall('take refill lock', () =>
+      const taken = await callRedis('take refill lock', () =>
         redis.set(keys.refillLock, token, 'PX', ttlMs, 'NX'),
       );
       if (taken !== 'OK') return undefined;
       return async () => {
-        await redisCall('release refill lock', () => redis.eval(RELEASE_LOCK, 1, keys.refillLock, token));
+        await callRedis('release refill lock', () => redis.eval(RELEASE_LOCK, 1, keys.refillLock, token));
       };
     },
   };
