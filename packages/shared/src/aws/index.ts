@@ -1,23 +1,40 @@
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { AwsCredentialIdentity } from '@smithy/types';
+import {
+  AssumeRoleCommand,
+  GetCallerIdentityCommand,
+  STSClient,
+  type Credentials,
+} from '@aws-sdk/client-sts';
 import { AppError } from '../errors/index.js';
 import { assumeRoleParams, type AssumeRoleOptions } from './assumed-role-credentials.js';
 import { translateAwsError } from './translate-aws-error.js';
 
+/** A session AssumeRole handed out: all four parts, as STS always sends them. */
+export interface AssumedSession {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+}
+
+/** AssumeRole's PascalCase credentials → ours; UPSTREAM_FAILED when a part is missing. */
+export function assumedSession(credentials: Credentials | undefined, roleArn: string): AssumedSession {
+  const c = credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
+    throw new AppError('UPSTREAM_FAILED', `AssumeRole on ${roleArn} returned no credentials`);
+  }
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiration: c.Expiration,
+  };
+}
+
 /** One AssumeRole call, for credentials handed on as they are (seeding, tests); not a provider. */
-export async function assumeRole(sts: STSClient, options: AssumeRoleOptions): Promise<AwsCredentialIdentity> {
+export async function assumeRole(sts: STSClient, options: AssumeRoleOptions): Promise<AssumedSession> {
   try {
     const result = await sts.send(new AssumeRoleCommand(assumeRoleParams(options)));
-    const c = result.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey) {
-      throw new AppError('UPSTREAM_FAILED', `AssumeRole on ${options.roleArn} returned no credentials`);
-    }
-    return {
-      accessKeyId: c.AccessKeyId,
-      secretAccessKey: c.SecretAccessKey,
-      sessionToken: c.SessionToken,
-      expiration: c.Expiration,
-    };
+    return assumedSession(result.Credentials, options.roleArn);
   } catch (error) {
     throw translateAwsError(error, { roleArn: options.roleArn, operation: 'AssumeRole' });
   }

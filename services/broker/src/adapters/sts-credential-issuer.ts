@@ -1,5 +1,5 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
-import { translateAwsError } from '@rolecall/shared/aws';
+import { assumedSession, translateAwsError } from '@rolecall/shared/aws';
 import { AppError } from '@rolecall/shared/errors';
 import type { CredentialIssuer } from '../domain/ports.js';
 
@@ -39,16 +39,7 @@ export function createStsCredentialIssuer(options: { sts: STSClient }): Credenti
           retryable: translated.retryable,
         });
       }
-      const c = result.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration) {
-        throw new AppError('UPSTREAM_FAILED', `AssumeRole on ${request.roleArn} returned no credentials`);
-      }
-      return {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        expiration: c.Expiration,
-      };
+      return assumedSession(result.Credentials, request.roleArn);
     },
   };
 }
