@@ -18,11 +18,11 @@ import { connectNats, deadLetterStream, ensureStreams, request, STREAMS } from '
 import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJetStreamJobQueue } from '../src/adapters/jetstream-job-queue.js';
-import { buildCrawlerService, type CrawlerService } from '../src/service.js';
+import type { CrawlerService } from '../src/service.js';
+import { buildTestCrawler } from './crawler-under-test.js';
 import { collectResults, logLines } from './results.js';
 import {
   createSpokeRole,
-  hubOptions,
   inAccount,
   INLINE,
   seedOrganization,
@@ -85,13 +85,7 @@ afterAll(async () => {
 });
 
 const startService = async (instance: string) => {
-  const service = buildCrawlerService({
-    config,
-    nc,
-    instance,
-    log: createLogger({ service: instance, level: 'info', destination: logs.destination }),
-    aws: hubOptions(env.moto.url),
-  });
+  const service = buildTestCrawler(config, nc, { instance, motoUrl: env.moto.url, logs });
   await service.start();
   services.push(service);
   return service;

@@ -7,9 +7,10 @@ import { createLogger } from '@rolecall/shared/log';
 import { connectNats, deadLetterStream, ensureStreams, KV_BUCKETS } from '@rolecall/shared/nats';
 import { MOTO_DEFAULT_ACCOUNT, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildCrawlerService, type CrawlerService } from '../src/service.js';
+import type { CrawlerService } from '../src/service.js';
+import { buildTestCrawler } from './crawler-under-test.js';
 import { collectResults, logLines } from './results.js';
-import { createSpokeRole, hubOptions, inAccount } from './seed.js';
+import { createSpokeRole, inAccount } from './seed.js';
 
 const OTHER_ACCOUNT = '111111111111';
 let env: TestEnvironment;
@@ -53,14 +54,12 @@ it('lets exactly one of two crawlers claim each schedule slot, and crawls every 
   const build = (instance: string) => {
     const logs = logLines();
     logsByInstance.set(instance, logs);
-    const service = buildCrawlerService({
+    const service = buildTestCrawler(
       config,
       nc,
-      instance,
-      log: createLogger({ service: instance, level: 'info', destination: logs.destination }),
-      aws: hubOptions(env.moto.url),
-      scheduleTickMs: 50,
-    });
+      { instance, motoUrl: env.moto.url, logs },
+      { scheduleTickMs: 50 },
+    );
     services.push(service);
     return service;
   };
