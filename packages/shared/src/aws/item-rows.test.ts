@@ -1,12 +1,12 @@
+import { cachedItem } from '@rolecall/testing';
 import { describe, expect, it } from 'vitest';
 import type { CachedItem } from '../contracts/index.js';
 import { fromItemRow, toItemRow } from './item-rows.js';
 
-const role: CachedItem = {
+const role: CachedItem = cachedItem({
   arn: 'arn:aws:iam::111111111111:role/payments',
   itemType: 'iam_role',
   accountId: '111111111111',
-  region: 'global',
   name: 'payments',
   tags: { 'consoleme-authorized': 'payments' },
   details: {
@@ -18,12 +18,7 @@ const role: CachedItem = {
       },
     })),
   },
-  firstSeenAt: '2026-11-01T00:00:00.000Z',
-  lastSeenAt: '2026-11-26T00:00:00.000Z',
-  lastCrawlId: 'crawl-1',
-  lastJobId: 'job-1',
-  contentHash: 'abc',
-};
+});
 
 describe('item rows', () => {
   it('keeps what DynamoDB evaluates plain, packs the rest, and round-trips exactly', () => {

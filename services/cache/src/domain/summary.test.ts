@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CachedItem } from '@rolecall/shared/contracts';
+import { cachedItem } from '@rolecall/testing';
 import { buildSummary, technologyOf } from './summary.js';
-
-const freshness = {
-  firstSeenAt: '2026-01-01T00:00:00.000Z',
-  lastSeenAt: '2026-01-02T00:00:00.000Z',
-  lastCrawlId: 'c',
-  lastJobId: 'j',
-  contentHash: 'h',
-};
 
 describe('item summary', () => {
   it('uses the AWS type for IAM roles and the resource type for AWS Config items', () => {
@@ -20,7 +12,7 @@ describe('item summary', () => {
   });
 
   it('keeps the listing fields and drops the details', () => {
-    const item: CachedItem = {
+    const item = cachedItem({
       arn: 'arn:aws:s3:::bucket',
       itemType: 's3_bucket',
       accountId: '111111111111',
@@ -28,8 +20,8 @@ describe('item summary', () => {
       name: 'bucket',
       tags: { a: 'b' },
       details: { policy: { Statement: [] } },
-      ...freshness,
-    };
+      lastSeenAt: '2026-01-02T00:00:00.000Z',
+    });
     expect(buildSummary(item)).toEqual({
       arn: 'arn:aws:s3:::bucket',
       itemType: 's3_bucket',

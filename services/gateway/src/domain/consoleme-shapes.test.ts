@@ -1,21 +1,15 @@
-import type { CachedItem } from '@rolecall/shared/contracts';
+import { cachedItem } from '@rolecall/testing';
 import { describe, expect, it } from 'vitest';
 import { resourceArnFromPath, toResourceModel, toRoleModel, toTagList } from './consoleme-shapes.js';
 import { toPolicyRow } from './policy-table.js';
 
-const base = {
-  region: 'global',
-  firstSeenAt: '2026-01-01T00:00:00.000Z',
-  lastSeenAt: '2026-02-01T00:00:00.000Z',
-  lastCrawlId: 'c1',
-  lastJobId: 'j1',
-  contentHash: 'h',
-};
+/** When the items below were last seen, and by which crawl: what the models show as freshness. */
+const seen = { lastSeenAt: '2026-02-01T00:00:00.000Z', lastCrawlId: 'c1' };
 
 describe('ConsoleMe shape mapping', () => {
   it('maps a role with no boundary, no description and no last use to the minimal principal model', () => {
-    const item: CachedItem = {
-      ...base,
+    const item = cachedItem({
+      ...seen,
       arn: 'arn:aws:iam::123456789012:role/app/web',
       itemType: 'iam_role',
       accountId: '123456789012',
@@ -28,7 +22,7 @@ describe('ConsoleMe shape mapping', () => {
         inlinePolicies: [],
         managedPolicies: [],
       },
-    };
+    });
     expect(toRoleModel(item, 'prod')).toEqual({
       name: 'web',
       account_id: '123456789012',
@@ -49,15 +43,15 @@ describe('ConsoleMe shape mapping', () => {
   });
 
   it('keeps every other resource attribute, PascalCased, next to Policy and TagSet', () => {
-    const item: CachedItem = {
-      ...base,
+    const item = cachedItem({
+      ...seen,
       arn: 'arn:aws:sqs:us-east-1:123456789012:q',
       itemType: 'sqs_queue',
       accountId: '123456789012',
       name: 'q',
       tags: {},
       details: { policyDocument: { Statement: [] }, queueUrl: 'https://q', visibilityTimeout: 30 },
-    };
+    });
     expect(toResourceModel(item, 'prod').resource_details).toEqual({
       Policy: { Statement: [] },
       TagSet: [],
