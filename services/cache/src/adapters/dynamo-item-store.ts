@@ -26,6 +26,20 @@ async function* asItemPages(pages: AsyncIterable<Record<string, unknown>[]>): As
 
 const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
 
+/** Sends a conditional write of one item: false when its condition no longer held, other failures translated. */
+async function writeIf(
+  write: () => Promise<unknown>,
+  context: { operation: string; arn: string },
+): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw translateAwsError(error, context);
+  }
+}
+
 /** Items in the roles and resources tables, keyed (partition = account#crawlType, arn). */
 export function createDynamoItemStore(options: {
   doc: DynamoDBDocumentClient;
@@ -75,31 +89,29 @@ export function createDynamoItemStore(options: {
       return found;
     },
 
-    async put(item, expectedWriteId) {
-      try {
-        await doc.send(
-          new PutCommand({
-            TableName: tableOf(item.itemType),
-            Item: toItemRow(item),
-            ...(expectedWriteId === undefined
-              ? {
-                  ConditionExpression: 'attribute_not_exists(#arn)',
-                  ExpressionAttributeNames: { '#arn': 'arn' },
-                }
-              : {
-                  // The seenAt test is what the write relies on; the writeId test catches any write
-                  // made since the item was read.
-                  ConditionExpression: '#writeId = :expected AND #seenAt <= :seenAt',
-                  ExpressionAttributeNames: { '#writeId': 'writeId', '#seenAt': 'seenAt' },
-                  ExpressionAttributeValues: { ':expected': expectedWriteId, ':seenAt': item.seenAt },
-                }),
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw translateAwsError(error, { operation: 'DynamoDB PutItem', arn: item.arn });
-      }
+    put(item, expectedWriteId) {
+      return writeIf(
+        () =>
+          doc.send(
+            new PutCommand({
+              TableName: tableOf(item.itemType),
+              Item: toItemRow(item),
+              ...(expectedWriteId === undefined
+                ? {
+                    ConditionExpression: 'attribute_not_exists(#arn)',
+                    ExpressionAttributeNames: { '#arn': 'arn' },
+                  }
+                : {
+                    // The seenAt test is what the write relies on; the writeId test catches any write
+                    // made since the item was read.
+                    ConditionExpression: '#writeId = :expected AND #seenAt <= :seenAt',
+                    ExpressionAttributeNames: { '#writeId': 'writeId', '#seenAt': 'seenAt' },
+                    ExpressionAttributeValues: { ':expected': expectedWriteId, ':seenAt': item.seenAt },
+                  }),
+            }),
+          ),
+        { operation: 'DynamoDB PutItem', arn: item.arn },
+      );
     },
 
     async *queryPartition(accountId: string, crawlType: CrawlType) {
@@ -117,42 +129,44 @@ export function createDynamoItemStore(options: {
       }
     },
 
-    async tombstone(item, jobId, before) {
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: tableOf(item.itemType),
-            Key: { partition: item.partition, arn: item.arn },
-            UpdateExpression: 'SET #deletedByJob = :job',
-            ConditionExpression:
-              'attribute_exists(#arn) AND #seenAt < :before AND attribute_not_exists(#deletedByJob)',
-            ExpressionAttributeNames: { '#deletedByJob': 'deletedByJob', '#seenAt': 'seenAt', '#arn': 'arn' },
-            ExpressionAttributeValues: { ':job': jobId, ':before': before },
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw translateAwsError(error, { operation: 'DynamoDB UpdateItem', arn: item.arn });
-      }
+    tombstone(item, jobId, before) {
+      return writeIf(
+        () =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tableOf(item.itemType),
+              Key: { partition: item.partition, arn: item.arn },
+              UpdateExpression: 'SET #deletedByJob = :job',
+              ConditionExpression:
+                'attribute_exists(#arn) AND #seenAt < :before AND attribute_not_exists(#deletedByJob)',
+              ExpressionAttributeNames: {
+                '#deletedByJob': 'deletedByJob',
+                '#seenAt': 'seenAt',
+                '#arn': 'arn',
+              },
+              ExpressionAttributeValues: { ':job': jobId, ':before': before },
+            }),
+          ),
+        { operation: 'DynamoDB UpdateItem', arn: item.arn },
+      );
     },
 
     async deleteTombstoned(item, jobId, before) {
-      try {
-        await doc.send(
-          new DeleteCommand({
-            TableName: tableOf(item.itemType),
-            Key: { partition: item.partition, arn: item.arn },
-            ConditionExpression: '#deletedByJob = :job AND #seenAt < :before',
-            ExpressionAttributeNames: { '#deletedByJob': 'deletedByJob', '#seenAt': 'seenAt' },
-            ExpressionAttributeValues: { ':job': jobId, ':before': before },
-          }),
-        );
-      } catch (error) {
-        // Gone already (a redelivered sweep) or seen again by a newer crawl: both leave it right.
-        if (isConditionFailure(error)) return;
-        throw translateAwsError(error, { operation: 'DynamoDB DeleteItem', arn: item.arn });
-      }
+      // A failed condition means gone already (a redelivered sweep) or seen again by a newer crawl: both
+      // leave it right.
+      await writeIf(
+        () =>
+          doc.send(
+            new DeleteCommand({
+              TableName: tableOf(item.itemType),
+              Key: { partition: item.partition, arn: item.arn },
+              ConditionExpression: '#deletedByJob = :job AND #seenAt < :before',
+              ExpressionAttributeNames: { '#deletedByJob': 'deletedByJob', '#seenAt': 'seenAt' },
+              ExpressionAttributeValues: { ':job': jobId, ':before': before },
+            }),
+          ),
+        { operation: 'DynamoDB DeleteItem', arn: item.arn },
+      );
     },
 
     async *scanAll() {
