@@ -5,11 +5,13 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import {
   freePort,
+  mergeDeep,
   MOTO_CREDENTIALS,
   startTestEnvironment,
   waitForPort,
   type TestEnvironment,
 } from '@rolecall/testing';
+export { eventually } from '@rolecall/testing';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -63,7 +65,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'rolecall-stack-'));
   const configPath = join(dir, 'rolecall.yaml');
   const gatewayPort = await freePort();
-  let config = merge(
+  let config = mergeDeep(
     {
       environment: 'test',
       log: { level: 'info' },
@@ -137,7 +139,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     services,
     start,
     async updateConfig(over) {
-      config = merge(config, over);
+      config = mergeDeep(config, over);
       await writeFile(configPath, stringify(config));
     },
     api(path, init = {}) {
@@ -166,30 +168,3 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
   return stack;
 }
-
-/** Polls until `check` returns a value (not undefined) or the time runs out, then throws with `describe()`. */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  describe: () => string | Promise<string>,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out: ${await describe()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const current = out[key];
-    out[key] = isPlainObject(current) && isPlainObject(value) ? merge(current, value) : value;
-  }
-  return out;
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);

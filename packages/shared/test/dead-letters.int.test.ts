@@ -16,27 +16,13 @@ import {
   type DurableConsumer,
   type DurableConsumerOptions,
 } from '@rolecall/shared/nats';
-import { startNats, type RunningServer } from '@rolecall/testing';
+import { eventually, startNats, type RunningServer } from '@rolecall/testing';
 
 /** Text that stands for a secret in a payload: it must reach the dead-letter stream, never a log line. */
 const SECRET = 'wJalrXUtnFEMI-not-for-logs';
 const ACK_WAIT_MS = 1000;
 
 const logLines = () => capturedLogger({ service: 'dead-letter-test', level: 'debug' });
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 describe('durable consumer: bounded attempts and the dead-letter stream', () => {
   let nats: RunningServer;

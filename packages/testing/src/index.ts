@@ -1,3 +1,4 @@
 export * from './servers.js';
 export * from './demo-org.js';
 export * from './cached-items.js';
+export * from './eventually.js';

@@ -22,6 +22,7 @@ import { createLogger } from '@rolecall/shared/log';
 import { connectNats, deadLetterStream, ensureStreams, publishEvent, request } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
 import {
+  eventually,
   MOTO_CREDENTIALS,
   seedDemoOrganization,
   startTestEnvironment,
@@ -136,20 +137,6 @@ const eligible = async (caller: Caller, channel: Channel) =>
       },
     )
   ).roles;
-
-async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 beforeAll(async () => {
   env = await startTestEnvironment();

@@ -23,7 +23,7 @@ import {
 import { createLogger, silentLogger } from '@rolecall/shared/log';
 import { STREAMS, ensureStreams, isStreamNotFound, publishEvent, readMessage } from '@rolecall/shared/nats';
 import { createRedis, redisKeys, type Redis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
+import { MOTO_CREDENTIALS, eventually, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { buildCacheService, type CacheService } from '../src/service.js';
 
@@ -254,19 +254,16 @@ function freshId<E extends EventDefinition>(event: E): E {
   return { ...event, msgId: () => randomUUID() };
 }
 
-export async function waitFor<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** `eventually`, with `false` from the probe meaning "not yet" as well. */
+export const waitFor = <T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000) =>
+  eventually(
+    async () => {
+      const value = await probe();
+      return value === false ? undefined : value;
+    },
+    what,
+    timeoutMs,
+  );
 
 export async function readStatus(redis: Redis, config: RolecallConfig, accountId: string, crawlType = 'iam') {
   const raw = await redis.hget(redisKeys(config.redis.keyPrefix).crawlStatus, `${accountId}:${crawlType}`);

@@ -12,6 +12,7 @@ import {
   DEMO_REGIONS,
   MOTO_CREDENTIALS,
   freePort,
+  mergeDeep,
   seedDemoOrganization,
   startTestEnvironment,
   type DemoAccount,
@@ -137,7 +138,7 @@ async function assemble(
   };
   const gatewayPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const raw = merge(
+  const raw = mergeDeep(
     {
       environment: 'test',
       aws: {
@@ -270,7 +271,7 @@ async function assemble(
     account,
     config,
     buildGateway: (over, deps = {}) =>
-      buildApp({ config: parseConfig(merge(raw, over)), redis, nc, log: silentLogger(), ...deps }),
+      buildApp({ config: parseConfig(mergeDeep(raw, over)), redis, nc, log: silentLogger(), ...deps }),
     gatewayPort,
     gatewayUrl,
     nc,
@@ -308,16 +309,4 @@ async function waitForCrawl(
     if (Date.now() > deadline) throw new Error(`crawl ${crawlId} unfinished: ${JSON.stringify(statuses)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const current = out[key];
-    out[key] = isObject(current) && isObject(value) ? merge(current, value) : value;
-  }
-  return out;
 }
