@@ -168,6 +168,13 @@ export const MOTO_CREDENTIALS = {
 };
 export const MOTO_DEFAULT_ACCOUNT = '123456789012';
 
+/** Options for an AWS client of moto's default account at `endpointUrl`, for `awsClientConfig`. */
+export const motoClientOptions = (endpointUrl: string, region = 'us-east-1') => ({
+  region,
+  endpointUrl,
+  credentials: MOTO_CREDENTIALS,
+});
+
 export interface TestEnvironment {
   nats: RunningServer;
   redis: RunningServer;

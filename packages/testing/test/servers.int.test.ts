@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig } from '@rolecall/shared/aws';
 import { ensureAllStreams, STREAMS } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
+import { motoClientOptions, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 
 describe('test environment', () => {
   let env: TestEnvironment;
@@ -38,13 +38,7 @@ describe('test environment', () => {
   });
 
   it('talks to moto as the default account', async () => {
-    const sts = new STSClient(
-      awsClientConfig('sts', {
-        region: 'us-east-1',
-        endpointUrl: env.moto.url,
-        credentials: MOTO_CREDENTIALS,
-      }),
-    );
+    const sts = new STSClient(awsClientConfig('sts', motoClientOptions(env.moto.url)));
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     expect(identity.Account).toBe('123456789012');
   });

@@ -9,7 +9,7 @@ import { sha256Of } from '@rolecall/shared/dynamic-config';
 import { silentLogger } from '@rolecall/shared/log';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
+import { motoClientOptions, startTestEnvironment, type TestEnvironment } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';
@@ -32,13 +32,7 @@ beforeAll(async () => {
   nc = await connectNats({ url: env.nats.url, name: 'gateway-test', log: silentLogger() });
   // The gateway's own stream, as its main.ts creates it: saving dynamic config announces the change there.
   await ensureStreams(await jetstreamManager(nc), [configStreams.configChanges]);
-  dynamo = new DynamoDBClient(
-    awsClientConfig('dynamodb', {
-      region: 'us-east-1',
-      endpointUrl: env.moto.url,
-      credentials: MOTO_CREDENTIALS,
-    }),
-  );
+  dynamo = new DynamoDBClient(awsClientConfig('dynamodb', motoClientOptions(env.moto.url)));
   await ensureAllTables(dynamo, tablePrefix);
   const config = parseConfig({
     environment: 'test',
@@ -112,13 +106,7 @@ describe('/api/v2/dynamic_config', () => {
 
 describe('demo federation stand-in', () => {
   it('turns role session credentials into a sign-in token and a page naming the role, account and duration', async () => {
-    const iam = new IAMClient(
-      awsClientConfig('iam', {
-        region: 'us-east-1',
-        endpointUrl: env.moto.url,
-        credentials: MOTO_CREDENTIALS,
-      }),
-    );
+    const iam = new IAMClient(awsClientConfig('iam', motoClientOptions(env.moto.url)));
     const created = await iam.send(
       new CreateRoleCommand({
         RoleName: 'demo-console',
@@ -129,13 +117,7 @@ describe('demo federation stand-in', () => {
       }),
     );
     iam.destroy();
-    const sts = new STSClient(
-      awsClientConfig('sts', {
-        region: 'us-east-1',
-        endpointUrl: env.moto.url,
-        credentials: MOTO_CREDENTIALS,
-      }),
-    );
+    const sts = new STSClient(awsClientConfig('sts', motoClientOptions(env.moto.url)));
     const session = await assumeRole(sts, {
       roleArn: created.Role?.Arn ?? '',
       sessionName: 'alice@example.com',
