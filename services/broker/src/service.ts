@@ -19,6 +19,7 @@ import {
   type DynamicConfigWatch,
 } from '@rolecall/shared/dynamic-config';
 import type { Logger } from '@rolecall/shared/log';
+import type { RunningService } from '@rolecall/shared/runtime';
 import {
   createDurableConsumer,
   readMessage,
@@ -70,10 +71,8 @@ export interface BrokerServiceOptions {
   instance?: string;
 }
 
-export interface BrokerService {
-  start(): Promise<void>;
-  /** Stops the endpoints, then the consumers; in-flight messages finish or go back to the stream. */
-  stop(): Promise<void>;
+/** `stop` stops the endpoints, then the consumers; in-flight messages finish or go back to the stream. */
+export interface BrokerService extends RunningService {
   mapping: AuthorizationMapping;
   maintainer: AuthorizationMaintainer;
   configStore: DynamicConfigStore;

@@ -8,6 +8,7 @@ import { ensureBucket, ensureTables, tableNames, tablesOwnedBy } from '@rolecall
 import type { RolecallConfig } from '@rolecall/shared/config';
 import { cacheStreams, crawlerEvents, crawlerStreams } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
+import type { RunningService } from '@rolecall/shared/runtime';
 import {
   createDurableConsumer,
   deadLetterStream,
@@ -52,14 +53,12 @@ export interface CacheServiceDeps {
   refillIntervalMs?: number;
 }
 
-export interface CacheService {
-  /**
-   * Creates its stream, tables and bucket if missing, refills an empty Redis, then starts consuming
-   * (waiting for the crawler to have created CRAWL_RESULTS, if it has not yet).
-   */
-  start(): Promise<void>;
-  /** Stops consuming and waits for messages in progress; leaves connections to the caller. */
-  stop(): Promise<void>;
+/**
+ * `start` creates its stream, tables and bucket if missing, refills an empty Redis, then starts consuming
+ * (waiting for the crawler to have created CRAWL_RESULTS, if it has not yet); `stop` stops consuming and
+ * waits for messages in progress.
+ */
+export interface CacheService extends RunningService {
   /** Refills Redis from DynamoDB if its `loaded` marker is missing; true when this call refilled it. */
   refillIfEmpty(): Promise<boolean>;
 }

@@ -4,6 +4,7 @@ import type { AwsClientOptions } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import { crawlerOperations, type StartCrawlRequest } from '@rolecall/shared/contracts';
 import type { Logger } from '@rolecall/shared/log';
+import type { RunningService } from '@rolecall/shared/runtime';
 import { serve, type ServedEndpoints } from '@rolecall/shared/nats';
 import { createConfigCrawler } from './adapters/config-crawler.js';
 import { createCurrentAccountSource } from './adapters/current-account-source.js';
@@ -46,10 +47,8 @@ export interface CrawlerServiceOptions {
   accountSource?: AccountSource;
 }
 
-export interface CrawlerService {
-  start(): Promise<void>;
-  /** Stops the schedule, the request endpoint and the job workers; running jobs go back to the queue. */
-  stop(): Promise<void>;
+/** `stop` stops the schedule, the request endpoint and the job workers; running jobs go back to the queue. */
+export interface CrawlerService extends RunningService {
   startCrawl(request: StartCrawlRequest): ReturnType<ReturnType<typeof createStartCrawlHandler>>;
 }
 

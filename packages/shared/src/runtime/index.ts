@@ -2,6 +2,16 @@ import { isAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 
 /**
+ * What every service's build function returns: main.ts calls `start` once its clients are up, and on a
+ * signal `stop` (stop taking work, let what is in flight finish or go back), before NATS is drained.
+ * Connections stay the caller's.
+ */
+export interface RunningService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
  * For a service's main.ts: on the first SIGTERM or SIGINT, shut down gracefully once, in the order every
  * service keeps: `stop` (consumers, endpoints, the HTTP server), then drain NATS (what is in flight is
  * published and acked), then `close` the other clients (Redis, AWS). Exits 0, or 1 if any step failed.
