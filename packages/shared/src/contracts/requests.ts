@@ -124,8 +124,10 @@ const changeBase = {
   expired_at: Type.Optional(DateTime),
   /** The last apply's failure (status `failed`). */
   error: Type.Optional(ChangeError),
-  /** What the removal at expiry found, when it was not exactly what Rolecall had put there. */
-  expiry_finding: Type.Optional(ChangeError),
+  /** The Sids of the statements Rolecall added when it applied the change: what its expiry removes. */
+  granted_sids: Type.Optional(Type.Array(Type.String())),
+  /** What the removal at expiry found, where it was not exactly what Rolecall had put there. */
+  expiry_findings: Type.Optional(Type.Array(ChangeError)),
 };
 
 export const InlinePolicyChangeModel = Type.Object({
@@ -269,6 +271,8 @@ export type CommentModel = Static<typeof CommentModel>;
 /** One approval given (Rolecall; ConsoleMe has a single reviewer). */
 export const ApprovalModel = Type.Object({
   user: Type.String(),
+  /** The approver's groups when they approved: which requirements the approval counts toward. */
+  groups: Type.Array(Type.String()),
   at: DateTime,
 });
 export type ApprovalModel = Static<typeof ApprovalModel>;
