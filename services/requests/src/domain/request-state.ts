@@ -60,10 +60,11 @@ const EDITABLE: ReadonlySet<ChangeModel['change_type']> = new Set([
   'managed_policy_resource',
 ]);
 
-const refused = (kind: RequestRefusal['kind'], code: string, message: string): StepOutcome => ({
-  ok: false,
-  refusal: { outcome: 'refused', kind, code, message },
+const refusal = (kind: RequestRefusal['kind'], code: string, message: string) => ({
+  ok: false as const,
+  refusal: { outcome: 'refused' as const, kind, code, message },
 });
+const refused: (kind: RequestRefusal['kind'], code: string, message: string) => StepOutcome = refusal;
 
 export interface NewRequest {
   id: string;
@@ -192,8 +193,25 @@ function findChange(request: ExtendedRequestModel, changeId: string): ChangeMode
   return request.changes.changes.find((c) => c.id === changeId);
 }
 
+/** The change with that id while it is still open (not applied, or failed); else the refusal. */
+function openChange(
+  request: ExtendedRequestModel,
+  changeId: string,
+  code: string,
+  done: string,
+): { ok: true; change: ChangeModel } | Extract<StepOutcome, { ok: false }> {
+  const change = findChange(request, changeId);
+  if (!change) return notFound(changeId);
+  if (change.status === 'not_applied' || change.status === 'failed') return { ok: true, change };
+  return refusal(
+    'invalid',
+    code,
+    `change ${changeId} is ${change.status ?? 'not_applied'}; only a change not applied or failed can be ${done}`,
+  );
+}
+
 const notFound = (changeId: string) =>
-  refused('invalid', 'CHANGE_NOT_FOUND', `the request has no change ${changeId}`);
+  refusal('invalid', 'CHANGE_NOT_FOUND', `the request has no change ${changeId}`);
 
 function updateChange(
   request: ExtendedRequestModel,
@@ -225,15 +243,9 @@ function applyOne(
   command: CommandOf<'apply_change'>,
   context: StepContext,
 ): StepOutcome {
-  const change = findChange(request, command.change_id);
-  if (!change) return notFound(command.change_id);
-  if (change.status !== 'not_applied' && change.status !== 'failed') {
-    return refused(
-      'invalid',
-      'CHANGE_NOT_APPLICABLE',
-      `change ${command.change_id} is ${change.status ?? 'not_applied'}; only a change not applied or failed can be applied`,
-    );
-  }
+  const found = openChange(request, command.change_id, 'CHANGE_NOT_APPLICABLE', 'applied');
+  if (!found.ok) return found;
+  const change = found.change;
   if (command.policy_document !== undefined && !EDITABLE.has(change.change_type)) {
     return refused(
       'invalid',
@@ -270,15 +282,9 @@ function cancelChange(
   command: CommandOf<'cancel_change'>,
   context: StepContext,
 ): StepOutcome {
-  const change = findChange(request, command.change_id);
-  if (!change) return notFound(command.change_id);
-  if (change.status !== 'not_applied' && change.status !== 'failed') {
-    return refused(
-      'invalid',
-      'CHANGE_NOT_CANCELLABLE',
-      `change ${command.change_id} is ${change.status ?? 'not_applied'} and cannot be cancelled`,
-    );
-  }
+  const found = openChange(request, command.change_id, 'CHANGE_NOT_CANCELLABLE', 'cancelled');
+  if (!found.ok) return found;
+  const change = found.change;
   const next = bump(replaceChange(request, { ...change, status: 'cancelled' }), context.now);
   const history = [
     historyItem(next, 'change_cancelled', context.actor.user, { changeId: command.change_id }),
