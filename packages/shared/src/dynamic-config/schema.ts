@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from 'typebox';
 
 const RoleArn = Type.String({
   pattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/.+$',
