@@ -32,7 +32,7 @@ import {
   PARSER_MAX_HEADER_SIZE,
   registerRequestLimits,
 } from './plugins/request-limits.js';
-import { typeBoxValidatorCompiler } from './plugins/validation.js';
+import { validatorCompiler } from './plugins/validation.js';
 import { registerAuditRoutes } from './routes/audit/audit-routes.js';
 import { registerGetCacheStatusRoute } from './routes/cache/get-cache-status.js';
 import { registerRefreshCacheRoute } from './routes/cache/refresh-cache.js';
@@ -105,7 +105,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     // Unique across gateway copies: request ids go into the broker's audit trail.
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setValidatorCompiler(typeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
   // Every body this API takes is JSON; anything else is answered 415 rather than parsed as text.
   app.removeContentTypeParser('text/plain');
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from 'typebox/value';
 import { parse } from 'yaml';
+import { schemaProblems } from '../contracts/schema-problems.js';
 import { AppError } from '../errors/index.js';
 import { checkConfigRules, type ConfigProblem, type RolecallService } from './rules.js';
 import { RolecallConfig } from './schema.js';
@@ -64,13 +65,15 @@ export function parseConfig(
   options: ParseConfigOptions = {},
 ): RolecallConfig {
   const candidate = Value.Default(RolecallConfig, structuredClone(raw ?? {}));
-  const schemaProblems: ConfigProblem[] = [...Value.Errors(RolecallConfig, candidate)].map((e) => ({
-    path: e.path === '' ? '/' : e.path,
-    message: e.message,
-  }));
+  const refusedBySchema: ConfigProblem[] = schemaProblems(Value.Errors(RolecallConfig, candidate)).map(
+    ({ path, message }) => ({ path: path || '/', message }),
+  );
   const problems = [
-    ...schemaProblems,
-    ...checkConfigRules(candidate as RolecallConfig, { service: options.service, schemaProblems }),
+    ...refusedBySchema,
+    ...checkConfigRules(candidate as RolecallConfig, {
+      service: options.service,
+      schemaProblems: refusedBySchema,
+    }),
   ];
   if (problems.length > 0) {
     const list = problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');

@@ -1,4 +1,4 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { TSchema } from 'typebox';
 import { RolecallConfig } from './schema.js';
 
 export interface ConfigKey {
@@ -17,7 +17,7 @@ export function listConfigKeys(schema: TSchema = RolecallConfig, prefix = ''): C
         path: prefix,
         type: describeType(schema),
         default: describeDefault(schema),
-        description: schema.description ?? '',
+        description: (schema as { description?: string }).description ?? '',
       },
     ];
   }
@@ -31,7 +31,7 @@ export function listConfigKeys(schema: TSchema = RolecallConfig, prefix = ''): C
             path,
             type: describeType(child),
             default: describeDefault(child),
-            description: child.description ?? '',
+            description: (child as { description?: string }).description ?? '',
           },
         ];
   });

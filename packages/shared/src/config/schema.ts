@@ -1,4 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from 'typebox';
+import { LiteralUnion } from '../contracts/literal-union.js';
 
 const Seconds = (defaultValue: number, description: string) =>
   Type.Integer({ minimum: 1, default: defaultValue, description });
@@ -35,10 +36,10 @@ export const RolecallConfig = Type.Object(
     }),
     log: Type.Object(
       {
-        level: Type.Union(
-          ['trace', 'debug', 'info', 'warn', 'error', 'silent'].map((l) => Type.Literal(l)),
-          { default: 'info', description: 'Log level of every service (pino); secrets are always redacted' },
-        ),
+        level: LiteralUnion(['trace', 'debug', 'info', 'warn', 'error', 'silent'], {
+          default: 'info',
+          description: 'Log level of every service (pino); secrets are always redacted',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

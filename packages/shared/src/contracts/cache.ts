@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from 'typebox';
 import { defineMessage } from './envelope.js';
 import { defineEvent, defineStream } from './event.js';
 import { AccountId, CachedItem, ItemType, type ItemType as ItemTypeT } from './resources.js';

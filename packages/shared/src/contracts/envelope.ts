@@ -1,8 +1,9 @@
 import './formats.js';
 import { randomUUID } from 'node:crypto';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { Type, type Static, type TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 import { AppError } from '../errors/index.js';
+import { describeSchemaProblems } from './schema-problems.js';
 
 /** Every message on the bus is wrapped in this envelope and validated on both ends. */
 export const Envelope = <T extends TSchema>(data: T) =>
@@ -35,19 +36,15 @@ export interface MessageDefinition<S extends TSchema> {
   check(data: unknown): data is Static<S>;
 }
 
-const envelopeHeader = TypeCompiler.Compile(Envelope(Type.Unknown()));
+const envelopeHeader = Compile(Envelope(Type.Unknown()));
 
 export function defineMessage<S extends TSchema>(
   type: string,
   version: number,
   schema: S,
 ): MessageDefinition<S> {
-  const checker: TypeCheck<S> = TypeCompiler.Compile(schema);
-  const describe = (value: unknown) =>
-    [...checker.Errors(value)]
-      .slice(0, 5)
-      .map((e) => `${e.path || '/'}: ${e.message}`)
-      .join('; ');
+  const checker: Validator<Record<never, never>, S> = Compile(schema);
+  const describe = (value: unknown) => describeSchemaProblems(checker.Errors(value), 5);
   return {
     type,
     version,
@@ -66,7 +63,8 @@ export function defineMessage<S extends TSchema>(
       if (!checker.Check(value.data)) {
         throw new AppError('INVALID_MESSAGE', `invalid ${type}: ${describe(value.data)}`);
       }
-      return value;
+      const data: Static<S> = value.data;
+      return { ...value, data };
     },
   };
 }

@@ -1,8 +1,7 @@
-import { FormatRegistry } from '@sinclair/typebox';
+import Format from 'typebox/format';
 
-// TypeBox fails any value whose schema names a format it does not know; register the ones we use.
+// TypeBox's own `date-time` also accepts RFC 9557 suffixes (`…Z[Europe/Paris]`) that `Date.parse`
+// cannot read; every date-time we accept is parsed by our code, so ours is plain RFC 3339 only.
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
-if (!FormatRegistry.Has('date-time')) {
-  FormatRegistry.Set('date-time', (value) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)));
-}
+Format.Set('date-time', (value) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)));

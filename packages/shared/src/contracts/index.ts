@@ -1,6 +1,8 @@
 import './formats.js';
 export * from './envelope.js';
+export * from './literal-union.js';
 export * from './operation.js';
+export * from './schema-problems.js';
 export * from './event.js';
 export * from './resources.js';
 export * from './crawler.js';

@@ -1,4 +1,4 @@
-import { Value } from '@sinclair/typebox/value';
+import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { DynamicConfigDocument } from '../dynamic-config/schema.js';
 import {
@@ -63,7 +63,7 @@ describe('request contracts', () => {
         policy: { policy_document: document },
       },
     ];
-    for (const change of changes) expect(Value.Errors(ChangeModel, change).First()).toBeUndefined();
+    for (const change of changes) expect(Value.Errors(ChangeModel, change)[0]).toBeUndefined();
     expect(Value.Check(RequestCreationModel, { changes: { changes }, justification: 'x' })).toBe(true);
   });
 
@@ -125,7 +125,7 @@ describe('request contracts', () => {
         notifications: { created: ['slack', 'email'] },
       },
     };
-    expect(Value.Errors(DynamicConfigDocument, valid).First()).toBeUndefined();
+    expect(Value.Errors(DynamicConfigDocument, valid)[0]).toBeUndefined();
     const badPrefix = structuredClone(valid);
     (badPrefix.policy_requests.auto_approval_rules[0] as { action_prefixes: string[] }).action_prefixes = [
       's3:*',

@@ -1,5 +1,6 @@
 import './formats.js';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { LiteralUnion } from './literal-union.js';
+import { Type, type Static, type TSchema } from 'typebox';
 import { Caller } from './broker.js';
 import { defineMessage } from './envelope.js';
 import { defineEvent, defineStream } from './event.js';
@@ -40,7 +41,7 @@ export const Duration = Type.String({
 
 /** A change's status. ConsoleMe has applied, not_applied and cancelled; Rolecall adds failed and expired. */
 export const ChangeStatuses = ['not_applied', 'applied', 'failed', 'cancelled', 'expired'] as const;
-export const ChangeStatus = Type.Union(ChangeStatuses.map((s) => Type.Literal(s)));
+export const ChangeStatus = LiteralUnion(ChangeStatuses);
 export type ChangeStatus = Static<typeof ChangeStatus>;
 
 /**
@@ -57,7 +58,7 @@ export const RequestStatuses = [
   'cancelled',
   'expired',
 ] as const;
-export const RequestStatus = Type.Union(RequestStatuses.map((s) => Type.Literal(s)));
+export const RequestStatus = LiteralUnion(RequestStatuses);
 export type RequestStatus = Static<typeof RequestStatus>;
 
 /** ConsoleMe's principal: an AWS IAM principal (role, user) or, for managed_policy_resource, a policy ARN. */
@@ -227,7 +228,7 @@ export const ChangeTypes = [
   'resource_tag',
   'managed_policy_resource',
 ] as const;
-export const ChangeType = Type.Union(ChangeTypes.map((t) => Type.Literal(t)));
+export const ChangeType = LiteralUnion(ChangeTypes);
 export type ChangeType = Static<typeof ChangeType>;
 
 export const ChangeModel = Type.Union([
@@ -443,16 +444,16 @@ export const RequestListColumns = [
 ] as const;
 export const RequestListFilters = Type.Object({
   filters: Type.Optional(
-    Type.Partial(
-      Type.Object(
-        Object.fromEntries(
-          RequestListColumns.map((column) => [
-            column,
+    Type.Object(
+      Object.fromEntries(
+        RequestListColumns.map((column) => [
+          column,
+          Type.Optional(
             Type.Union([Type.String({ maxLength: 1000 }), Type.Tuple([Type.Number(), Type.Number()])]),
-          ]),
-        ),
-        { additionalProperties: false },
+          ),
+        ]),
       ),
+      { additionalProperties: false },
     ),
   ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
@@ -486,7 +487,7 @@ export const PolicyRequestEventKinds = [
   'failed',
   'expired',
 ] as const;
-export const PolicyRequestEventKind = Type.Union(PolicyRequestEventKinds.map((k) => Type.Literal(k)));
+export const PolicyRequestEventKind = LiteralUnion(PolicyRequestEventKinds);
 export type PolicyRequestEventKind = Static<typeof PolicyRequestEventKind>;
 
 /**
@@ -509,9 +510,7 @@ export const HistoryTypes = {
   change_expired: 'expired',
 } as const satisfies Record<string, PolicyRequestEventKind>;
 export type HistoryType = keyof typeof HistoryTypes;
-export const HistoryType = Type.Union(
-  (Object.keys(HistoryTypes) as HistoryType[]).map((t) => Type.Literal(t)),
-);
+export const HistoryType = LiteralUnion(Object.keys(HistoryTypes) as HistoryType[]);
 
 /**
  * One item of a request's history (`GET /api/v3/requests/{id}/events`), also published on JetStream.
@@ -614,7 +613,7 @@ export const NotificationTopics = [
   'expiry_soon',
   'expired',
 ] as const;
-export const NotificationTopic = Type.Union(NotificationTopics.map((t) => Type.Literal(t)));
+export const NotificationTopic = LiteralUnion(NotificationTopics);
 export type NotificationTopic = Static<typeof NotificationTopic>;
 
 const channels = Type.Optional(Type.Array(NotificationChannel, { uniqueItems: true }));

@@ -1,5 +1,6 @@
 import './formats.js';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from 'typebox';
+import { LiteralUnion } from './literal-union.js';
 
 export const AccountIdPattern = '^\\d{12}$';
 export const AccountId = Type.String({ pattern: AccountIdPattern, description: '12-digit AWS account id' });
@@ -9,7 +10,7 @@ export const AccountId = Type.String({ pattern: AccountIdPattern, description: '
  * type that crawl type produces: items it no longer contains are deleted.
  */
 export const CrawlTypes = ['iam', 's3', 'sqs', 'sns', 'config'] as const;
-export const CrawlType = Type.Union(CrawlTypes.map((t) => Type.Literal(t)));
+export const CrawlType = LiteralUnion(CrawlTypes);
 export type CrawlType = Static<typeof CrawlType>;
 
 /** Item types, as they appear in subjects (`cache.resource.changed.<itemType>.<account>`) and the API. */
@@ -23,7 +24,7 @@ export const ItemTypes = [
   'sns_topic',
   'config_resource',
 ] as const;
-export const ItemType = Type.Union(ItemTypes.map((t) => Type.Literal(t)));
+export const ItemType = LiteralUnion(ItemTypes);
 export type ItemType = Static<typeof ItemType>;
 
 export const CRAWL_TYPE_OF_ITEM: Readonly<Record<ItemType, CrawlType>> = {
@@ -80,7 +81,7 @@ export const Freshness = Type.Object({
   contentHash: Type.String(),
 });
 
-export const CachedItem = Type.Composite([CrawledItem, Freshness]);
+export const CachedItem = Type.Evaluate(Type.Intersect([CrawledItem, Freshness]));
 export type CachedItem = Static<typeof CachedItem>;
 
 /*

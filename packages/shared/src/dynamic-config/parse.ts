@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from 'typebox/value';
 import { parseDocument } from 'yaml';
+import { schemaProblems } from '../contracts/schema-problems.js';
 import { AppError } from '../errors/index.js';
 import { DynamicConfigDocument } from './schema.js';
 
@@ -26,10 +27,9 @@ export function parseDynamicConfig(text: string): DynamicConfigDocument {
     throw invalid('dynamic config is not valid YAML', problems);
   }
   const value: unknown = document.toJS() ?? {};
-  const problems: DynamicConfigProblem[] = [...Value.Errors(DynamicConfigDocument, value)].map((e) => ({
-    path: e.path === '' ? '/' : e.path,
-    message: e.message,
-  }));
+  const problems: DynamicConfigProblem[] = schemaProblems(Value.Errors(DynamicConfigDocument, value)).map(
+    ({ path, message }) => ({ path: path || '/', message }),
+  );
   if (problems.length > 0) throw invalid('dynamic config does not match its schema', problems);
   return value as DynamicConfigDocument;
 }

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from 'typebox';
 import { PolicyRequestSettings } from '../contracts/requests.js';
 
 const RoleArn = Type.String({

@@ -1,4 +1,4 @@
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from 'typebox';
 import type { JetStreamClient, JsMsg, PubAck } from '@nats-io/jetstream';
 import { Svcm } from '@nats-io/services';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';

@@ -4,7 +4,7 @@ import type { LoadedDynamicConfig } from '@rolecall/shared/dynamic-config';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import type { Redis, RedisKeys } from '@rolecall/shared/redis';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from 'typebox/value';
 import type { ChainableCommander } from 'ioredis';
 import {
   eligibleFromGrants,

@@ -1,6 +1,6 @@
 import { checkCachedItem } from '@rolecall/cache/reader';
 import type { CachedItem, CachedRole } from '@rolecall/shared/contracts';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from 'typebox';
 
 /** What the broker needs to know about one cached IAM role. */
 export interface RoleFacts {

@@ -1,23 +1,29 @@
-import { CachedItem, DETAILS_OF_ITEM, type ItemType, type TypedCachedItem } from '@rolecall/shared/contracts';
-import type { Static, TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import {
+  CachedItem,
+  DETAILS_OF_ITEM,
+  describeSchemaProblems,
+  type ItemType,
+  type TypedCachedItem,
+} from '@rolecall/shared/contracts';
+import type { Static, TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 
 /** What a schema check found: the value, typed, or what is wrong with it. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 /** The first few schema problems of a value, `path: message`, for a log line. */
-function describeProblems<S extends TSchema>(check: TypeCheck<S>, value: unknown): string {
-  return [...check.Errors(value)]
-    .slice(0, 3)
-    .map((e) => `${e.path || '/'}: ${e.message}`)
-    .join('; ');
+function describeProblems<S extends TSchema>(
+  check: Validator<Record<never, never>, S>,
+  value: unknown,
+): string {
+  return describeSchemaProblems(check.Errors(value), 3);
 }
 
 /** A schema check compiled on first use (nothing is compiled at import time). */
 export function compileCheck<S extends TSchema>(schema: S): (value: unknown) => Checked<Static<S>> {
-  let check: TypeCheck<S> | undefined;
+  let check: Validator<Record<never, never>, S> | undefined;
   return (value) => {
-    check ??= TypeCompiler.Compile(schema);
+    check ??= Compile<S>(schema);
     return check.Check(value) ? { ok: true, value } : { ok: false, problem: describeProblems(check, value) };
   };
 }

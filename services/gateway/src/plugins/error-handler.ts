@@ -2,7 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import { AppError, type ErrorCode } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FieldProblem } from './validation.js';
+import { schemaProblems, type SchemaProblem } from '@rolecall/shared/contracts';
+import type { TLocalizedValidationError } from 'typebox/error';
 
 /** Fields whose malformed value (pattern mismatch) has its own, more precise code than VALIDATION_FAILED. */
 const FIELD_CODES: Record<string, ErrorCode> = {
@@ -27,9 +28,12 @@ const SECRET_KEY = /secret|token|password|credential|cookie|authorization/i;
 /** Turns anything thrown into the AppError the client sees. Exported for unit tests. */
 export function toHttpError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const fastifyError = error as FastifyError & { validation?: FieldProblem[]; validationContext?: string };
+  const fastifyError = error as FastifyError & {
+    validation?: TLocalizedValidationError[];
+    validationContext?: string;
+  };
   if (Array.isArray(fastifyError.validation))
-    return fromValidation(fastifyError.validation, fastifyError.validationContext);
+    return fromValidation(schemaProblems(fastifyError.validation), fastifyError.validationContext);
   const mapped = fastifyError.code ? FRAMEWORK_CODES[fastifyError.code] : undefined;
   if (mapped) return new AppError(mapped, describeFrameworkError(fastifyError, mapped));
   if (fastifyError.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', fastifyError.message);
@@ -44,16 +48,16 @@ export function toHttpError(error: unknown): AppError {
   return new AppError('INTERNAL', 'internal error; the gateway log has the details', { cause: error });
 }
 
-function fromValidation(problems: FieldProblem[], context = 'request'): AppError {
-  const described = problems.map((p) => `${context}${p.instancePath || ''} ${p.message}`);
-  const fields = problems.map((p) => p.instancePath.split('/').filter(Boolean)[0] ?? '');
+function fromValidation(problems: SchemaProblem[], context = 'request'): AppError {
+  const described = problems.map((p) => `${context}${p.path} ${p.message}`);
+  const fields = problems.map((p) => p.path.split('/').filter(Boolean)[0] ?? '');
   const specific = fields.map((f) => FIELD_CODES[f]).find((code) => code !== undefined);
   const code =
     specific && problems.every((p, i) => p.keyword === 'pattern' && FIELD_CODES[fields[i] ?? ''] === specific)
       ? specific
       : 'VALIDATION_FAILED';
   return new AppError(code, described.join('; '), {
-    context: { fields: problems.map((p) => `${context}${p.instancePath}`) },
+    context: { fields: problems.map((p) => `${context}${p.path}`) },
   });
 }
 

@@ -1,52 +1,38 @@
-import type { TSchema } from '@sinclair/typebox';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifySchemaCompiler } from 'fastify';
+import { Type, type TObject, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
 
-/** One validation problem as the error handler reports it. */
-export interface FieldProblem {
-  instancePath: string;
-  message: string;
-  /** `pattern` when a string did not match its format (an account id, a cursor…). */
-  keyword: 'pattern' | 'other';
+/**
+ * The TypeBox type provider's own compiler: bodies are checked as sent (a string is not silently
+ * turned into a number), query strings and path parameters are converted first ("50" → 50).
+ * ConsoleMe clients post no body at all to routes whose fields are all optional, which the
+ * provider would check as `undefined`, so a missing body is checked as `{}`.
+ */
+export const validatorCompiler: FastifySchemaCompiler<TSchema> = (route) => {
+  if (route.httpPart === 'params' && hasWildcard(route.schema)) return wildcardParamsValidator(route.schema);
+  const validate = TypeBoxValidatorCompiler(route);
+  if (route.httpPart !== 'body') return validate;
+  return (input: unknown) => validate(input ?? {});
+};
+
+function hasWildcard(schema: TSchema): schema is TObject {
+  const properties = (schema as { properties?: Record<string, unknown> }).properties;
+  return properties !== undefined && '*' in properties;
 }
 
 /**
- * Validates with TypeBox, the same library the schemas are written in. Bodies are checked as sent
- * (a string is not silently turned into a number); query strings and path parameters arrive as text,
- * so they are converted first ("50" → 50, "true" → true). A request without a body is checked as `{}`,
- * so routes whose body fields are all optional need not be sent one.
+ * Ours, because TypeBox 1.4's `Value.Convert` reads property names as regular expressions and Fastify
+ * names a wildcard parameter `*` (`/^*$/` throws): the other parameters are converted with the
+ * wildcard left out (it is text already), then all of them are checked, as the provider does.
  */
-export const typeBoxValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
-  const check = TypeCompiler.Compile(schema);
+function wildcardParamsValidator(schema: TObject): ReturnType<FastifySchemaCompiler<TSchema>> {
+  const others = Object.fromEntries(Object.entries(schema.properties).filter(([name]) => name !== '*'));
+  const convertible = Type.Object(others);
+  const check = Compile(schema);
   return (input: unknown) => {
-    const value = httpPart === 'body' ? (input ?? {}) : Value.Convert(schema, input);
-    if (check.Check(value)) return { value };
-    return { error: firstProblemPerPath([...check.Errors(value)]) as unknown as Error };
+    const value = Value.Convert(convertible, input);
+    return check.Check(value) ? { value } : { error: check.Errors(value) };
   };
-};
-
-function firstProblemPerPath(errors: ValueError[]): FieldProblem[] {
-  const seen = new Set<string>();
-  const problems: FieldProblem[] = [];
-  for (const error of errors) {
-    if (seen.has(error.path)) continue;
-    seen.add(error.path);
-    problems.push({
-      instancePath: error.path,
-      message: describe(error),
-      keyword: error.type === ValueErrorType.StringPattern ? 'pattern' : 'other',
-    });
-  }
-  return problems;
-}
-
-/** TypeBox says "Expected union value" for a list of literals; name the values instead. */
-function describe(error: ValueError): string {
-  const options = (error.schema as { anyOf?: { const?: unknown }[] }).anyOf;
-  if (options && options.length > 0 && options.every((o) => o.const !== undefined)) {
-    return `must be one of: ${options.map((o) => String(o.const)).join(', ')}`;
-  }
-  if (error.message === 'Unexpected property') return 'is not a known field';
-  return error.message.charAt(0).toLowerCase() + error.message.slice(1);
 }

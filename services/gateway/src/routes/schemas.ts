@@ -1,5 +1,5 @@
 import { AccountIdPattern } from '@rolecall/shared/contracts';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 
 /** Every error answer: a stable code, a message for people, and facts about the failure. */
 export const ErrorBody = Type.Object(

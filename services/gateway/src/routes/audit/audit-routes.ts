@@ -1,5 +1,5 @@
 import { AppError } from '@rolecall/shared/errors';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { findRole } from '../../domain/role-lookup.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { AccountIdString, ErrorBody, commonErrors } from '../schemas.js';

@@ -1,5 +1,5 @@
 import { CrawlTypes, type CrawlType } from '@rolecall/shared/contracts';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { buildCacheStatusRows } from '../../domain/cache-status.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { commonErrors } from '../schemas.js';

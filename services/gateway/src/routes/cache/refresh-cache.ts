@@ -1,5 +1,5 @@
 import { AccountId, CrawlType, StartCrawlReply } from '@rolecall/shared/contracts';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody, commonErrors } from '../schemas.js';
 

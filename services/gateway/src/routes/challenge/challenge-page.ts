@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { viewChallenge } from '../../domain/challenge.js';
 import { escapeHtml, htmlPage } from '../../domain/html.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';

@@ -1,5 +1,6 @@
 import { AppError } from '@rolecall/shared/errors';
-import { Type } from '@sinclair/typebox';
+import { LiteralUnion } from '@rolecall/shared/contracts';
+import { Type } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import {
   approveChallenge,
@@ -20,9 +21,7 @@ const TokenParams = Type.Object({ token: Token });
 
 const PollReply = Type.Object(
   {
-    status: Type.Union(
-      ['pending', 'expired', 'unknown', 'unauthorized', 'success'].map((s) => Type.Literal(s)),
-    ),
+    status: LiteralUnion(['pending', 'expired', 'unknown', 'unauthorized', 'success']),
     cookie_name: Type.Optional(Type.String()),
     expiration: Type.Optional(Type.Integer({ description: 'Unix seconds' })),
     encoded_jwt: Type.Optional(Type.String()),
@@ -144,7 +143,7 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
       );
       void reply.header('cache-control', 'no-store');
       return {
-        status: 'success',
+        status: 'success' as const,
         cookie_name: deps.jwt.cookieName,
         expiration,
         encoded_jwt: encoded,

@@ -1,5 +1,5 @@
 import { AppError } from '@rolecall/shared/errors';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { canEditDynamicConfig } from '../../domain/config-editors.js';
 import { toHttpError } from '../../plugins/error-handler.js';

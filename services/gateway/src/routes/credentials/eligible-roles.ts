@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { sortByAccountThenRole, toEligibleRoleRow } from '../../domain/eligible-roles.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody, commonErrors } from '../schemas.js';

@@ -1,6 +1,6 @@
 import type { Refusal } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toHttpError } from '../../plugins/error-handler.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';

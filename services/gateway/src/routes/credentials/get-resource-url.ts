@@ -1,5 +1,5 @@
 import { AppError } from '@rolecall/shared/errors';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { resourceUrlFor } from '../../domain/resource-url.js';
 import { parseArn } from '@rolecall/shared/iam';

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toHttpError } from '../../plugins/error-handler.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';

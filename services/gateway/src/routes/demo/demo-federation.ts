@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { AppError } from '@rolecall/shared/errors';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { describeAssumedRole, signSigninToken, verifySigninToken } from '../../domain/demo-federation.js';
 import { escapeHtml, htmlPage } from '../../domain/html.js';
 import type { CallerIdentityLookup } from '../../domain/ports.js';

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { GatewayApp } from '../deps.js';
 
 /** `GET /healthcheck`: the process answers HTTP (liveness); says nothing about its dependencies. */

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { checkReadiness } from '../../domain/readiness.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { compilePolicyFilters, toPolicyRow, type PolicyRow } from '../../domain/policy-table.js';
 import { loadAccountNames, walkIndex } from '../../domain/read-model.js';
 import { MAX_PATTERN_LENGTH, createScanBudget } from '../../domain/safe-regex.js';

@@ -11,7 +11,7 @@ import {
   type RequestRefusal,
 } from '@rolecall/shared/contracts';
 import { AppError, type ErrorCode } from '@rolecall/shared/errors';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody, commonErrors } from '../schemas.js';
 import { callerOf } from '../credentials/request-context.js';

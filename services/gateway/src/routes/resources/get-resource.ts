@@ -1,5 +1,6 @@
 import { AppError } from '@rolecall/shared/errors';
-import { Type } from '@sinclair/typebox';
+import { LiteralUnion } from '@rolecall/shared/contracts';
+import { Type } from 'typebox';
 import { RESOURCE_KINDS, resourceArnFromPath, toResourceModel } from '../../domain/consoleme-shapes.js';
 import { loadAccountNames } from '../../domain/read-model.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
@@ -7,7 +8,7 @@ import { AccountIdString, ErrorBody, commonErrors } from '../schemas.js';
 
 const Params = Type.Object({
   accountId: AccountIdString,
-  kind: Type.Union(RESOURCE_KINDS.map((k) => Type.Literal(k))),
+  kind: LiteralUnion(RESOURCE_KINDS),
   '*': Type.String({
     maxLength: 2048,
     description: 's3: <bucket>; sqs, sns: <region>/<name>; managed_policy: <path...>/<name>',

@@ -1,5 +1,5 @@
 import { ItemSummary, ItemType } from '@rolecall/shared/contracts';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
 import { loadAccountNames } from '../../domain/read-model.js';
 import { parseTagFilter, searchResources } from '../../domain/resource-search.js';
@@ -31,7 +31,7 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-const Resource = Type.Composite([ItemSummary, Type.Object({ accountName: Type.String() })]);
+const Resource = Type.Evaluate(Type.Intersect([ItemSummary, Type.Object({ accountName: Type.String() })]));
 
 const Response = Type.Object({
   data: Type.Array(Resource),

@@ -1,5 +1,5 @@
 import { AppError } from '@rolecall/shared/errors';
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { toRoleModel } from '../../domain/consoleme-shapes.js';
 import { loadAccountNames } from '../../domain/read-model.js';
 import { findRole } from '../../domain/role-lookup.js';

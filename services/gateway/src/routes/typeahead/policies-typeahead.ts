@@ -1,4 +1,5 @@
-import { Type } from '@sinclair/typebox';
+import { LiteralUnion } from '@rolecall/shared/contracts';
+import { Type } from 'typebox';
 import { POLICY_TYPEAHEAD_RESOURCES, typeaheadPolicies } from '../../domain/typeahead.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { AccountIdString, ErrorBody, commonErrors } from '../schemas.js';
@@ -7,7 +8,7 @@ const Query = Type.Object(
   {
     search: Type.String({ minLength: 1, maxLength: 256, description: 'Case-insensitive substring' }),
     // ConsoleMe's `app` (applications → roles) has no source in Rolecall, so it is refused by name.
-    resource: Type.Union(POLICY_TYPEAHEAD_RESOURCES.map((r) => Type.Literal(r))),
+    resource: LiteralUnion(POLICY_TYPEAHEAD_RESOURCES),
     account_id: Type.Optional(AccountIdString),
     // Weep's `search role` asks for 5000; the scan limit, not this, bounds the cost.
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 10 })),

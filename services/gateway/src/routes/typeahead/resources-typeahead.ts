@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from 'typebox';
 import { typeaheadArns } from '../../domain/typeahead.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { AccountIdString, commonErrors } from '../schemas.js';
