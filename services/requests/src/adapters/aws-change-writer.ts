@@ -67,10 +67,9 @@ import {
   UntagQueueCommand,
 } from '@aws-sdk/client-sqs';
 import { isAwsErrorNamed, translateAwsError } from '@rolecall/shared/aws';
-import type { ChangeModel, Tags } from '@rolecall/shared/contracts';
+import type { Tags } from '@rolecall/shared/contracts';
 import { AppError, type ErrorCode } from '@rolecall/shared/errors';
 import { canonicalJson, parseArn } from '@rolecall/shared/iam';
-import type { Write } from '../domain/policy-edit.js';
 import type {
   ManagedPolicyState,
   PrincipalState,
@@ -79,23 +78,8 @@ import type {
 } from '../domain/target-state.js';
 import { targetArnOf } from '../domain/target-state.js';
 import type { AccountClients, SpokeClients } from './spoke-clients.js';
-
-/** `applied`: AWS was written; `unchanged`: AWS already was as asked, and nothing was written. */
-export interface WriteOutcome {
-  outcome: 'applied' | 'unchanged';
-}
-
-/**
- * Carries out the writes the domain planned, in the account that holds what they change, through its
- * spoke role. Each write reads the current AWS state first and writes only when it differs, so a write
- * repeated (after a crash, by a second approver) changes nothing. AWS refusals are AppErrors whose
- * context keeps the AWS error name (`awsError`) and whose message keeps AWS's.
- */
-export interface ChangeWriter {
-  /** What AWS holds now for the target of `change`, in the domain's shape (for planApply/planExpiry). */
-  readCurrent(change: ChangeModel, accountId: string): Promise<TargetState>;
-  write(write: Write, accountId: string): Promise<WriteOutcome>;
-}
+import type { WriteOutcome, ChangeWriter } from '../domain/ports.js';
+export type { WriteOutcome, ChangeWriter };
 
 const APPLIED: WriteOutcome = { outcome: 'applied' };
 const UNCHANGED: WriteOutcome = { outcome: 'unchanged' };

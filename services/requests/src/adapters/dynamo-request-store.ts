@@ -7,63 +7,10 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { isAwsErrorNamed, queryPages, REQUEST_INDEXES, translateAwsError } from '@rolecall/shared/aws';
-import type {
-  ChangeModel,
-  ExtendedRequestModel,
-  PolicyRequestHistoryItem,
-  RequestStatus,
-} from '@rolecall/shared/contracts';
+import type { ExtendedRequestModel, PolicyRequestHistoryItem } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
-
-/** Which requests a list asks for, newest first; `cursor` is a page's `nextCursor`. */
-export interface RequestListFilter {
-  requester?: string | undefined;
-  status?: RequestStatus | undefined;
-  limit: number;
-  cursor?: string | undefined;
-}
-
-export interface RequestPage {
-  items: ExtendedRequestModel[];
-  /** Null on the last page. */
-  nextCursor: string | null;
-}
-
-/** An applied change whose grant has reached its end, with the request it belongs to. */
-export interface DueExpiry {
-  request: ExtendedRequestModel;
-  change: ChangeModel & { id: string; expires_at: string };
-}
-
-/**
- * The durable record of policy requests and their history. Every write of a request is conditional:
- * `create` on the id being new, `update` on the stored version being the one the caller read, so two
- * writers racing on one version leave exactly one write and the other a CONFLICT.
- */
-export interface RequestStore {
-  /** The request as last saved (a consistent read), or undefined. */
-  get(id: string): Promise<ExtendedRequestModel | undefined>;
-  /** Saves a new request; CONFLICT if one with its id exists. */
-  create(request: ExtendedRequestModel): Promise<void>;
-  /**
-   * Replaces the request stored at `expectedVersion` with `request` (whose version must be the next);
-   * CONFLICT naming the stale and the current version if it moved on, NOT_FOUND if it does not exist.
-   * A refused write writes nothing.
-   */
-  update(request: ExtendedRequestModel, expectedVersion: number): Promise<void>;
-  /** Requests newest first, by requester and/or status, a page at a time. */
-  list(filter: RequestListFilter): Promise<RequestPage>;
-  /** Every request, page by page (rebuilding the request list). */
-  all(): AsyncIterable<ExtendedRequestModel[]>;
-  /** Requests whose apply was started and not finished (status `applying`): to resume at start-up. */
-  listUnfinished(): Promise<ExtendedRequestModel[]>;
-  /** Applied changes whose expiry is at or before `now`, not yet expired. */
-  dueExpiries(now: Date): Promise<DueExpiry[]>;
-  /** A request's history in the order it happened. */
-  history(id: string): Promise<PolicyRequestHistoryItem[]>;
-  /** Adds history items; one already stored (same request, version, type and change) is left as it is. */
-  appendHistory(items: readonly PolicyRequestHistoryItem[]): Promise<void>;
-}
+import type { RequestListFilter, RequestPage, DueExpiry, RequestStore } from '../domain/ports.js';
+export type { RequestListFilter, RequestPage, DueExpiry, RequestStore };
 
 const REQUEST_SK = 'request';
 const HISTORY_PREFIX = 'history#';

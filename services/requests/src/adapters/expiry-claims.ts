@@ -1,30 +1,7 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isAwsErrorNamed, translateAwsError } from '@rolecall/shared/aws';
-
-/** Which grant's removal a claim is for: one change of one request. */
-export interface ExpiryKey {
-  requestId: string;
-  changeId: string;
-}
-
-/** What a claim attempt found. `done`: another process (or this one, earlier) already removed it. */
-export type ClaimOutcome = 'claimed' | 'held' | 'done';
-
-/**
- * Exactly one process removes an expired grant: it claims the expiry with a lease, removes the grant,
- * then marks it done. A process that dies mid-way loses its lease when it runs out, and another claims
- * it; the removal itself reads AWS first, so the second attempt removes only what is still there.
- */
-export interface ExpiryClaims {
-  /** Takes the expiry for `leaseMs` when nobody holds it and it is not done. */
-  claim(key: ExpiryKey, leaseMs: number): Promise<ClaimOutcome>;
-  /** Lengthens this process's lease; false when it no longer holds it (the lease ran out and was taken). */
-  renew(key: ExpiryKey, leaseMs: number): Promise<boolean>;
-  /** Gives the expiry back (the removal failed), so another process may try at once. */
-  release(key: ExpiryKey): Promise<void>;
-  /** Marks the removal done: nobody claims it again. False when this process no longer held it. */
-  complete(key: ExpiryKey): Promise<boolean>;
-}
+import type { ExpiryKey, ClaimOutcome, ExpiryClaims } from '../domain/ports.js';
+export type { ExpiryKey, ClaimOutcome, ExpiryClaims };
 
 const claimSortKey = (changeId: string) => `expiry#${changeId}`;
 

@@ -1,12 +1,8 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
-import { requestsEvents, type PolicyRequestHistoryItem } from '@rolecall/shared/contracts';
+import { requestsEvents } from '@rolecall/shared/contracts';
 import { publishEvent } from '@rolecall/shared/nats';
-
-/** Announces each step of a request on the bus (`requests.policy-request.<kind>`). */
-export interface RequestEventPublisher {
-  /** Resolves once JetStream stored every item; a step published again is stored once. */
-  publish(items: readonly PolicyRequestHistoryItem[]): Promise<void>;
-}
+import type { RequestEventPublisher } from '../domain/ports.js';
+export type { RequestEventPublisher };
 
 /**
  * Publishes history items as `requestsEvents.policyRequestHappened` to REQUEST_EVENTS, in order. The

@@ -3,21 +3,8 @@ import { crawlerOperations, type CrawlType, type StartCrawlReply } from '@roleca
 import { AppError } from '@rolecall/shared/errors';
 import { parseArn } from '@rolecall/shared/iam';
 import { request } from '@rolecall/shared/nats';
-
-/** Something a change touched: its ARN and the account it is in (S3 ARNs name none). */
-export interface RecrawlTarget {
-  arn: string;
-  accountId: string;
-}
-
-/**
- * Asks for an immediate crawl of what applied changes touched, so the cache (its change event, the
- * role and resource routes) shows them within seconds instead of at the next scheduled crawl.
- */
-export interface Recrawler {
-  /** One crawl of each (account, crawl type) the targets fall in; resolves once the crawler queued them. */
-  recrawl(targets: readonly RecrawlTarget[], requestedBy: string): Promise<StartCrawlReply[]>;
-}
+import type { RecrawlTarget, Recrawler } from '../domain/ports.js';
+export type { RecrawlTarget, Recrawler };
 
 const CRAWL_TYPE_OF_SERVICE: Readonly<Record<string, CrawlType>> = {
   iam: 'iam',

@@ -1,48 +1,10 @@
-import {
-  RequestStatuses,
-  type ExtendedRequestModel,
-  type RequestListItem,
-  type RequestStatus,
-} from '@rolecall/shared/contracts';
+import { RequestStatuses, type ExtendedRequestModel } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import { accountOfArn } from '@rolecall/shared/iam';
 import type { Logger } from '@rolecall/shared/log';
 import type { Redis, RedisKeys } from '@rolecall/shared/redis';
-
-/** A row of the list with the account of its principal, which the list filters on. */
-export type RequestListRow = RequestListItem & { account_id: string };
-
-/** ConsoleMe's list filters, each optional; `principalArnContains` is a case-insensitive substring. */
-export interface RequestListQuery {
-  status?: RequestStatus | undefined;
-  requester?: string | undefined;
-  accountId?: string | undefined;
-  principalArnContains?: string | undefined;
-  limit: number;
-  /** A page's `nextCursor`. */
-  cursor?: string | undefined;
-}
-
-export interface RequestListPage {
-  items: RequestListRow[];
-  nextCursor: string | null;
-}
-
-/**
- * The request list the API reads: one row per request, newest first, kept from the request events and
- * rebuilt from the durable store when Redis has lost it. A row only ever moves to a newer version, so
- * events handled late or twice, and a rebuild racing them, never bring an older state back.
- */
-export interface RequestList {
-  /** Writes the request's row; false when the list already has this version or a newer one. */
-  upsert(request: ExtendedRequestModel): Promise<boolean>;
-  list(query: RequestListQuery): Promise<RequestListPage>;
-  /**
-   * When the list is not marked complete (Redis was emptied, or never filled), fills it from `all`
-   * (every request, page by page) under a lock, so one process does it; true when this call did.
-   */
-  rebuildIfEmpty(all: () => AsyncIterable<ExtendedRequestModel[]>): Promise<boolean>;
-}
+import type { RequestListRow, RequestListQuery, RequestListPage, RequestList } from '../domain/ports.js';
+export type { RequestListRow, RequestListQuery, RequestListPage, RequestList };
 
 /** Members `<request time ISO>#<id>`: lex order is time order, and the id makes each unique. */
 const memberOf = (request: Pick<ExtendedRequestModel, 'timestamp' | 'id'>) =>
