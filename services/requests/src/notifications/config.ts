@@ -1,54 +1,7 @@
-import { Type, type Static } from 'typebox';
+import type { RequestsNotificationsConfig } from '@rolecall/shared/config';
 import type { SmtpMailerOptions } from './smtp-mailer.js';
 
-/** The name of an environment variable that holds a secret, so the secret stays out of config files. */
-const envName = (description: string) =>
-  Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128, description });
-
-/** `requests.notifications.smtp`: the mail server notifications go through. */
-export const SmtpConfig = Type.Object(
-  {
-    host: Type.String({ minLength: 1, description: 'SMTP server host' }),
-    port: Type.Integer({ minimum: 1, maximum: 65535, default: 587, description: 'SMTP server port' }),
-    secure: Type.Boolean({
-      default: false,
-      description: 'TLS from the start (port 465); when false, STARTTLS is used where the server offers it',
-    }),
-    user: Type.Optional(Type.String({ minLength: 1, description: 'SMTP login; absent: no authentication' })),
-    passwordEnv: Type.Optional(
-      envName('Name of the environment variable holding the SMTP password (never the password itself)'),
-    ),
-    from: Type.String({
-      minLength: 3,
-      maxLength: 320,
-      description: 'From address of the mails, e.g. "Rolecall <rolecall@example.com>"',
-    }),
-  },
-  { additionalProperties: false },
-);
-export type SmtpConfig = Static<typeof SmtpConfig>;
-
-/**
- * `requests.notifications` in the static config. Which topic goes to which channel is dynamic config
- * (`policy_requests.notifications`); this says how to reach the channels. A channel left out is off.
- */
-export const RequestsNotificationsConfig = Type.Object(
-  {
-    slackWebhookUrl: Type.Optional(
-      Type.String({
-        pattern: '^https?://[^\\s]+$',
-        description:
-          'Slack incoming webhook. A secret: prefer slackWebhookUrlEnv outside demo and test config files',
-      }),
-    ),
-    slackWebhookUrlEnv: Type.Optional(
-      envName('Name of the environment variable holding the Slack incoming webhook URL'),
-    ),
-    smtp: Type.Optional(SmtpConfig),
-  },
-  { additionalProperties: false, default: {} },
-);
-export type RequestsNotificationsConfig = Static<typeof RequestsNotificationsConfig>;
+export { RequestsNotificationsConfig, SmtpConfig } from '@rolecall/shared/config';
 
 /** The channels `createNotifier` takes, secrets read from the environment. */
 export interface ResolvedNotificationChannels {
