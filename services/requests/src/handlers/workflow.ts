@@ -84,7 +84,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
   const pending = new Set<Promise<void>>();
 
   const accountOf = async (arn: string): Promise<string | undefined> =>
-    accountOfArn(arn) ?? (await lookup.get(arn))?.accountId;
+    accountOfArn(arn) || (await lookup.get(arn))?.accountId;
 
   const publish = async (history: readonly PolicyRequestHistoryItem[]) => {
     try {
@@ -202,7 +202,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     const states = await Promise.all(arns.map((arn) => lookup.get(arn)));
     return arns.map((arn, i) => {
       const state = states[i];
-      return { arn, accountId: state?.accountId ?? accountOfArn(arn) ?? '', tags: state?.tags ?? {} };
+      return { arn, accountId: state?.accountId ?? (accountOfArn(arn) || ''), tags: state?.tags ?? {} };
     });
   };
 
