@@ -1,12 +1,23 @@
-import { GetRolePolicyCommand, ListAttachedRolePoliciesCommand, type IAMClient } from '@aws-sdk/client-iam';
+import {
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRoleTagsCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
+import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
+import { demoBucketNames, MOTO_CREDENTIALS, seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
 import { iamIn } from './support/aws.js';
 import { refresh, waitForCrawl } from './support/crawls.js';
 import { eventually, startStack, type Stack } from './support/stack.js';
 
 const ADMIN = { user: 'admin@example.com', groups: ['admins', 'engineering'] };
 const ALICE = { user: 'alice@example.com', groups: ['engineering', 'payments'] };
+const BOB = { user: 'bob@example.com', groups: ['data', 'readonly'] };
 
 type Who = { user: string; groups: string[] };
 
@@ -23,6 +34,24 @@ const readPolicy = (statements: Record<string, unknown>[]) => ({
   Version: '2012-10-17',
   Statement: statements,
 });
+
+/** An S3 client acting inside `accountId` of moto, as test/support/aws.ts's iamIn does for IAM. */
+async function s3In(endpointUrl: string, accountId: string): Promise<S3Client> {
+  const sts = new STSClient(
+    awsClientConfig('sts', { region: 'us-east-1', endpointUrl, credentials: MOTO_CREDENTIALS }),
+  );
+  const credentials = await assumeRole(sts, {
+    roleArn: `arn:aws:iam::${accountId}:role/RolecallTestSetup`,
+    sessionName: 'test-setup',
+  });
+  return new S3Client({
+    ...awsClientConfig('s3', { region: 'us-east-1', endpointUrl, credentials }),
+    forcePathStyle: true,
+  });
+}
+
+const decodeDocument = (text: string | undefined) =>
+  JSON.parse(decodeURIComponent(text ?? '')) as { Statement: Record<string, unknown>[] };
 
 describe('policy requests through the HTTP API, with every service running as a process', () => {
   let stack: Stack;
@@ -77,6 +106,32 @@ describe('policy requests through the HTTP API, with every service running as a 
       async () => `GET /api/v2/roles/${account.id}/${name}: ${JSON.stringify(await role(name))}`,
       30_000,
     );
+  const inlineChange = (roleName: string, policyName: string, resource: string) => ({
+    change_type: 'inline_policy',
+    principal: principal(roleName),
+    action: 'attach',
+    policy_name: policyName,
+    policy: {
+      policy_document: readPolicy([{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: resource }]),
+    },
+  });
+  const inlinePolicyNames = async (roleName: string) =>
+    (await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }))).PolicyNames ?? [];
+  const listRequests = async () => {
+    const response = await stack.api('/api/v2/requests', { method: 'POST', body: {} });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { data: { request_id: string; status: string }[] }).data;
+  };
+  /** A refusal is a 403 with its stable code, and the request is as it was. */
+  const expectRefused = async (id: string, model: Record<string, unknown>, who: Who, reason: string) => {
+    const before = (await getRequest(id)).request;
+    const answer = await modify(id, model, who);
+    expect({
+      status: answer.status,
+      reason: answer.body.reason,
+    }).toEqual({ status: 403, reason });
+    expect((await getRequest(id)).request).toEqual(before);
+  };
   const principal = (name: string) => ({
     principal_type: 'AwsResource',
     principal_arn: `arn:aws:iam::${account.id}:role/${name}`,
@@ -139,7 +194,7 @@ describe('policy requests through the HTTP API, with every service running as a 
     });
 
     it('attaches a managed policy', async () => {
-      const policyArn = `arn:aws:iam::${account.id}:policy/DataLakeRead`;
+      const policyArn = `arn:aws:iam::${account.id}:policy/data/DataLakeRead`;
       const id = await requested({
         changes: {
           changes: [
@@ -160,6 +215,280 @@ describe('policy requests through the HTTP API, with every service running as a 
       const inAws = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'incident-responder' }));
       expect(inAws.AttachedPolicies?.map((p) => p.PolicyArn)).toContain(policyArn);
       await roleShows('incident-responder', (r) => r.managed_policies.find((p) => p.PolicyArn === policyArn));
+    });
+
+    it('tags a role (resource_tag)', async () => {
+      const id = await requested({
+        changes: {
+          changes: [
+            {
+              change_type: 'resource_tag',
+              principal: principal('security-audit'),
+              tag_action: 'create',
+              key: 'e2e-cost-center',
+              value: 'cc-42',
+            },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const tags = await iam.send(new ListRoleTagsCommand({ RoleName: 'security-audit' }));
+      expect(tags.Tags).toContainEqual({ Key: 'e2e-cost-center', Value: 'cc-42' });
+      await roleShows('security-audit', (r) =>
+        r.tags.find((t) => t.Key === 'e2e-cost-center' && t.Value === 'cc-42'),
+      );
+    });
+
+    it("adds a statement to a role's trust policy (assume_role_policy)", async () => {
+      const current = await iam.send(new GetRoleCommand({ RoleName: 'poweruser' }));
+      const trust = decodeDocument(current.Role?.AssumeRolePolicyDocument);
+      const added = {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account.id}:role/support` },
+        Action: 'sts:AssumeRole',
+      };
+      const id = await requested({
+        changes: {
+          changes: [
+            {
+              change_type: 'assume_role_policy',
+              principal: principal('poweruser'),
+              policy: { policy_document: { ...trust, Statement: [...trust.Statement, added] } },
+            },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const after = await iam.send(new GetRoleCommand({ RoleName: 'poweruser' }));
+      const statements = decodeDocument(after.Role?.AssumeRolePolicyDocument).Statement;
+      expect(statements).toHaveLength(trust.Statement.length + 1);
+      expect(statements).toContainEqual(expect.objectContaining({ Principal: added.Principal }));
+      await roleShows('poweruser', (r) =>
+        JSON.stringify(r.assume_role_policy_document).includes(`role/support`) ? true : undefined,
+      );
+    });
+
+    it('sets a permissions boundary', async () => {
+      const boundary = `arn:aws:iam::${account.id}:policy/boundaries/DemoPermissionsBoundary`;
+      const before = await iam.send(new GetRoleCommand({ RoleName: 'readonly' }));
+      expect(before.Role?.PermissionsBoundary).toBeUndefined();
+      const id = await requested({
+        changes: {
+          changes: [
+            {
+              change_type: 'permissions_boundary',
+              principal: principal('readonly'),
+              action: 'attach',
+              arn: boundary,
+            },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const after = await iam.send(new GetRoleCommand({ RoleName: 'readonly' }));
+      expect(after.Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(boundary);
+      await roleShows('readonly', (r) =>
+        'PermissionsBoundaryArn' in r.permissions_boundary &&
+        r.permissions_boundary.PermissionsBoundaryArn === boundary
+          ? true
+          : undefined,
+      );
+    });
+
+    it("adds a statement to an S3 bucket's policy (resource_policy)", async () => {
+      const s3 = await s3In(stack.env.moto.url, account.id);
+      const bucket = demoBucketNames(account.id).assets;
+      const current = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+      const policy = JSON.parse(current.Policy ?? '{}') as { Statement: Record<string, unknown>[] };
+      const added = {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account.id}:role/support` },
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${bucket}/e2e/*`,
+      };
+      const id = await requested({
+        changes: {
+          changes: [
+            {
+              change_type: 'resource_policy',
+              principal: principal('support'),
+              arn: `arn:aws:s3:::${bucket}`,
+              policy: { policy_document: { ...policy, Statement: [...policy.Statement, added] } },
+            },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const after = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+      const statements = (JSON.parse(after.Policy ?? '{}') as { Statement: Record<string, unknown>[] })
+        .Statement;
+      expect(statements).toHaveLength(policy.Statement.length + 1);
+      expect(statements).toContainEqual(expect.objectContaining({ Resource: added.Resource }));
+      await eventually(
+        async () => {
+          const response = await stack.api(`/api/v2/resources/${account.id}/s3/${bucket}`);
+          const body = (await response.json()) as { resource_details: { Policy: unknown } };
+          return JSON.stringify(body.resource_details.Policy).includes('/e2e/*') ? true : undefined;
+        },
+        async () =>
+          `the bucket route never showed the new statement of ${bucket}: ${await (
+            await stack.api(`/api/v2/resources/${account.id}/s3/${bucket}`)
+          ).text()} ${
+            stack.services
+              .find((p) => p.name === 'requests')
+              ?.output()
+              .slice(-3000) ?? ''
+          }`,
+        30_000,
+      );
+    });
+  });
+
+  describe('who may do what: every refusal a 403 with its code, and the request unchanged', () => {
+    it('refuses approval and apply to a non-admin', async () => {
+      const id = await requested({
+        changes: { changes: [inlineChange('support', 'e2e-authz-1', 'arn:aws:s3:::authz-1/*')] },
+      });
+      await expectRefused(id, { command: 'approve_request' }, BOB, 'NOT_AN_APPROVER');
+      const changeId = (await getRequest(id)).request.changes.changes[0]!.id;
+      await expectRefused(id, { command: 'apply_change', change_id: changeId }, BOB, 'NOT_AN_APPROVER');
+      await expectRefused(id, { command: 'reject_request' }, BOB, 'NOT_AN_APPROVER');
+      expect(await inlinePolicyNames('support')).not.toContain('e2e-authz-1');
+    });
+
+    it('refuses a requester approving their own request, even an admin', async () => {
+      const id = await requested(
+        { changes: { changes: [inlineChange('support', 'e2e-authz-2', 'arn:aws:s3:::authz-2/*')] } },
+        ADMIN,
+      );
+      await expectRefused(id, { command: 'approve_request' }, ADMIN, 'SELF_APPROVAL_FORBIDDEN');
+      expect(await inlinePolicyNames('support')).not.toContain('e2e-authz-2');
+    });
+
+    it('lets a requester cancel their own request and nobody else', async () => {
+      const id = await requested({
+        changes: { changes: [inlineChange('support', 'e2e-authz-3', 'arn:aws:s3:::authz-3/*')] },
+      });
+      await expectRefused(id, { command: 'cancel_request' }, BOB, 'NOT_THE_REQUESTER');
+      await expectRefused(id, { command: 'cancel_request' }, ADMIN, 'NOT_THE_REQUESTER');
+      const changeId = (await getRequest(id)).request.changes.changes[0]!.id;
+      await expectRefused(
+        id,
+        { command: 'cancel_change', change_id: changeId },
+        BOB,
+        'NOT_REQUESTER_OR_APPROVER',
+      );
+      const cancelled = await modify(id, { command: 'cancel_request' }, ALICE);
+      expect(cancelled.status).toBe(200);
+      expect((await getRequest(id)).request.request_status).toBe('cancelled');
+      expect(await inlinePolicyNames('support')).not.toContain('e2e-authz-3');
+    });
+
+    it('refuses admin_auto_approve from a non-admin, saving and applying nothing', async () => {
+      const before = await listRequests();
+      const answer = await create(
+        {
+          justification: 'sneaky',
+          admin_auto_approve: true,
+          changes: { changes: [inlineChange('support', 'e2e-authz-4', 'arn:aws:s3:::authz-4/*')] },
+        },
+        ALICE,
+      );
+      expect({ status: answer.status, reason: answer.body.reason }).toEqual({
+        status: 403,
+        reason: 'ADMIN_AUTO_APPROVE_FORBIDDEN',
+      });
+      expect(await listRequests()).toEqual(before);
+      expect(await inlinePolicyNames('support')).not.toContain('e2e-authz-4');
+    });
+
+    it('applies admin_auto_approve from an admin at once', async () => {
+      const answer = await create(
+        {
+          justification: 'break glass',
+          admin_auto_approve: true,
+          changes: { changes: [inlineChange('support', 'e2e-authz-5', 'arn:aws:s3:::authz-5/*')] },
+        },
+        ADMIN,
+      );
+      expect(answer.status).toBe(200);
+      expect((answer.body.extended_request as ExtendedRequest).request_status).toBe('approved');
+      expect(await inlinePolicyNames('support')).toContain('e2e-authz-5');
+    });
+  });
+
+  describe('bad input is a 4xx with a clear message, and nothing is written', () => {
+    const expectNothingWritten = async (
+      body: Record<string, unknown>,
+      status: number,
+      policyName: string,
+    ): Promise<Record<string, unknown>> => {
+      const before = await listRequests();
+      const answer = await create({ justification: 'bad input', ...body });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(status);
+      expect(typeof answer.body.message).toBe('string');
+      expect(await listRequests()).toEqual(before);
+      expect(await inlinePolicyNames('support')).not.toContain(policyName);
+      return answer.body;
+    };
+
+    it('refuses an unknown change type', async () => {
+      await expectNothingWritten(
+        {
+          changes: {
+            changes: [{ ...inlineChange('support', 'e2e-bad-1', '*'), change_type: 'root_access' }],
+          },
+        },
+        400,
+        'e2e-bad-1',
+      );
+    });
+
+    it('refuses a malformed ARN', async () => {
+      const change = {
+        ...inlineChange('support', 'e2e-bad-2', '*'),
+        principal: { principal_type: 'AwsResource', principal_arn: 'arn:aws:iam::12:role' },
+      };
+      const body = await expectNothingWritten({ changes: { changes: [change] } }, 400, 'e2e-bad-2');
+      expect(body.reason).toBe('INVALID_CHANGES');
+      expect(JSON.stringify(body.problems)).toContain('INVALID_ARN');
+    });
+
+    it('refuses a policy that is not valid JSON', async () => {
+      const change = {
+        ...inlineChange('support', 'e2e-bad-3', '*'),
+        policy: { policy_document: '{"Version": "2012-10-17", "Statement": [' },
+      };
+      const body = await expectNothingWritten({ changes: { changes: [change] } }, 400, 'e2e-bad-3');
+      expect(body.reason).toBe('INVALID_CHANGES');
+    });
+
+    it('refuses a 1 MB document', async () => {
+      const huge = readPolicy([
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::${'b'.repeat(1024 * 1024)}/*` },
+      ]);
+      const change = { ...inlineChange('support', 'e2e-bad-4', '*'), policy: { policy_document: huge } };
+      await expectNothingWritten({ changes: { changes: [change] } }, 413, 'e2e-bad-4');
+    });
+
+    it('refuses a command on a stale version with 409, changing nothing', async () => {
+      const id = await requested({
+        changes: { changes: [inlineChange('support', 'e2e-bad-5', 'arn:aws:s3:::bad-5/*')] },
+      });
+      const { request } = await getRequest(id);
+      expect(
+        (await modify(id, { command: 'add_comment', comment_text: 'first', version: request.version }))
+          .status,
+      ).toBe(200);
+      const before = (await getRequest(id)).request;
+      const stale = await modify(id, { command: 'approve_request', version: request.version });
+      expect(stale.status).toBe(409);
+      expect((await getRequest(id)).request).toEqual(before);
+      expect(await inlinePolicyNames('support')).not.toContain('e2e-bad-5');
     });
   });
 });
