@@ -174,8 +174,12 @@ describe('policy requests: exactly once, across processes and crashes', () => {
     );
     for (const proc of requests) await proc.kill();
     proxy.delayWrites(0);
-    // Killed mid-apply: not every change's write had been sent.
+    // Killed mid-apply: not every change's write had been sent. The one in flight still reaches moto.
     expect(proxy.writes().slice(before).length).toBeLessThan(3);
+    await eventually(
+      () => (proxy.inFlight() === 0 ? true : undefined),
+      () => `${proxy.inFlight()} calls still in flight`,
+    );
 
     requests = [await startRequests('requests-3')];
     const settled = await eventually(

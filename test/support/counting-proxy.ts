@@ -28,6 +28,8 @@ export interface CountingProxy {
   writes(): string[];
   /** Holds each write call this long before passing it on (to kill a process mid-apply); 0: none. */
   delayWrites(ms: number): void;
+  /** Calls received and not yet answered by moto. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
   const target = new URL(targetUrl);
   const calls: ProxiedCall[] = [];
   let delayMs = 0;
+  let inFlight = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -51,6 +54,13 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
           !NOT_WRITES.has(action) &&
           !READ_PREFIXES.some((p) => action.startsWith(p));
       calls.push({ action, mutating });
+      inFlight += 1;
+      // Done when moto has answered (it has done the call), whether or not the caller is still there.
+      let done = false;
+      const finish = () => {
+        if (!done) inFlight -= 1;
+        done = true;
+      };
       const forward = () => {
         const upstream = httpRequest(
           {
@@ -61,11 +71,13 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
             headers: { ...req.headers, host: target.host },
           },
           (answer) => {
+            finish();
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             answer.pipe(res);
           },
         );
         upstream.on('error', (error) => {
+          finish();
           res.writeHead(502);
           res.end(String(error));
         });
@@ -85,6 +97,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     delayWrites(ms) {
       delayMs = ms;
     },
+    inFlight: () => inFlight,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
