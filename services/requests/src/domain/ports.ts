@@ -37,7 +37,9 @@ export interface DueExpiry {
 /**
  * The durable record of policy requests and their history. Every write of a request is conditional:
  * `create` on the id being new, `update` on the stored version being the one the caller read, so two
- * writers racing on one version leave exactly one write and the other a CONFLICT.
+ * writers racing on one version leave exactly one write and the other a CONFLICT. `list`,
+ * `listUnfinished` and `dueExpiries` read secondary indexes, which trail a write by a moment: act on a
+ * request found there only after `get` (consistent) and with its version.
  */
 export interface RequestStore {
   /** The request as last saved (a consistent read), or undefined. */
