@@ -10,6 +10,8 @@ import { GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
+import { createLogger } from '@rolecall/shared/log';
+import { createRedis } from '@rolecall/shared/redis';
 import { demoBucketNames, MOTO_CREDENTIALS, seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
 import { iamIn } from './support/aws.js';
 import { refresh, waitForCrawl } from './support/crawls.js';
@@ -50,6 +52,8 @@ async function s3In(endpointUrl: string, accountId: string): Promise<S3Client> {
   });
 }
 
+const silentLog = createLogger({ service: 'test', level: 'silent' });
+
 const decodeDocument = (text: string | undefined) =>
   JSON.parse(decodeURIComponent(text ?? '')) as { Statement: Record<string, unknown>[] };
 
@@ -58,9 +62,13 @@ describe('policy requests through the HTTP API, with every service running as a 
   let account: DemoAccount;
   let iam: IAMClient;
 
+  /** Every request this file made, to tell a request saved by mistake from one the list has not shown yet. */
+  const made: string[] = [];
   const create = async (body: Record<string, unknown>, who: Who = ALICE) => {
     const response = await stack.api('/api/v2/request', { method: 'POST', body, ...who });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const answer = { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    if (typeof answer.body.request_id === 'string') made.push(answer.body.request_id);
+    return answer;
   };
   const modify = async (id: string, model: Record<string, unknown>, who: Who = ADMIN) => {
     const response = await stack.api(`/api/v2/requests/${id}`, {
@@ -121,6 +129,22 @@ describe('policy requests through the HTTP API, with every service running as a 
     const response = await stack.api('/api/v2/requests', { method: 'POST', body: {} });
     expect(response.status).toBe(200);
     return ((await response.json()) as { data: { request_id: string; status: string }[] }).data;
+  };
+  /** The list, once it shows every request made so far (it is kept from events, a moment behind). */
+  const caughtUpList = () =>
+    eventually(
+      async () => {
+        const rows = await listRequests();
+        const ids = new Set(rows.map((r) => r.request_id));
+        return made.every((id) => ids.has(id)) ? rows : undefined;
+      },
+      () => `the request list never showed all of ${made.join(', ')}`,
+      30_000,
+    );
+  /** No request but those this file made is in the list: a refused create saved nothing. */
+  const expectNoOtherRequest = async () => {
+    const ids = (await caughtUpList()).map((r) => r.request_id);
+    expect(ids.filter((id) => !made.includes(id))).toEqual([]);
   };
   /** A refusal is a 403 with its stable code, and the request is as it was. */
   const expectRefused = async (id: string, model: Record<string, unknown>, who: Who, reason: string) => {
@@ -389,7 +413,6 @@ describe('policy requests through the HTTP API, with every service running as a 
     });
 
     it('refuses admin_auto_approve from a non-admin, saving and applying nothing', async () => {
-      const before = await listRequests();
       const answer = await create(
         {
           justification: 'sneaky',
@@ -402,7 +425,7 @@ describe('policy requests through the HTTP API, with every service running as a 
         status: 403,
         reason: 'ADMIN_AUTO_APPROVE_FORBIDDEN',
       });
-      expect(await listRequests()).toEqual(before);
+      await expectNoOtherRequest();
       expect(await inlinePolicyNames('support')).not.toContain('e2e-authz-4');
     });
 
@@ -427,11 +450,10 @@ describe('policy requests through the HTTP API, with every service running as a 
       status: number,
       policyName: string,
     ): Promise<Record<string, unknown>> => {
-      const before = await listRequests();
       const answer = await create({ justification: 'bad input', ...body });
       expect(answer.status, JSON.stringify(answer.body)).toBe(status);
       expect(typeof answer.body.message).toBe('string');
-      expect(await listRequests()).toEqual(before);
+      await expectNoOtherRequest();
       expect(await inlinePolicyNames('support')).not.toContain(policyName);
       return answer.body;
     };
@@ -489,6 +511,53 @@ describe('policy requests through the HTTP API, with every service running as a 
       expect(stale.status).toBe(409);
       expect((await getRequest(id)).request).toEqual(before);
       expect(await inlinePolicyNames('support')).not.toContain('e2e-bad-5');
+    });
+  });
+
+  describe('the list, the page and the history', () => {
+    it("lists requests with ConsoleMe's filters, and rebuilds the list from DynamoDB when Redis lost it", async () => {
+      const id = await requested({
+        changes: { changes: [inlineChange('support', 'e2e-list', 'arn:aws:s3:::list/*')] },
+      });
+      const rows = await caughtUpList();
+      expect(rows.find((r) => r.request_id === id)).toMatchObject({ status: 'pending' });
+      const filtered = await stack.api('/api/v2/requests', {
+        method: 'POST',
+        body: { filters: { status: 'cancelled' } },
+      });
+      const cancelled = ((await filtered.json()) as { data: { status: string }[] }).data;
+      expect(cancelled.length).toBeGreaterThan(0);
+      expect(cancelled.every((r) => r.status === 'cancelled')).toBe(true);
+
+      const redis = createRedis(stack.env.redis.url, 'test-list', silentLog);
+      try {
+        const keys = await redis.keys('rc:requests:*');
+        expect(keys.length).toBeGreaterThan(0);
+        await redis.del(...keys);
+      } finally {
+        await redis.quit();
+      }
+      const rebuilt = await listRequests();
+      expect(new Set(rebuilt.map((r) => r.request_id))).toEqual(new Set(rows.map((r) => r.request_id)));
+    });
+
+    it('explains who still needs to approve, and records each step in the history', async () => {
+      const id = await requested({
+        changes: { changes: [inlineChange('support', 'e2e-explain', 'arn:aws:s3:::explain/*')] },
+      });
+      const pending = await getRequest(id, ALICE);
+      expect(pending.approval.satisfied).toBe(false);
+      expect(pending.approval.summary.length).toBeGreaterThan(0);
+      expect((await modify(id, { command: 'add_comment', comment_text: 'please' }, ALICE)).status).toBe(200);
+      expect((await modify(id, { command: 'reject_request' }, ADMIN)).status).toBe(200);
+      const items = await history(id);
+      expect(items.map((h) => [h.type, h.actor])).toEqual([
+        ['created', ALICE.user],
+        ['commented', ALICE.user],
+        ['rejected', ADMIN.user],
+      ]);
+      expect((await getRequest(id)).request.comments).toHaveLength(1);
+      expect(await inlinePolicyNames('support')).not.toContain('e2e-explain');
     });
   });
 });
