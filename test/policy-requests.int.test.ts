@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
 import { createLogger } from '@rolecall/shared/log';
@@ -37,6 +38,39 @@ const readPolicy = (statements: Record<string, unknown>[]) => ({
   Statement: statements,
 });
 
+interface WebhookReceiver {
+  url: string;
+  /** The bodies posted so far, as text. */
+  received: string[];
+  /** Answer 500 to every post while true: Slack being down. */
+  failing: boolean;
+  close(): Promise<void>;
+}
+
+/** A local stand-in for a Slack incoming webhook, recording what Rolecall posts. */
+async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const receiver: Omit<WebhookReceiver, 'url' | 'close'> = { received: [], failing: false };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (receiver.failing) {
+        res.writeHead(500).end('down');
+        return;
+      }
+      receiver.received.push(Buffer.concat(chunks).toString());
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return Object.assign(receiver, {
+    url: `http://127.0.0.1:${port}/hook`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
+
 /** An S3 client acting inside `accountId` of moto, as test/support/aws.ts's iamIn does for IAM. */
 async function s3In(endpointUrl: string, accountId: string): Promise<S3Client> {
   const sts = new STSClient(
@@ -61,6 +95,7 @@ describe('policy requests through the HTTP API, with every service running as a 
   let stack: Stack;
   let account: DemoAccount;
   let iam: IAMClient;
+  let slack: WebhookReceiver;
 
   /** Every request this file made, to tell a request saved by mistake from one the list has not shown yet. */
   const made: string[] = [];
@@ -162,7 +197,10 @@ describe('policy requests through the HTTP API, with every service running as a 
   });
 
   beforeAll(async () => {
-    stack = await startStack({ config: { requests: { expiryIntervalMs: 500 } } });
+    slack = await startWebhookReceiver();
+    stack = await startStack({
+      config: { requests: { expiryIntervalMs: 500, notifications: { slackWebhookUrl: slack.url } } },
+    });
     const org = await seedDemoOrganization({ endpointUrl: stack.env.moto.url, region: 'us-east-1' });
     const members = org.accounts.filter((a) => a.id !== org.managementAccountId);
     account = members[0]!;
@@ -172,6 +210,7 @@ describe('policy requests through the HTTP API, with every service running as a 
   });
   afterAll(async () => {
     await stack?.stop();
+    await slack?.close();
   });
 
   describe('request, approve, and the change is in AWS and in the API at once', () => {
@@ -558,6 +597,87 @@ describe('policy requests through the HTTP API, with every service running as a 
       ]);
       expect((await getRequest(id)).request.comments).toHaveLength(1);
       expect(await inlinePolicyNames('support')).not.toContain('e2e-explain');
+    });
+  });
+
+  describe('dynamic config: auto-approval rules and notifications', () => {
+    const saveDynamicConfig = async (yaml: string) => {
+      const current = (await (await stack.api('/api/v2/dynamic_config')).json()) as { sha256: string };
+      const saved = await stack.api('/api/v2/dynamic_config', {
+        method: 'POST',
+        body: { existing_sha256: current.sha256, new_config: yaml },
+      });
+      expect(saved.status, await saved.clone().text()).toBe(200);
+    };
+
+    it('approves and applies a request an auto-approval rule matches, the rule as its reviewer, and tells Slack', async () => {
+      await saveDynamicConfig(
+        [
+          'policy_requests:',
+          '  auto_approval_rules:',
+          '    - name: queue-readers',
+          `      accounts: ['${account.id}']`,
+          `      principal_arns: ['arn:aws:iam::${account.id}:role/poweruser']`,
+          "      action_prefixes: ['sqs:Receive']",
+          '      justification_required: false',
+          '  notifications:',
+          '    created: [slack]',
+          '    status_changed: [slack]',
+          '',
+        ].join('\n'),
+      );
+      const change = {
+        change_type: 'inline_policy',
+        principal: principal('poweruser'),
+        action: 'attach',
+        policy_name: 'e2e-auto',
+        policy: {
+          policy_document: readPolicy([
+            {
+              Effect: 'Allow',
+              Action: ['sqs:ReceiveMessage'],
+              Resource: `arn:aws:sqs:us-east-1:${account.id}:orders`,
+            },
+          ]),
+        },
+      };
+      // The rule reaches the service by an event; until then the request would wait for a person.
+      const request = await eventually(
+        async () => {
+          const answer = await create({ changes: { changes: [change] }, dry_run: true });
+          return answer.status === 200 ? answer : undefined;
+        },
+        () => 'the auto-approval rule never let a request without justification through',
+        30_000,
+      );
+      expect(request.body.request_created).toBe(false);
+      const created = await create({ changes: { changes: [change] } });
+      expect(created.status, JSON.stringify(created.body)).toBe(200);
+      const extended = created.body.extended_request as ExtendedRequest & { reviewer?: string };
+      expect(extended.request_status).toBe('approved');
+      expect(extended.reviewer).toBe('rule:queue-readers');
+      expect(await inlinePolicyNames('poweruser')).toContain('e2e-auto');
+      const id = created.body.request_id as string;
+      await eventually(
+        () => (slack.received.some((body) => body.includes(id)) ? true : undefined),
+        () => `Slack never heard of ${id}: ${slack.received.join(' | ')}`,
+        30_000,
+      );
+    });
+
+    it('applies a request while Slack is down: a failing notification never blocks it', async () => {
+      slack.failing = true;
+      try {
+        const id = await requested({
+          changes: { changes: [inlineChange('support', 'e2e-slack-down', 'arn:aws:s3:::slack-down/*')] },
+        });
+        const approved = await modify(id, { command: 'approve_request' });
+        expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+        expect(await inlinePolicyNames('support')).toContain('e2e-slack-down');
+        expect((await getRequest(id)).request.request_status).toBe('approved');
+      } finally {
+        slack.failing = false;
+      }
     });
   });
 });
