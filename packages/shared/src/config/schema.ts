@@ -302,7 +302,7 @@ export const RolecallConfig = Type.Object(
         }),
         adminGroups: Type.Array(Type.String(), {
           default: ['admins'],
-          description: 'Members may start crawls (and, later, approve requests)',
+          description: 'Members may start crawls and approve or apply any policy request',
         }),
         lowercaseGroups: Type.Boolean({
           default: true,
