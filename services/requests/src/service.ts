@@ -108,14 +108,6 @@ export function buildRequestsService(options: RequestsServiceOptions): RequestsS
     lowercaseGroups: config.auth.lowercaseGroups,
     log,
   });
-  const expireGrants = createExpireGrants({
-    workflow,
-    store,
-    writer,
-    claims: createDynamoExpiryClaims({ doc, tableName: tables.requests, owner: instance }),
-    leaseMs: config.requests.expiryLeaseMs,
-    log: log.child({ component: 'expiry' }),
-  });
   const notifier = options.createNotifier({
     routing: () => settings?.notifications,
     recipients: {
@@ -128,6 +120,16 @@ export function buildRequestsService(options: RequestsServiceOptions): RequestsS
         return { requester: request.requester_email, approvers: [...new Set(approvers)] };
       },
     },
+  });
+
+  const expireGrants = createExpireGrants({
+    workflow,
+    store,
+    writer,
+    claims: createDynamoExpiryClaims({ doc, tableName: tables.requests, owner: instance }),
+    leaseMs: config.requests.expiryLeaseMs,
+    notifier,
+    log: log.child({ component: 'expiry' }),
   });
 
   const handlers: Handlers<typeof requestsOperations> = {

@@ -1,4 +1,6 @@
 import type { Logger } from '@rolecall/shared/log';
+import { EXPIRY_SOON_WINDOW_MS } from '../notifications/expiry-soon.js';
+import type { Notifier } from '../notifications/notifier.js';
 import type { DueExpiry, ExpiryClaims, RequestStore } from '../domain/ports.js';
 import { planExpiry } from '../domain/policy-edit.js';
 import { recordExpiry } from '../domain/request-state.js';
@@ -12,6 +14,8 @@ export interface ExpireGrantsOptions {
   writer: ChangeWriter;
   claims: ExpiryClaims;
   leaseMs: number;
+  /** Sends the `expiry_soon` reminders; never rejects. */
+  notifier: Pick<Notifier, 'remindExpiry'>;
   log: Logger;
 }
 
@@ -22,7 +26,23 @@ export interface ExpireGrantsOptions {
  * every applied change has). A removal that fails gives its claim back and is tried at the next round.
  */
 export function createExpireGrants(options: ExpireGrantsOptions) {
-  const { workflow, store, writer, claims, leaseMs, log } = options;
+  const { workflow, store, writer, claims, leaseMs, notifier, log } = options;
+
+  /**
+   * The reminder of a grant ending within 24 hours, once across every process: a claim per change and
+   * expiry instant (an extended grant is reminded again), completed once the notifier has tried.
+   */
+  const remindOne = async ({ request, change }: DueExpiry) => {
+    const key = { requestId: request.id, changeId: `remind#${change.id}#${change.expires_at}` };
+    if ((await claims.claim(key, leaseMs)) !== 'claimed') return;
+    await notifier.remindExpiry({
+      requestId: request.id,
+      changeId: change.id,
+      principalArn: request.principal.principal_arn,
+      expiresAt: change.expires_at,
+    });
+    await claims.complete(key);
+  };
 
   const expireOne = async ({ request: listed, change }: DueExpiry) => {
     const key = { requestId: listed.id, changeId: change.id };
@@ -54,10 +74,14 @@ export function createExpireGrants(options: ExpireGrantsOptions) {
   };
 
   return {
-    /** One round: every due expiry, one at a time. */
+    /** One round: every due expiry, one at a time, then the reminders of those ending within 24 hours. */
     async run(): Promise<void> {
-      const due = await store.dueExpiries(workflow.now());
-      for (const expiry of due) await expireOne(expiry);
+      const now = workflow.now();
+      const soon = await store.dueExpiries(new Date(now.getTime() + EXPIRY_SOON_WINDOW_MS));
+      for (const expiry of soon) {
+        if (Date.parse(expiry.change.expires_at) <= now.getTime()) await expireOne(expiry);
+        else await remindOne(expiry);
+      }
     },
   };
 }
