@@ -666,6 +666,7 @@ describe('policy requests through the HTTP API, with every service running as a 
           '  notifications:',
           '    created: [slack]',
           '    status_changed: [slack]',
+          '    expiry_soon: [slack]',
           '',
         ].join('\n'),
       );
@@ -706,6 +707,30 @@ describe('policy requests through the HTTP API, with every service running as a 
         () => `Slack never heard of ${id}: ${slack.received.join(' | ')}`,
         30_000,
       );
+    });
+
+    it('tells Slack once that a grant ends within 24 hours', async () => {
+      const expiresAt = new Date(Date.now() + 3 * 3_600_000).toISOString();
+      const id = await requested({
+        changes: {
+          changes: [
+            { ...inlineChange('support', 'e2e-remind', 'arn:aws:s3:::remind/*'), expiration_date: expiresAt },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const changeId = (await getRequest(id)).request.changes.changes[0]!.id;
+      const reminders = () => slack.received.filter((b) => b.includes(changeId) && b.includes('expires at'));
+      await eventually(
+        () => (reminders().length > 0 ? true : undefined),
+        () => `no reminder for ${changeId}: ${slack.received.slice(-3).join(' | ')}`,
+        30_000,
+      );
+      // The runner looks every 500 ms; the reminder was claimed once.
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(reminders()).toHaveLength(1);
+      expect(await inlinePolicyNames('support')).toContain('e2e-remind');
     });
 
     it('applies a request while Slack is down: a failing notification never blocks it', async () => {
