@@ -216,7 +216,8 @@ describe('expiry claims', () => {
       createDynamoExpiryClaims({ doc, tableName, owner, now: () => at }),
     );
     const outcomes = await Promise.all(claims.map((c) => c.claim(key, 60_000)));
-    expect(outcomes.sort()).toEqual(['claimed', 'held']);
+    // A sorted copy: the winner is found by its place in `outcomes`, which must stay in process order.
+    expect([...outcomes].sort()).toEqual(['claimed', 'held']);
     const winner = claims[outcomes.indexOf('claimed')]!;
     const loser = claims[1 - outcomes.indexOf('claimed')]!;
     expect(await loser.complete(key)).toBe(false);
