@@ -25,7 +25,7 @@ const configPath = join(root, 'config', 'rolecall.yaml');
 const gatewayPort = Number(process.env.ROLECALL_DEMO_PORT ?? 8081);
 const url = `http://127.0.0.1:${gatewayPort}`;
 const waitSeconds = Number(process.env.ROLECALL_DEMO_TIMEOUT_SECONDS ?? 600);
-const SERVICES = ['cache', 'crawler', 'broker', 'gateway'];
+const SERVICES = ['cache', 'crawler', 'broker', 'requests', 'gateway'];
 const AWS_ENV = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
 /** The engines' lower bound; the services run on this script's own Node, so `start` refuses an older one. */
 const MIN_NODE_MAJOR = 22;
@@ -522,7 +522,7 @@ async function start(flags) {
     );
     let finished;
     if (!flags.infraOnly) {
-      await step('start the cache, crawler, broker and gateway', () => startServices(state));
+      await step('start the cache, crawler, broker, requests and gateway', () => startServices(state));
       finished = await step(`wait for the first crawl of every account (up to ${waitSeconds} s)`, () =>
         waitForFirstCrawl(state, config),
       );

@@ -15,7 +15,7 @@ export { eventually } from '@rolecall/testing';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-export type ServiceName = 'crawler' | 'cache' | 'broker' | 'gateway';
+export type ServiceName = 'crawler' | 'cache' | 'broker' | 'requests' | 'gateway';
 
 /** One running service process, started from its built entry point exactly as in production. */
 export interface ServiceProcess {
@@ -58,7 +58,7 @@ export interface StackOptions {
 }
 
 /** Every service, in start order: consumers first, the gateway (which waits for them) last. */
-export const ALL_SERVICES: readonly ServiceName[] = ['cache', 'crawler', 'broker', 'gateway'];
+export const ALL_SERVICES: readonly ServiceName[] = ['cache', 'crawler', 'broker', 'requests', 'gateway'];
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const env = await startTestEnvironment();

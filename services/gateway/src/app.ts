@@ -12,6 +12,7 @@ import type { Logger } from '@rolecall/shared/log';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { createNatsBroker } from './adapters/nats-broker.js';
+import { createNatsPolicyRequests } from './adapters/nats-policy-requests.js';
 import { createNatsCrawlStarter } from './adapters/nats-crawl-starter.js';
 import { createDynamoProbe, createNatsProbe, createRedisProbe } from './adapters/readiness-probes.js';
 import { createRedisChallengeStore } from './adapters/redis-challenge-store.js';
@@ -39,6 +40,7 @@ import { registerChallengePage } from './routes/challenge/challenge-page.js';
 import { registerChallengeRoutes } from './routes/challenge/challenge-routes.js';
 import { registerDynamicConfigRoutes } from './routes/config/dynamic-config.js';
 import { registerEligibleRolesRoutes } from './routes/credentials/eligible-roles.js';
+import { registerRequestRoutes } from './routes/requests/request-routes.js';
 import { registerGetCredentialsRoute } from './routes/credentials/get-credentials.js';
 import { registerGetResourceUrlRoute } from './routes/credentials/get-resource-url.js';
 import { registerGetRolesRoutes } from './routes/credentials/get-roles.js';
@@ -149,6 +151,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     ],
     limits: { ...DEFAULT_LIMITS, ...deps.limits },
     broker: deps.broker ?? createNatsBroker({ nc: deps.nc }),
+    requests: createNatsPolicyRequests({ nc: deps.nc }),
     challenges: createRedisChallengeStore({ redis: deps.redis, keyPrefix: config.redis.keyPrefix }),
     credentialRateLimiter: createRedisRateLimiter({
       redis: deps.redis,
@@ -190,6 +193,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerChallengeRoutes(app, routeDeps);
   registerChallengePage(app, routeDeps);
   registerAuditRoutes(app, routeDeps);
+  registerRequestRoutes(app, routeDeps);
   registerDynamicConfigRoutes(app, routeDeps);
   if (config.demo.federationStandIn) {
     registerDemoFederationRoute(app, {

@@ -31,15 +31,21 @@ const captureLog = () => {
 
 describe('table ownership', () => {
   it('gives every table exactly one owner, and the owners together every table', () => {
-    const owned = [...tablesOwnedBy('cache'), ...tablesOwnedBy('broker'), ...tablesOwnedBy('gateway')];
+    const owned = [
+      ...tablesOwnedBy('cache'),
+      ...tablesOwnedBy('broker'),
+      ...tablesOwnedBy('gateway'),
+      ...tablesOwnedBy('requests'),
+    ];
     expect(owned.sort()).toEqual(Object.keys(tableNames('')).sort());
   });
 
-  it('has the cache create the crawl tables, the broker audit and the gateway dynamic config', () => {
+  it('has the cache create the crawl tables, the broker audit, the gateway dynamic config and the requests service its table', () => {
     expect(tablesOwnedBy('cache')).toEqual(['roles', 'resources', 'crawlStatus', 'accounts']);
     expect(tablesOwnedBy('broker')).toEqual(['audit']);
     expect(tablesOwnedBy('gateway')).toEqual(['dynamicConfig']);
     expect(TABLE_OWNERS.dynamicConfig).toBe('gateway');
+    expect(tablesOwnedBy('requests')).toEqual(['requests']);
   });
 
   it('defines only the tables asked for, with the prefix', () => {

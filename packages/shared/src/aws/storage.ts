@@ -24,6 +24,11 @@ export const tableNames = (prefix: string) => ({
   dynamicConfig: `${prefix}dynamic_config`,
   /** Credential audit events, queried by user, by role or by month (see AUDIT_INDEXES). */
   audit: `${prefix}audit`,
+  /**
+   * Policy requests (services/requests): per request id, the request (`sk` = `request`), its history
+   * (`history#…`) and its expiry claims (`expiry#<change id>`); see REQUEST_INDEXES.
+   */
+  requests: `${prefix}requests`,
 });
 export type TableNames = ReturnType<typeof tableNames>;
 
@@ -77,6 +82,53 @@ const AUDIT: Omit<CreateTableCommandInput, 'TableName'> = {
   BillingMode: 'PAY_PER_REQUEST',
 };
 
+/**
+ * Secondary indexes of the requests table. All are sparse: only the request row carries their keys, so
+ * history and claim rows stay out. Each sorts by `createdAtId` (`<ISO time>#<id>`, newest first when
+ * read backwards) except `byExpiry`, which holds only requests with an applied change still to expire,
+ * sorted by the earliest such expiry: the expiry sweep is one key-range Query of what is due.
+ */
+export const REQUEST_INDEXES = {
+  /** Every request (`listKey` is the constant `request`). */
+  all: 'by-created',
+  byStatus: 'by-status',
+  byRequester: 'by-requester',
+  byExpiry: 'by-next-expiry',
+} as const;
+
+const requestIndex = (name: string, hashKey: string, rangeKey = 'createdAtId') => ({
+  IndexName: name,
+  KeySchema: [
+    { AttributeName: hashKey, KeyType: 'HASH' as const },
+    { AttributeName: rangeKey, KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+});
+
+const REQUESTS: Omit<CreateTableCommandInput, 'TableName'> = {
+  AttributeDefinitions: [
+    { AttributeName: 'id', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+    { AttributeName: 'listKey', AttributeType: 'S' },
+    { AttributeName: 'requestStatus', AttributeType: 'S' },
+    { AttributeName: 'requester', AttributeType: 'S' },
+    { AttributeName: 'createdAtId', AttributeType: 'S' },
+    { AttributeName: 'expiryKey', AttributeType: 'S' },
+    { AttributeName: 'nextExpiryAt', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'id', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  GlobalSecondaryIndexes: [
+    requestIndex(REQUEST_INDEXES.all, 'listKey'),
+    requestIndex(REQUEST_INDEXES.byStatus, 'requestStatus'),
+    requestIndex(REQUEST_INDEXES.byRequester, 'requester'),
+    requestIndex(REQUEST_INDEXES.byExpiry, 'expiryKey', 'nextExpiryAt'),
+  ],
+  BillingMode: 'PAY_PER_REQUEST',
+};
+
 /** A table by its name in code (`roles`, `audit`, …), prefixed at run time by `tableNames`. */
 export type TableKey = keyof TableNames;
 
@@ -93,6 +145,7 @@ export const TABLE_OWNERS = {
   audit: 'broker',
   // The gateway saves it (the config API); the broker only reads it.
   dynamicConfig: 'gateway',
+  requests: 'requests',
 } as const satisfies Record<TableKey, string>;
 export type TableOwner = (typeof TABLE_OWNERS)[TableKey];
 
@@ -107,6 +160,7 @@ const TABLE_SCHEMAS: Record<TableKey, Omit<CreateTableCommandInput, 'TableName'>
   accounts: BY_ID,
   dynamicConfig: BY_ID,
   audit: AUDIT,
+  requests: REQUESTS,
 };
 
 /** The CreateTable input of each of `tables`. */

@@ -54,7 +54,7 @@ describe('cross-key rules', () => {
   const secret = (length: number) => 's'.repeat(length);
 
   it('refuses the demo federation stand-in in production, for every service', () => {
-    for (const service of [undefined, 'gateway', 'broker', 'cache', 'crawler'] as const) {
+    for (const service of [undefined, 'gateway', 'broker', 'cache', 'crawler', 'requests'] as const) {
       const problems = problemsOf(
         {
           environment: 'production',
@@ -119,7 +119,7 @@ describe('cross-key rules', () => {
     for (const environment of ['demo', 'test']) {
       expect(problemsOf({ environment }, 'config', { service: 'gateway' })).toEqual([]);
     }
-    for (const service of [undefined, 'broker', 'cache', 'crawler'] as const) {
+    for (const service of [undefined, 'broker', 'cache', 'crawler', 'requests'] as const) {
       expect({ service, problems: problemsOf({ environment: 'production' }, 'config', { service }) }).toEqual(
         {
           service,

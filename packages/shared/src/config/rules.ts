@@ -7,7 +7,7 @@ export interface ConfigProblem {
 }
 
 /** The services that read the configuration; a rule only some of them need names them. */
-export type RolecallService = 'gateway' | 'broker' | 'cache' | 'crawler';
+export type RolecallService = 'gateway' | 'broker' | 'cache' | 'crawler' | 'requests';
 
 /**
  * A rule spanning keys, which the schema cannot say. Checked after the schema, and only when every key it

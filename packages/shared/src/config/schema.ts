@@ -27,6 +27,55 @@ export const CrawlIntervals = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** The name of an environment variable that holds a secret, so the secret stays out of config files. */
+const envName = (description: string) =>
+  Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128, description });
+
+/** `requests.notifications.smtp`: the mail server notifications go through. */
+export const SmtpConfig = Type.Object(
+  {
+    host: Type.String({ minLength: 1, description: 'SMTP server host' }),
+    port: Type.Integer({ minimum: 1, maximum: 65535, default: 587, description: 'SMTP server port' }),
+    secure: Type.Boolean({
+      default: false,
+      description: 'TLS from the start (port 465); when false, STARTTLS is used where the server offers it',
+    }),
+    user: Type.Optional(Type.String({ minLength: 1, description: 'SMTP login; absent: no authentication' })),
+    passwordEnv: Type.Optional(
+      envName('Name of the environment variable holding the SMTP password (never the password itself)'),
+    ),
+    from: Type.String({
+      minLength: 3,
+      maxLength: 320,
+      description: 'From address of the mails, e.g. "Rolecall <rolecall@example.com>"',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SmtpConfig = Static<typeof SmtpConfig>;
+
+/**
+ * `requests.notifications` in the static config. Which topic goes to which channel is dynamic config
+ * (`policy_requests.notifications`); this says how to reach the channels. A channel left out is off.
+ */
+export const RequestsNotificationsConfig = Type.Object(
+  {
+    slackWebhookUrl: Type.Optional(
+      Type.String({
+        pattern: '^https?://[^\\s]+$',
+        description:
+          'Slack incoming webhook. A secret: prefer slackWebhookUrlEnv outside demo and test config files',
+      }),
+    ),
+    slackWebhookUrlEnv: Type.Optional(
+      envName('Name of the environment variable holding the Slack incoming webhook URL'),
+    ),
+    smtp: Type.Optional(SmtpConfig),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type RequestsNotificationsConfig = Static<typeof RequestsNotificationsConfig>;
+
 /** The whole static configuration. Every key has a default except where production must decide. */
 export const RolecallConfig = Type.Object(
   {
@@ -253,7 +302,7 @@ export const RolecallConfig = Type.Object(
         }),
         adminGroups: Type.Array(Type.String(), {
           default: ['admins'],
-          description: 'Members may start crawls (and, later, approve requests)',
+          description: 'Members may start crawls and approve or apply any policy request',
         }),
         lowercaseGroups: Type.Boolean({
           default: true,
@@ -350,6 +399,33 @@ export const RolecallConfig = Type.Object(
           default: 'rolecall',
           description: 'Issuer shown by the AWS sign-in page',
         }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    requests: Type.Object(
+      {
+        expiryIntervalMs: Type.Integer({
+          minimum: 100,
+          default: 10_000,
+          description: 'Milliseconds between two looks for time-bound grants whose end has come',
+        }),
+        expiryLeaseMs: Type.Integer({
+          minimum: 1000,
+          default: 60_000,
+          description:
+            'How long one requests process holds the removal of an expired grant before another may take it over',
+        }),
+        spokeSessionName: Type.String({
+          default: 'rolecall-requests',
+          description:
+            'Session name of the sessions that apply changes in spoke accounts (shows in CloudTrail)',
+        }),
+        crossAccountWildcards: LiteralUnion(['expand', 'refuse'], {
+          default: 'expand',
+          description:
+            'A wildcard resource in another account: expand to every matching cached resource, or refuse the request',
+        }),
+        notifications: RequestsNotificationsConfig,
       },
       { additionalProperties: false, default: {} },
     ),

@@ -9,3 +9,4 @@ export * from './crawler.js';
 export * from './cache.js';
 export * from './broker.js';
 export * from './config.js';
+export * from './requests.js';

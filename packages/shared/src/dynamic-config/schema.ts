@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { PolicyRequestSettings } from '../contracts/requests.js';
 
 const RoleArn = Type.String({
   pattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/.+$',
@@ -35,6 +36,8 @@ export const DynamicConfigDocument = Type.Object(
         { additionalProperties: Type.Array(Type.String()) },
       ),
     ),
+    /** Who approves policy requests, which are approved automatically, where notifications go. */
+    policy_requests: Type.Optional(PolicyRequestSettings),
   },
   { additionalProperties: true },
 );

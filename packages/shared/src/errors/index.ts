@@ -34,6 +34,8 @@ export const ErrorCatalogue = {
   BROKER_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
   /** No crawler process answers. */
   CRAWLER_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
+  /** No requests-service process answers. */
+  REQUESTS_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
   /** The audit record could not be made durable, so nothing was issued. */
   AUDIT_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
   TIMEOUT: { status: 504, fault: 'server', retryable: true },

@@ -121,6 +121,7 @@ export type Reply<T> = { ok: true; data: EnvelopeOf<T> } | { ok: false; error: S
 const UNAVAILABLE_CODES: Record<string, ErrorCode> = {
   broker: 'BROKER_UNAVAILABLE',
   crawler: 'CRAWLER_UNAVAILABLE',
+  requests: 'REQUESTS_UNAVAILABLE',
 };
 const serviceUnavailable = (owner: string, subject: string, cause?: unknown) =>
   new AppError(

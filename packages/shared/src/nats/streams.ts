@@ -10,6 +10,7 @@ import { brokerStreams } from '../contracts/broker.js';
 import { cacheStreams } from '../contracts/cache.js';
 import { configStreams } from '../contracts/config.js';
 import { crawlerStreams } from '../contracts/crawler.js';
+import { requestsStreams } from '../contracts/requests.js';
 import { defineStream, type StreamDefinition } from '../contracts/event.js';
 import type { Logger } from '../log/index.js';
 import { natsUnavailable } from './connection-state.js';
@@ -46,6 +47,7 @@ export const STREAMS = {
   ...cacheStreams,
   ...brokerStreams,
   ...configStreams,
+  requestEvents: requestsStreams.events,
   deadLetters: deadLetterStream,
 } as const satisfies Record<string, StreamDefinition>;
 

@@ -130,6 +130,17 @@ export function redisKeys(prefix: string) {
     /** Counter of one source address's challenge logins in one fixed rate-limit window. */
     challengeRate: (address: string, windowStart: number) =>
       `${prefix}ratelimit:challenges:${windowStart}:${address}`,
+    /** Hash request id → RequestListItem JSON (with its account): the request list (services/requests). */
+    requestRows: `${prefix}requests:rows`,
+    /**
+     * Sorted sets (all scores 0) of `<request time>#<id>`, newest last by lex order: every request, and
+     * those of one status, requester or account. The list reads them backwards from a cursor.
+     */
+    requestIndex: (by: 'all' | 'status' | 'requester' | 'account', value = '') =>
+      by === 'all' ? `${prefix}requests:idx:all` : `${prefix}requests:idx:${by}:${value}`,
+    /** Set once the request list holds every request of the durable store (rebuild marker). */
+    requestListLoaded: `${prefix}requests:meta:loaded`,
+    requestListLock: `${prefix}requests:meta:rebuild-lock`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -1,5 +1,6 @@
 import type { Channel } from '@rolecall/shared/contracts';
 import type { DynamicConfigDocument } from '@rolecall/shared/dynamic-config';
+import { asStrings, isRecord, matchesIamPattern, statementsOf } from '@rolecall/shared/iam';
 import type { RoleFacts } from './roles.js';
 
 /** How role tags and the group mapping become grants (the `broker` config section). */
@@ -53,11 +54,11 @@ export function trustPolicyAllows(role: RoleFacts, settings: AuthorizationSettin
   const entity = settings.requiredTrustPolicyEntity;
   if (!entity) return true;
   const wanted = principalKey(entity);
-  const statements = statementsOf(role.trustPolicy);
+  const statements = trustStatementsOf(role.trustPolicy);
   const assumableBy = (statement: Record<string, unknown>, accepted: readonly string[]) =>
     !('NotPrincipal' in statement) &&
     !('NotAction' in statement) &&
-    asStrings(statement.Action).some((pattern) => matchesAction(pattern, 'sts:AssumeRole')) &&
+    asStrings(statement.Action).some((pattern) => matchesIamPattern(pattern, 'sts:AssumeRole')) &&
     awsPrincipals(statement.Principal).some((p) => accepted.includes(p));
   const allowed = statements.some((s) => s.Effect === 'Allow' && assumableBy(s, [wanted]));
   const denied = statements.some(
@@ -67,19 +68,14 @@ export function trustPolicyAllows(role: RoleFacts, settings: AuthorizationSettin
 }
 
 /** The statements of a trust policy (parsed, or JSON text, URL-encoded as IAM returns it), or none. */
-function statementsOf(document: unknown): Record<string, unknown>[] {
-  let parsed = document;
-  if (typeof document === 'string') {
-    try {
-      const text = document.trim();
-      parsed = JSON.parse(text.startsWith('{') ? text : decodeURIComponent(text)) as unknown;
-    } catch {
-      return [];
-    }
+function trustStatementsOf(document: unknown): Record<string, unknown>[] {
+  if (typeof document !== 'string') return statementsOf(document);
+  try {
+    const text = document.trim();
+    return statementsOf(JSON.parse(text.startsWith('{') ? text : decodeURIComponent(text)));
+  } catch {
+    return [];
   }
-  if (!isRecord(parsed)) return [];
-  const statement = parsed.Statement;
-  return (Array.isArray(statement) ? statement : [statement]).filter(isRecord);
 }
 
 /** The AWS principals a `Principal` element names, as {@link principalKey}s (`*` for everyone). */
@@ -95,26 +91,6 @@ function principalKey(principal: string): string {
   const account = /^(?:arn:aws[a-z-]*:iam::(\d{12}):root|(\d{12}))$/.exec(value);
   return account ? `account:${account[1] ?? account[2]}` : value;
 }
-
-/** IAM's action matching: case-insensitive, `*` any run of characters, `?` any one. */
-function matchesAction(pattern: string, action: string): boolean {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const source = pattern
-    .split('*')
-    .map((part) => part.split('?').map(escape).join('.'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 'i').test(action);
-}
-
-const asStrings = (value: unknown): string[] =>
-  typeof value === 'string'
-    ? [value]
-    : Array.isArray(value)
-      ? value.filter((v) => typeof v === 'string')
-      : [];
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** identity → grant that one role's tags give (tag values are colon-separated users and groups). */
 export function grantsOfRole(role: RoleFacts, settings: AuthorizationSettings): Map<string, Grant> {

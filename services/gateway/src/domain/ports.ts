@@ -1,10 +1,19 @@
 import type {
+  Caller,
   ConsoleLoginReply,
   ConsoleLoginRequest,
   CredentialAuditEvent,
   EligibleRolesReply,
   IssueCredentialsReply,
   IssueCredentialsRequest,
+  CreateRequestReply,
+  GetRequestReply,
+  ListRequestsReply,
+  ModifyRequestReply,
+  PolicyRequestModificationModel,
+  RequestCreationModel,
+  RequestEventsReply,
+  RequestListFilters,
   StartCrawlReply,
   StartCrawlRequest,
 } from '@rolecall/shared/contracts';
@@ -31,6 +40,22 @@ export interface Broker {
   ): Promise<EligibleRolesReply>;
   roleAccess(roleArn: string): Promise<{ known: boolean; identities: string[] }>;
   queryAudit(query: AuditQueryInput): Promise<{ items: CredentialAuditEvent[]; nextCursor: string | null }>;
+}
+
+/**
+ * The policy-request workflow as the gateway uses it (services/requests over NATS). The caller is the
+ * authenticated identity; refusals (forbidden, invalid, conflict, not found) are values in the replies.
+ */
+export interface PolicyRequests {
+  create(caller: Caller, body: RequestCreationModel): Promise<CreateRequestReply>;
+  list(caller: Caller, body: RequestListFilters): Promise<ListRequestsReply>;
+  get(caller: Caller, requestId: string): Promise<GetRequestReply>;
+  modify(
+    caller: Caller,
+    requestId: string,
+    body: PolicyRequestModificationModel,
+  ): Promise<ModifyRequestReply>;
+  history(caller: Caller, requestId: string): Promise<RequestEventsReply>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { CachedItem } from '@rolecall/shared/contracts';
-import { parseArn } from './typeahead.js';
+import { parseArn } from '@rolecall/shared/iam';
 
 /**
  * The UI path of a cached resource, as ConsoleMe's `get_resource_url` answers (`weep open` prints it

@@ -1,18 +1,5 @@
+import { parseArn } from '@rolecall/shared/iam';
 import { walkIndex, type IndexSelector, type ReadModel } from './read-model.js';
-
-/** ARN fields: arn:partition:service:region:account:resource. */
-export function parseArn(
-  arn: string,
-): { service: string; region: string; account: string; resource: string } | undefined {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
-  return {
-    service: parts[2] as string,
-    region: parts[3] as string,
-    account: parts[4] as string,
-    resource: parts.slice(5).join(':'),
-  };
-}
 
 export interface ArnTypeaheadQuery {
   typeahead: string;

@@ -9,7 +9,14 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { DynamicConfigStore } from '@rolecall/shared/dynamic-config';
-import type { Broker, ChallengeStore, CrawlStarter, RateLimiter, ReadinessProbe } from '../domain/ports.js';
+import type {
+  Broker,
+  ChallengeStore,
+  CrawlStarter,
+  PolicyRequests,
+  RateLimiter,
+  ReadinessProbe,
+} from '../domain/ports.js';
 import type { ReadModel } from '../domain/read-model.js';
 
 /** The Fastify instance routes are registered on: TypeBox schemas give handlers their types. */
@@ -30,6 +37,8 @@ export interface RouteDeps {
   log: Logger;
   limits: GatewayLimits;
   broker: Broker;
+  /** The policy-request workflow (services/requests). */
+  requests: PolicyRequests;
   challenges: ChallengeStore;
   /** Per signed-in user: get_credentials and role_login. */
   credentialRateLimiter: RateLimiter;

@@ -2,7 +2,7 @@ import { AppError } from '@rolecall/shared/errors';
 import { Type } from 'typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { resourceUrlFor } from '../../domain/resource-url.js';
-import { parseArn } from '../../domain/typeahead.js';
+import { parseArn } from '@rolecall/shared/iam';
 import { toHttpError } from '../../plugins/error-handler.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody } from '../schemas.js';

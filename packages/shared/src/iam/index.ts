@@ -1,0 +1,2 @@
+export * from './arn.js';
+export * from './policy-document.js';
