@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** A local server a test started; `stop()` kills it and removes its files. */
 export interface RunningServer {
@@ -150,12 +150,25 @@ export interface StartMotoOptions {
   loadAwsManagedPolicies?: boolean;
 }
 
+/**
+ * The Python that runs moto: the one beside a `moto_server` in a virtualenv, else `python3` on PATH
+ * (a pyenv or system install, where `moto_server` is a shim or a script of that Python).
+ */
+function motoPython(): string {
+  const server = findBinary('moto_server', 'MOTO_SERVER_BIN');
+  const beside = join(dirname(server), 'python');
+  return server.includes('/') && existsSync(beside) ? beside : 'python3';
+}
+
+/** Starts moto as moto_server does, but with DynamoDB calls serialised: see the script's docstring. */
+const MOTO_SCRIPT = resolve(import.meta.dirname, '../moto/serve_moto.py');
+
 /** moto in server mode: every AWS API, with real multi-account behaviour through AssumeRole. */
 export const startMoto = (options: StartMotoOptions = {}) =>
   startManaged({
     name: 'moto',
-    binary: findBinary('moto_server', 'MOTO_SERVER_BIN'),
-    args: (port) => ['-H', '127.0.0.1', '-p', String(port)],
+    binary: motoPython(),
+    args: (port) => [MOTO_SCRIPT, '127.0.0.1', String(port)],
     url: (port) => `http://127.0.0.1:${port}`,
     ...(options.loadAwsManagedPolicies ? { env: { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } } : {}),
   });
