@@ -1,4 +1,6 @@
 import {
+  GetPolicyCommand,
+  GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
@@ -7,6 +9,8 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { GetBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,19 +84,36 @@ async function startWebhookReceiver(): Promise<WebhookReceiver> {
   });
 }
 
-/** An S3 client acting inside `accountId` of moto, as test/support/aws.ts's iamIn does for IAM. */
-async function s3In(endpointUrl: string, accountId: string): Promise<S3Client> {
+/** Credentials acting inside `accountId` of moto, as test/support/aws.ts's iamIn uses for IAM. */
+async function setupCredentialsIn(endpointUrl: string, accountId: string) {
   const sts = new STSClient(
     awsClientConfig('sts', { region: 'us-east-1', endpointUrl, credentials: MOTO_CREDENTIALS }),
   );
-  const credentials = await assumeRole(sts, {
+  return assumeRole(sts, {
     roleArn: `arn:aws:iam::${accountId}:role/RolecallTestSetup`,
     sessionName: 'test-setup',
   });
+}
+
+/** An S3 client acting inside `accountId` of moto. */
+async function s3In(endpointUrl: string, accountId: string): Promise<S3Client> {
+  const credentials = await setupCredentialsIn(endpointUrl, accountId);
   return new S3Client({
     ...awsClientConfig('s3', { region: 'us-east-1', endpointUrl, credentials }),
     forcePathStyle: true,
   });
+}
+
+/** An SQS client acting inside `accountId` of moto, in us-east-1. */
+async function sqsIn(endpointUrl: string, accountId: string): Promise<SQSClient> {
+  const credentials = await setupCredentialsIn(endpointUrl, accountId);
+  return new SQSClient(awsClientConfig('sqs', { region: 'us-east-1', endpointUrl, credentials }));
+}
+
+/** An SNS client acting inside `accountId` of moto, in us-east-1. */
+async function snsIn(endpointUrl: string, accountId: string): Promise<SNSClient> {
+  const credentials = await setupCredentialsIn(endpointUrl, accountId);
+  return new SNSClient(awsClientConfig('sns', { region: 'us-east-1', endpointUrl, credentials }));
 }
 
 const silentLog = createLogger({ service: 'test', level: 'silent' });
@@ -418,6 +439,199 @@ describe('policy requests through the HTTP API, with every service running as a 
               .slice(-3000) ?? ''
           }`,
         30_000,
+      );
+    });
+
+    /** A resource route shows what `check` looks for, within the time a recrawl at apply takes. */
+    const resourceShows = (path: string, check: (details: { Policy: unknown }) => boolean) =>
+      eventually(
+        async () => {
+          const response = await stack.api(`/api/v2/resources/${account.id}/${path}`);
+          if (response.status !== 200) return undefined;
+          const body = (await response.json()) as { resource_details: { Policy: unknown } };
+          return check(body.resource_details) ? true : undefined;
+        },
+        async () =>
+          `GET /api/v2/resources/${account.id}/${path} never showed the change: ${await (
+            await stack.api(`/api/v2/resources/${account.id}/${path}`)
+          ).text()}`,
+        30_000,
+      );
+    const supportArn = () => `arn:aws:iam::${account.id}:role/support`;
+
+    it("adds a statement to an SQS queue's policy (resource_policy)", async () => {
+      const sqs = await sqsIn(stack.env.moto.url, account.id);
+      const queueArn = `arn:aws:sqs:us-east-1:${account.id}:orders-dlq`;
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'orders-dlq' }));
+      const readQueuePolicy = async () => {
+        const answer = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['Policy'] }),
+        );
+        return JSON.parse(answer.Attributes?.Policy ?? '{"Statement": []}') as {
+          Statement: Record<string, unknown>[];
+        };
+      };
+      const policy = await readQueuePolicy();
+      const added = {
+        Effect: 'Allow',
+        Principal: { AWS: supportArn() },
+        Action: 'sqs:ReceiveMessage',
+        Resource: queueArn,
+      };
+      const id = await requested({
+        changes: {
+          changes: [
+            {
+              change_type: 'resource_policy',
+              principal: principal('support'),
+              arn: queueArn,
+              policy: { policy_document: { ...policy, Statement: [...policy.Statement, added] } },
+            },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const statements = (await readQueuePolicy()).Statement;
+      expect(statements).toHaveLength(policy.Statement.length + 1);
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Principal: added.Principal, Action: added.Action }),
+      );
+      await resourceShows('sqs/us-east-1/orders-dlq', (d) => JSON.stringify(d.Policy).includes(supportArn()));
+    });
+
+    it("adds a statement to an SNS topic's policy (resource_policy)", async () => {
+      const sns = await snsIn(stack.env.moto.url, account.id);
+      const topicArn = `arn:aws:sns:us-east-1:${account.id}:alerts`;
+      const readTopicPolicy = async () => {
+        const answer = await sns.send(new GetTopicAttributesCommand({ TopicArn: topicArn }));
+        return JSON.parse(answer.Attributes?.Policy ?? '{"Statement": []}') as {
+          Statement: Record<string, unknown>[];
+        };
+      };
+      const policy = await readTopicPolicy();
+      const added = {
+        Effect: 'Allow',
+        Principal: { AWS: supportArn() },
+        Action: 'sns:Subscribe',
+        Resource: topicArn,
+      };
+      const id = await requested({
+        changes: {
+          changes: [
+            {
+              change_type: 'resource_policy',
+              principal: principal('support'),
+              arn: topicArn,
+              policy: { policy_document: { ...policy, Statement: [...policy.Statement, added] } },
+            },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const statements = (await readTopicPolicy()).Statement;
+      expect(statements).toHaveLength(policy.Statement.length + 1);
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Principal: added.Principal, Action: added.Action }),
+      );
+      await resourceShows('sns/us-east-1/alerts', (d) => JSON.stringify(d.Policy).includes(supportArn()));
+    });
+
+    it('lets a role assume another through its trust policy (sts_resource_policy)', async () => {
+      const current = await iam.send(new GetRoleCommand({ RoleName: 'payments-oncall' }));
+      const trust = decodeDocument(current.Role?.AssumeRolePolicyDocument);
+      expect(JSON.stringify(trust)).not.toContain('role/support');
+      const added = {
+        Effect: 'Allow',
+        Principal: { AWS: supportArn() },
+        Action: 'sts:AssumeRole',
+      };
+      const id = await requested({
+        changes: {
+          changes: [
+            {
+              change_type: 'sts_resource_policy',
+              principal: principal('support'),
+              arn: `arn:aws:iam::${account.id}:role/payments-oncall`,
+              policy: { policy_document: { ...trust, Statement: [...trust.Statement, added] } },
+            },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const after = await iam.send(new GetRoleCommand({ RoleName: 'payments-oncall' }));
+      const statements = decodeDocument(after.Role?.AssumeRolePolicyDocument).Statement;
+      expect(statements).toHaveLength(trust.Statement.length + 1);
+      expect(statements).toContainEqual(expect.objectContaining({ Principal: added.Principal }));
+      await roleShows('payments-oncall', (r) =>
+        JSON.stringify(r.assume_role_policy_document).includes('role/support') ? true : undefined,
+      );
+    });
+
+    /** The default version's document of a managed policy, read from IAM. */
+    const managedPolicyDocument = async (policyArn: string) => {
+      const { Policy } = await iam.send(new GetPolicyCommand({ PolicyArn: policyArn }));
+      const { PolicyVersion } = await iam.send(
+        new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: Policy?.DefaultVersionId ?? '' }),
+      );
+      return { policy: Policy, document: decodeDocument(PolicyVersion?.Document) };
+    };
+
+    it('creates a customer managed policy (managed_policy_resource, new)', async () => {
+      const policyArn = `arn:aws:iam::${account.id}:policy/e2e/E2eCreatedPolicy`;
+      const document = readPolicy([
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::e2e-created/*' },
+      ]);
+      const id = await requested({
+        changes: {
+          changes: [
+            {
+              change_type: 'managed_policy_resource',
+              principal: { principal_type: 'AwsResource', principal_arn: policyArn },
+              new: true,
+              policy: { policy_document: document },
+            },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const inAws = await managedPolicyDocument(policyArn);
+      expect(inAws.policy).toMatchObject({ PolicyName: 'E2eCreatedPolicy', Path: '/e2e/' });
+      expect(inAws.document.Statement).toEqual(document.Statement);
+      await resourceShows('managed_policy/e2e/E2eCreatedPolicy', (d) =>
+        JSON.stringify(d.Policy).includes('e2e-created/*'),
+      );
+    });
+
+    it("updates a customer managed policy's document (managed_policy_resource)", async () => {
+      const policyArn = `arn:aws:iam::${account.id}:policy/DeployPipeline`;
+      const before = await managedPolicyDocument(policyArn);
+      const added = { Effect: 'Allow', Action: ['ecr:DescribeImages'], Resource: '*' };
+      const id = await requested({
+        changes: {
+          changes: [
+            {
+              change_type: 'managed_policy_resource',
+              principal: { principal_type: 'AwsResource', principal_arn: policyArn },
+              new: false,
+              policy: {
+                policy_document: { ...before.document, Statement: [...before.document.Statement, added] },
+              },
+              old_policy: { policy_document: before.document },
+            },
+          ],
+        },
+      });
+      const approved = await modify(id, { command: 'approve_request' });
+      expect(approved, JSON.stringify(approved.body)).toMatchObject({ status: 200, body: { errors: 0 } });
+      const after = await managedPolicyDocument(policyArn);
+      expect(after.policy?.DefaultVersionId).not.toBe(before.policy?.DefaultVersionId);
+      expect(after.document.Statement).toEqual([...before.document.Statement, added]);
+      await resourceShows('managed_policy/DeployPipeline', (d) =>
+        JSON.stringify(d.Policy).includes('ecr:DescribeImages'),
       );
     });
   });
