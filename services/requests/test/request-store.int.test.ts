@@ -206,6 +206,21 @@ describe('history', () => {
     await store.appendHistory([{ ...steps[1]!, actor: 'someone-else@example.com' }]);
     expect(await store.history(id)).toEqual(steps);
   });
+
+  it('saves a step and its history in one write: a refused save writes neither', async () => {
+    const request = aRequest();
+    const created = item(request.id, 1, 'created');
+    await store.create(request, [created]);
+    const approved = item(request.id, 2, 'approved');
+    await store.update(nextVersion(request, { justification: 'approved' }), 1, [approved]);
+    expect(await store.history(request.id)).toEqual([created, approved]);
+
+    const stale = item(request.id, 2, 'rejected');
+    const refused = store.update(nextVersion(request, { justification: 'stale' }), 1, [stale]);
+    expect(await codeOf(refused)).toBe('CONFLICT');
+    expect(await store.history(request.id)).toEqual([created, approved]);
+    expect((await store.get(request.id))?.justification).toBe('approved');
+  });
 });
 
 describe('expiry claims', () => {

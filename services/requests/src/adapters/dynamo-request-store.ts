@@ -3,6 +3,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -92,7 +93,16 @@ function historyOf(row: Record<string, unknown>): PolicyRequestHistoryItem {
   return item as unknown as PolicyRequestHistoryItem;
 }
 
-const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
+/**
+ * The request row's own condition failed: a plain put's, or the first item's of a transaction that
+ * writes the request with its history (a history item is keyed by the new version, so only the
+ * request's condition can fail there).
+ */
+const isConditionFailure = (error: unknown) =>
+  isAwsErrorNamed(error, 'ConditionalCheckFailedException') ||
+  (isAwsErrorNamed(error, 'TransactionCanceledException') &&
+    (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons?.[0]?.Code ===
+      'ConditionalCheckFailed');
 
 /** The version an item returned with a failed condition had (ALL_OLD, still in DynamoDB's JSON). */
 function versionOfOldItem(error: unknown): number | undefined {
@@ -116,6 +126,35 @@ export function createDynamoRequestStore(options: {
   const { doc, tableName } = options;
   const failed = (operation: string, error: unknown, context: Record<string, unknown> = {}) =>
     translateAwsError(error, { operation, table: tableName, ...context });
+
+  const historyPut = (item: PolicyRequestHistoryItem) => ({
+    TableName: tableName,
+    Item: {
+      ...Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined)),
+      id: item.requestId,
+      sk: historySortKey(item),
+    },
+    ConditionExpression: 'attribute_not_exists(sk)',
+  });
+
+  /**
+   * The request row and the history of the step that produced it, in one transaction: a saved step
+   * always has its history, and a refused one writes neither.
+   */
+  const putWithHistory = async (
+    requestPut: ConstructorParameters<typeof PutCommand>[0],
+    history: readonly PolicyRequestHistoryItem[],
+  ): Promise<void> => {
+    if (history.length === 0) {
+      await doc.send(new PutCommand(requestPut));
+      return;
+    }
+    await doc.send(
+      new TransactWriteCommand({
+        TransactItems: [{ Put: requestPut }, ...history.map((item) => ({ Put: historyPut(item) }))],
+      }),
+    );
+  };
 
   const readCurrentVersion = async (id: string): Promise<number | undefined> => {
     try {
@@ -153,14 +192,11 @@ export function createDynamoRequestStore(options: {
       }
     },
 
-    async create(request) {
+    async create(request, history = []) {
       try {
-        await doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: toRow(request),
-            ConditionExpression: 'attribute_not_exists(id)',
-          }),
+        await putWithHistory(
+          { TableName: tableName, Item: toRow(request), ConditionExpression: 'attribute_not_exists(id)' },
+          history,
         );
       } catch (error) {
         if (isConditionFailure(error)) {
@@ -172,7 +208,7 @@ export function createDynamoRequestStore(options: {
       }
     },
 
-    async update(request, expectedVersion) {
+    async update(request, expectedVersion, history = []) {
       if (request.version !== expectedVersion + 1) {
         throw new AppError(
           'INTERNAL',
@@ -180,14 +216,15 @@ export function createDynamoRequestStore(options: {
         );
       }
       try {
-        await doc.send(
-          new PutCommand({
+        await putWithHistory(
+          {
             TableName: tableName,
             Item: toRow(request),
             ConditionExpression: 'version = :expected',
             ExpressionAttributeValues: { ':expected': expectedVersion },
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
+          },
+          history,
         );
       } catch (error) {
         if (!isConditionFailure(error)) throw failed('DynamoDB PutItem', error, { requestId: request.id });
@@ -297,17 +334,7 @@ export function createDynamoRequestStore(options: {
     async appendHistory(items) {
       for (const item of items) {
         try {
-          await doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: {
-                ...Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined)),
-                id: item.requestId,
-                sk: historySortKey(item),
-              },
-              ConditionExpression: 'attribute_not_exists(sk)',
-            }),
-          );
+          await doc.send(new PutCommand(historyPut(item)));
         } catch (error) {
           if (isConditionFailure(error)) continue;
           throw failed('DynamoDB PutItem', error, { requestId: item.requestId });

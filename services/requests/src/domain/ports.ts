@@ -44,14 +44,19 @@ export interface DueExpiry {
 export interface RequestStore {
   /** The request as last saved (a consistent read), or undefined. */
   get(id: string): Promise<ExtendedRequestModel | undefined>;
-  /** Saves a new request; CONFLICT if one with its id exists. */
-  create(request: ExtendedRequestModel): Promise<void>;
+  /** Saves a new request with the history of its creation, at once; CONFLICT if one with its id exists. */
+  create(request: ExtendedRequestModel, history?: readonly PolicyRequestHistoryItem[]): Promise<void>;
   /**
    * Replaces the request stored at `expectedVersion` with `request` (whose version must be the next);
    * CONFLICT naming the stale and the current version if it moved on, NOT_FOUND if it does not exist.
-   * A refused write writes nothing.
+   * `history`, the items of the step that made `request`, is written in the same transaction. A refused
+   * write writes nothing.
    */
-  update(request: ExtendedRequestModel, expectedVersion: number): Promise<void>;
+  update(
+    request: ExtendedRequestModel,
+    expectedVersion: number,
+    history?: readonly PolicyRequestHistoryItem[],
+  ): Promise<void>;
   /** Requests newest first, by requester and/or status, a page at a time. */
   list(filter: RequestListFilter): Promise<RequestPage>;
   /** Every request, page by page (rebuilding the request list). */

@@ -90,19 +90,18 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     try {
       await events.publish(history);
     } catch (error) {
-      // The step is saved with its history; the list and notifications miss it until the next step.
+      // The step is saved with its history (one transaction); the list and notifications miss it until the next step.
       log.error({ err: error, requestId: history[0]?.requestId }, 'request events not published');
     }
   };
 
   const save = async (step: Step, expectedVersion: number): Promise<'saved' | 'stale'> => {
     try {
-      await store.update(step.request, expectedVersion);
+      await store.update(step.request, expectedVersion, step.history);
     } catch (error) {
       if (isAppError(error) && error.code === 'CONFLICT') return 'stale';
       throw error;
     }
-    await store.appendHistory(step.history);
     await publish(step.history);
     return 'saved';
   };
@@ -230,8 +229,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
     }),
     save,
     async create(step) {
-      await store.create(step.request);
-      await store.appendHistory(step.history);
+      await store.create(step.request, step.history);
       await publish(step.history);
     },
     apply,
