@@ -5,9 +5,13 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
+import {
+  seedDemoOrganization,
+  startCountingProxy,
+  type CountingProxy,
+  type DemoAccount,
+} from '@rolecall/testing';
 import { iamIn } from './support/aws.js';
-import { startCountingProxy, type CountingProxy } from './support/counting-proxy.js';
 import { refresh, waitForCrawl } from './support/crawls.js';
 import { eventually, startStack, type ServiceProcess, type Stack } from './support/stack.js';
 

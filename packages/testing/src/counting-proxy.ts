@@ -10,15 +10,24 @@ const READ_PREFIXES = ['Get', 'List', 'Describe', 'Head'];
 /** Calls that change no AWS resource: assuming roles, and every DynamoDB call (Rolecall's own tables). */
 const NOT_WRITES = new Set(['AssumeRole', 'GetCallerIdentity']);
 
-/** The action of a query-protocol call (IAM, SNS, STS), a JSON-protocol call (SQS, DynamoDB), or S3 REST. */
+/**
+ * The action of a query-protocol call (IAM, SNS, STS), a JSON-protocol call (SQS, DynamoDB: the operation
+ * of `X-Amz-Target`, `AmazonSQS.SetQueueAttributes` → `SetQueueAttributes`), or an S3 REST call.
+ */
 function actionOf(method: string, url: string, headers: Record<string, unknown>, body: string) {
   const target = headers['x-amz-target'];
-  if (typeof target === 'string') return { action: target, rest: false };
+  if (typeof target === 'string') {
+    return {
+      action: target.split('.').pop() ?? target,
+      rest: false,
+      dynamodb: target.startsWith('DynamoDB_'),
+    };
+  }
   const form = new URLSearchParams(body).get('Action');
-  if (form) return { action: form, rest: false };
+  if (form) return { action: form, rest: false, dynamodb: false };
   const query = new URL(url, 'http://proxy').searchParams;
   const sub = ['policy', 'tagging', 'versioning'].find((k) => query.has(k)) ?? 'object';
-  return { action: `${method} ${sub}`, rest: true };
+  return { action: `${method} ${sub}`, rest: true, dynamodb: false };
 }
 
 export interface CountingProxy {
@@ -47,12 +56,15 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const { action, rest } = actionOf(req.method ?? 'GET', req.url ?? '/', req.headers, body.toString());
+      const { action, rest, dynamodb } = actionOf(
+        req.method ?? 'GET',
+        req.url ?? '/',
+        req.headers,
+        body.toString(),
+      );
       const mutating = rest
         ? !['GET', 'HEAD'].includes(req.method ?? 'GET')
-        : !action.startsWith('DynamoDB_') &&
-          !NOT_WRITES.has(action) &&
-          !READ_PREFIXES.some((p) => action.startsWith(p));
+        : !dynamodb && !NOT_WRITES.has(action) && !READ_PREFIXES.some((p) => action.startsWith(p));
       calls.push({ action, mutating });
       inFlight += 1;
       // Done when moto has answered (it has done the call), whether or not the caller is still there.
