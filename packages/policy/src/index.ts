@@ -1,0 +1,1 @@
+export { describeIamData } from './iam-data-version.js';
