@@ -825,6 +825,22 @@ describe('policy requests through the HTTP API, with every service running as a 
       expect(cancelled.length).toBeGreaterThan(0);
       expect(cancelled.every((r) => r.status === 'cancelled')).toBe(true);
 
+      // A text filter is a regular expression searched in the column, ignoring case (ConsoleMe's
+      // re.search), with RE2 semantics: anchors and classes work, back-references are refused.
+      const byPattern = async (filters: Record<string, string>) => {
+        const response = await stack.api('/api/v2/requests', { method: 'POST', body: { filters } });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      const anchored = await byPattern({ arn: 'ROLE/SUP+ORT$', request_id: `^${id}$` });
+      expect(anchored.status).toBe(200);
+      expect((anchored.body.data as { request_id: string }[]).map((r) => r.request_id)).toEqual([id]);
+      const none = await byPattern({ arn: 'role/support$', request_id: `^${id}x` });
+      expect(none.body.data).toEqual([]);
+      const backReference = await byPattern({ arn: '(a)\\1' });
+      expect(backReference.status).toBe(400);
+      expect(backReference.body.code).toBe('VALIDATION_FAILED');
+      expect(String(backReference.body.message)).toContain('back-references');
+
       const redis = createRedis(stack.env.redis.url, 'test-list', silentLog);
       try {
         const keys = await redis.keys('rc:requests:*');

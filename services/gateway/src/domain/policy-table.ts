@@ -1,5 +1,5 @@
 import type { ItemSummary } from '@rolecall/shared/contracts';
-import { compileSearchRegex } from './safe-regex.js';
+import { compileSearchRegex } from '@rolecall/shared/regex';
 
 /** The columns ConsoleMe's /policies table lets a user filter on. */
 export const POLICY_FILTER_COLUMNS = ['account_id', 'account_name', 'arn', 'technology'] as const;

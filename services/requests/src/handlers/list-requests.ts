@@ -6,6 +6,7 @@ import {
   type RequestStatus,
   type requestsOperations,
 } from '@rolecall/shared/contracts';
+import { compileSearchRegex, createScanBudget, type SearchRegex } from '@rolecall/shared/regex';
 import type { RequestList, RequestListRow, RequestStore } from '../domain/ports.js';
 
 export interface ListRequestsOptions {
@@ -17,21 +18,30 @@ type ListData = RequestOf<(typeof requestsOperations)['list']>;
 type Filters = NonNullable<ListData['body']['filters']>;
 
 const PAGE = 200;
+/**
+ * How long one listing may filter before it is refused. The list is a few thousand rows at most in a
+ * busy year; RE2 matching is linear, so only a huge list with many patterns comes near this.
+ */
+const FILTER_BUDGET_MS = 2_000;
 const isStatus = (value: string): value is RequestStatus =>
   (RequestStatuses as readonly string[]).includes(value);
 
 /**
  * `POST /api/v2/requests`: the request list in Redis, newest first, filled from DynamoDB first when Redis
- * has lost it. ConsoleMe's column filters: a text filter matches rows whose column contains it
- * (case-insensitively; a text, not a regular expression, so no pattern can make the list slow), a
- * `[start, end]` pair (epoch seconds) the time columns within it. An exact status or requester narrows
- * the walk to that index.
+ * has lost it. ConsoleMe's column filters: a text filter is a regular expression that must occur in the
+ * column, ignoring case, as ConsoleMe's `re.search`; it is compiled with RE2 semantics, so matching is
+ * linear and no pattern can make the list slow (back-references and lookarounds are refused with a
+ * 400). A `[start, end]` pair (epoch seconds) keeps the time columns within it. An exact status narrows
+ * the walk to that status's index.
  */
 export function createListRequestsHandler(options: ListRequestsOptions) {
   const { list, store } = options;
   return async ({ body }: ListData): Promise<ListRequestsReply> => {
     await list.rebuildIfEmpty(() => store.all());
     const filters: Filters = body.filters ?? {};
+    // Compiled before anything is read, so a bad pattern is refused at once.
+    const matches = compileFilters(filters);
+    const budget = createScanBudget({ maxMs: FILTER_BUDGET_MS });
     const limit = body.limit ?? 1000;
     const status =
       typeof filters.status === 'string' && isStatus(filters.status) ? filters.status : undefined;
@@ -40,7 +50,8 @@ export function createListRequestsHandler(options: ListRequestsOptions) {
     do {
       const page = await list.list({ status, limit: PAGE, cursor });
       for (const row of page.items) {
-        if (matches(row, filters)) items.push(withoutAccount(row));
+        await budget.spend();
+        if (matches(row)) items.push(withoutAccount(row));
         if (items.length >= limit) return { items };
       }
       cursor = page.nextCursor ?? undefined;
@@ -49,18 +60,33 @@ export function createListRequestsHandler(options: ListRequestsOptions) {
   };
 }
 
-function matches(row: RequestListRow, filters: Filters): boolean {
-  return Object.entries(filters).every(([column, filter]) => {
-    if (filter === undefined) return true;
-    const value = (row as unknown as Record<string, unknown>)[column];
+function compileFilters(filters: Filters): (row: RequestListRow) => boolean {
+  const tests = Object.entries(filters).flatMap(([column, filter]) => {
+    if (filter === undefined) return [];
+    const read = (row: RequestListRow) => columnValue(row, column);
     if (Array.isArray(filter)) {
       const [start, end] = filter;
-      return typeof value === 'number' && value >= start && value <= end;
+      return [(row: RequestListRow) => inRange(read(row), start, end)];
     }
-    const text = column === 'principal' ? row.principal.principal_arn : value;
-    return typeof text === 'string' && text.toLowerCase().includes(filter.toLowerCase());
+    const regex: SearchRegex = compileSearchRegex(filter, column);
+    return [
+      (row: RequestListRow) => {
+        const value = read(row);
+        return typeof value === 'string' && regex.test(value);
+      },
+    ];
   });
+  return (row) => tests.every((test) => test(row));
 }
+
+/** The text a column filter reads: the principal column searches its ARN, as ConsoleMe's table shows it. */
+function columnValue(row: RequestListRow, column: string): unknown {
+  if (column === 'principal') return row.principal.principal_arn;
+  return (row as unknown as Record<string, unknown>)[column];
+}
+
+const inRange = (value: unknown, start: number, end: number) =>
+  typeof value === 'number' && value >= start && value <= end;
 
 function withoutAccount(row: RequestListRow): RequestListItem {
   const item: Partial<RequestListRow> = { ...row };

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { compilePolicyFilters, toPolicyRow, type PolicyRow } from '../../domain/policy-table.js';
 import { loadAccountNames, walkIndex } from '../../domain/read-model.js';
-import { MAX_PATTERN_LENGTH, createScanBudget } from '../../domain/safe-regex.js';
+import { MAX_PATTERN_LENGTH, createScanBudget } from '@rolecall/shared/regex';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { commonErrors } from '../schemas.js';
 

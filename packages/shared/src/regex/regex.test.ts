@@ -1,6 +1,6 @@
 import type { AppError } from '@rolecall/shared/errors';
 import { describe, expect, it } from 'vitest';
-import { MAX_PATTERN_LENGTH, compileSearchRegex, createScanBudget } from './safe-regex.js';
+import { MAX_PATTERN_LENGTH, compileSearchRegex, createScanBudget } from './index.js';
 
 const ARN = 'arn:aws:iam::123456789012:role/service/deploy-bot';
 
