@@ -44,7 +44,7 @@ import { createModifyRequestHandler } from './handlers/modify-request.js';
 import { createRequestHistoryHandler } from './handlers/request-history.js';
 import { resumeApplying } from './handlers/resume-applying.js';
 import { createWorkflow } from './handlers/workflow.js';
-import type { Notifier, RecipientsLookup } from './notifications/index.js';
+import { resolveApproverAddresses, type Notifier, type RecipientsLookup } from './notifications/index.js';
 
 /** Durable consumer names, shared by every requests copy. */
 export const REQUESTS_DURABLES = { notify: 'requests-notify' } as const;
@@ -111,13 +111,23 @@ export function buildRequestsService(options: RequestsServiceOptions): RequestsS
   const notifier = options.createNotifier({
     routing: () => settings?.notifications,
     recipients: {
-      // The requester, and the approvers named by address (groups have no address Rolecall knows).
+      // The requester, and the approvers: users by address, groups at the addresses dynamic config
+      // gives them (read at each delivery, so an edit counts at once).
       async recipientsOf(requestId) {
         const request = await store.get(requestId);
         if (request === undefined) return { approvers: [] };
         const explanation = workflow.explain(request, await workflow.touchedOf(request));
-        const approvers = explanation.requirements.flatMap((r) => r.approvers).filter((a) => a.includes('@'));
-        return { requester: request.requester_email, approvers: [...new Set(approvers)] };
+        const { addresses, unresolved } = resolveApproverAddresses(
+          explanation.requirements.flatMap((r) => r.approvers),
+          settings?.approver_addresses,
+        );
+        if (unresolved.length > 0) {
+          log.info(
+            { requestId, groups: unresolved },
+            'approver groups with no address in policy_requests.approver_addresses are not mailed',
+          );
+        }
+        return { requester: request.requester_email, approvers: addresses };
       },
     },
   });

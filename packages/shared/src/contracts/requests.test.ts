@@ -123,9 +123,15 @@ describe('request contracts', () => {
           },
         ],
         notifications: { created: ['slack', 'email'] },
+        approver_addresses: { 'prod-approvers': ['prod-approvers@example.com'] },
       },
     };
     expect(Value.Errors(DynamicConfigDocument, valid)[0]).toBeUndefined();
+    expect(
+      Value.Check(DynamicConfigDocument, {
+        policy_requests: { approver_addresses: { admins: ['not an address'] } },
+      }),
+    ).toBe(false);
     const badPrefix = structuredClone(valid);
     (badPrefix.policy_requests.auto_approval_rules[0] as { action_prefixes: string[] }).action_prefixes = [
       's3:*',

@@ -638,6 +638,17 @@ export const PolicyRequestSettings = Type.Object(
     justification_required: Type.Optional(Type.Boolean({ default: true })),
     /** Which topic goes to which channels; a topic absent goes nowhere. */
     notifications: Type.Optional(NotificationRouting),
+    /**
+     * The email addresses that stand for a group when its members are to be mailed (a mailing list, or
+     * the members themselves), by group name, compared ignoring case. An approver that is an address
+     * already (a user, or a group named by its address as in ConsoleMe) needs no entry.
+     */
+    approver_addresses: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 256 }),
+        Type.Array(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 320 }), { maxItems: 100 }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );

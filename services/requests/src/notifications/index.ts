@@ -1,3 +1,4 @@
+export { resolveApproverAddresses, type ApproverAddresses } from './approver-addresses.js';
 export {
   composeExpiryReminder,
   composeNotification,
