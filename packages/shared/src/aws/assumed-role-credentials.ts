@@ -72,3 +72,48 @@ export function cacheUntilExpiry(fetch: () => Promise<AwsCredentialIdentity>): A
     return pending;
   };
 }
+
+/** Where Rolecall's AWS calls start, and the role it assumes in each account (config `aws.*`). */
+export interface HubAndSpokeOptions {
+  aws: AwsClientOptions;
+  hubRoleArn?: string | undefined;
+  spokeRoleName: string;
+  spokeExternalId?: string | undefined;
+  sessionName: string;
+}
+
+/** The hub's client options, and a spoke account's role with a new provider for it. */
+export interface HubAndSpoke {
+  hub: AwsClientOptions;
+  spokeRoleArn: (accountId: string) => string;
+  /** Credentials for the account's spoke role, assumed with the hub's; callers keep one per account. */
+  spokeCredentials: (accountId: string) => AwsCredentialIdentityProvider;
+}
+
+/**
+ * Hub and spoke, one way for every service: the hub's credentials are the process's default chain, or
+ * `hubRoleArn` assumed with it; each account's spoke role is assumed with the hub's (chained providers,
+ * each cached until shortly before it expires).
+ */
+export function createHubAndSpoke(options: HubAndSpokeOptions): HubAndSpoke {
+  const hubCredentials = options.hubRoleArn
+    ? createAssumedRoleCredentials({
+        aws: options.aws,
+        roleArn: options.hubRoleArn,
+        sessionName: options.sessionName,
+      })
+    : options.aws.credentials;
+  const hub: AwsClientOptions = { ...options.aws, credentials: hubCredentials };
+  const spokeRoleArn = (accountId: string) => `arn:aws:iam::${accountId}:role/${options.spokeRoleName}`;
+  return {
+    hub,
+    spokeRoleArn,
+    spokeCredentials: (accountId) =>
+      createAssumedRoleCredentials({
+        aws: hub,
+        roleArn: spokeRoleArn(accountId),
+        sessionName: options.sessionName,
+        externalId: options.spokeExternalId,
+      }),
+  };
+}

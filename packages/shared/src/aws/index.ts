@@ -63,7 +63,13 @@ export { STSClient };
 export * from './client-config.js';
 export * from './translate-aws-error.js';
 export * from './translate-page-errors.js';
-export { createAssumedRoleCredentials, type AssumeRoleOptions } from './assumed-role-credentials.js';
+export {
+  createAssumedRoleCredentials,
+  createHubAndSpoke,
+  type AssumeRoleOptions,
+  type HubAndSpoke,
+  type HubAndSpokeOptions,
+} from './assumed-role-credentials.js';
 export * from './storage.js';
 export * from './item-rows.js';
 export * from './dynamo-pages.js';

@@ -3,9 +3,11 @@ import { AppError, isAppError } from '@rolecall/shared/errors';
 import {
   awsClientConfig,
   createAssumedRoleCredentials,
+  createHubAndSpoke,
   isAwsErrorNamed,
   translateAwsError,
   type AwsClientOptions,
+  type HubAndSpokeOptions,
 } from '@rolecall/shared/aws';
 
 type CredentialProvider = ReturnType<typeof createAssumedRoleCredentials>;
@@ -27,32 +29,14 @@ export interface SpokeAccess {
  * assumed with the hub's (the SDK's fromTemporaryCredentials, chained). Each spoke account gets one
  * cached provider, so a crawl of five types in one account assumes its role once per session.
  */
-export function createSpokeAccess(options: {
-  aws: AwsClientOptions;
-  hubRoleArn?: string | undefined;
-  spokeRoleName: string;
-  spokeExternalId?: string | undefined;
-  sessionName: string;
-}): SpokeAccess {
-  const hubCredentials = options.hubRoleArn
-    ? createAssumedRoleCredentials({
-        aws: options.aws,
-        roleArn: options.hubRoleArn,
-        sessionName: options.sessionName,
-      })
-    : options.aws.credentials;
-  const hub: AwsClientOptions = { ...options.aws, credentials: hubCredentials };
+export function createSpokeAccess(options: HubAndSpokeOptions): SpokeAccess {
+  const { hub, spokeRoleArn, spokeCredentials } = createHubAndSpoke(options);
   const providers = new Map<string, CredentialProvider>();
 
   const spokeProvider = (accountId: string) => {
     let provider = providers.get(accountId);
     if (!provider) {
-      provider = createAssumedRoleCredentials({
-        aws: hub,
-        roleArn: `arn:aws:iam::${accountId}:role/${options.spokeRoleName}`,
-        sessionName: options.sessionName,
-        externalId: options.spokeExternalId,
-      });
+      provider = spokeCredentials(accountId);
       providers.set(accountId, provider);
     }
     return provider;
@@ -63,7 +47,7 @@ export function createSpokeAccess(options: {
     assume: (roleArn) =>
       createAssumedRoleCredentials({ aws: hub, roleArn, sessionName: options.sessionName }),
     async open(accountId) {
-      const roleArn = `arn:aws:iam::${accountId}:role/${options.spokeRoleName}`;
+      const roleArn = spokeRoleArn(accountId);
       const provider = spokeProvider(accountId);
       try {
         await provider();

@@ -2,7 +2,12 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { awsClientConfig, createAssumedRoleCredentials, type AwsClientOptions } from '@rolecall/shared/aws';
+import {
+  awsClientConfig,
+  createHubAndSpoke,
+  type AwsClientOptions,
+  type HubAndSpokeOptions,
+} from '@rolecall/shared/aws';
 
 /** SDK clients acting in one account through its spoke role. */
 export interface AccountClients {
@@ -20,26 +25,12 @@ export interface SpokeClients {
 }
 
 /**
- * Hub and spoke as the crawler does it: hub credentials are the process's default chain, or
- * `hubRoleArn` assumed with it; each account's spoke role is assumed with the hub's (the SDK's
- * fromTemporaryCredentials, chained and cached by createAssumedRoleCredentials). A spoke that cannot
- * be assumed fails the first call made with it, as an AppError (ACCESS_DENIED…) naming the role.
+ * Clients through each account's spoke role, with the hub and spoke the crawler uses
+ * (createHubAndSpoke). A spoke that cannot be assumed fails the first call made with it, as an
+ * AppError (ACCESS_DENIED…) naming the role.
  */
-export function createSpokeClients(options: {
-  aws: AwsClientOptions;
-  hubRoleArn?: string | undefined;
-  spokeRoleName: string;
-  spokeExternalId?: string | undefined;
-  sessionName: string;
-}): SpokeClients {
-  const hubCredentials = options.hubRoleArn
-    ? createAssumedRoleCredentials({
-        aws: options.aws,
-        roleArn: options.hubRoleArn,
-        sessionName: options.sessionName,
-      })
-    : options.aws.credentials;
-  const hub: AwsClientOptions = { ...options.aws, credentials: hubCredentials };
+export function createSpokeClients(options: HubAndSpokeOptions): SpokeClients {
+  const { spokeCredentials } = createHubAndSpoke(options);
   const accounts = new Map<string, AccountClients>();
   const made: { destroy(): void }[] = [];
   const keep = <C extends { destroy(): void }>(client: C): C => {
@@ -50,12 +41,7 @@ export function createSpokeClients(options: {
   const open = (accountId: string): AccountClients => {
     const spoke: AwsClientOptions = {
       ...options.aws,
-      credentials: createAssumedRoleCredentials({
-        aws: hub,
-        roleArn: `arn:aws:iam::${accountId}:role/${options.spokeRoleName}`,
-        sessionName: options.sessionName,
-        externalId: options.spokeExternalId,
-      }),
+      credentials: spokeCredentials(accountId),
     };
     const sqs = new Map<string, SQSClient>();
     const sns = new Map<string, SNSClient>();
