@@ -2,6 +2,7 @@ import type { GetRequestReply, RequestOf, requestsOperations } from '@rolecall/s
 import { requestConfigOf } from '../domain/authorization.js';
 import type { RequestStore } from '../domain/ports.js';
 import type { Workflow } from './workflow.js';
+import { requestNotFound } from './refusals.js';
 
 type GetData = RequestOf<(typeof requestsOperations)['get']>;
 
@@ -11,12 +12,7 @@ export function createGetRequestHandler(options: { workflow: Workflow; store: Re
   return async ({ caller, requestId }: GetData): Promise<GetRequestReply> => {
     const request = await store.get(requestId);
     if (request === undefined) {
-      return {
-        outcome: 'refused',
-        kind: 'not_found',
-        code: 'REQUEST_NOT_FOUND',
-        message: `there is no request ${requestId}`,
-      };
+      return requestNotFound(requestId);
     }
     const touched = await workflow.touchedOf(request);
     const facts = workflow.facts(request, caller, touched);

@@ -5,6 +5,7 @@ import { authorizeCommand } from '../domain/authorization.js';
 import type { RequestStore } from '../domain/ports.js';
 import { applyCommand } from '../domain/request-state.js';
 import type { Workflow } from './workflow.js';
+import { requestNotFound } from './refusals.js';
 
 export interface ModifyRequestOptions {
   workflow: Workflow;
@@ -33,12 +34,7 @@ export function createModifyRequestHandler(options: ModifyRequestOptions) {
     for (let attempt = 1; ; attempt += 1) {
       const request = await store.get(requestId);
       if (request === undefined) {
-        return {
-          outcome: 'refused',
-          kind: 'not_found',
-          code: 'REQUEST_NOT_FOUND',
-          message: `there is no request ${requestId}`,
-        };
+        return requestNotFound(requestId);
       }
       const touched = await workflow.touchedOf(request);
       const decision = authorizeCommand(command.command, workflow.facts(request, caller, touched));

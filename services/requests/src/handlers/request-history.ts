@@ -1,5 +1,6 @@
 import type { RequestEventsReply, RequestOf, requestsOperations } from '@rolecall/shared/contracts';
 import type { RequestStore } from '../domain/ports.js';
+import { requestNotFound } from './refusals.js';
 
 type HistoryData = RequestOf<(typeof requestsOperations)['events']>;
 
@@ -8,12 +9,7 @@ export function createRequestHistoryHandler(options: { store: RequestStore }) {
   const { store } = options;
   return async ({ requestId }: HistoryData): Promise<RequestEventsReply> => {
     if ((await store.get(requestId)) === undefined) {
-      return {
-        outcome: 'refused',
-        kind: 'not_found',
-        code: 'REQUEST_NOT_FOUND',
-        message: `there is no request ${requestId}`,
-      };
+      return requestNotFound(requestId);
     }
     return { outcome: 'found', items: await store.history(requestId) };
   };
