@@ -7,6 +7,7 @@ import { createLogger } from '@rolecall/shared/log';
 import { brokerStreams } from '@rolecall/shared/contracts';
 import { connectNats, deadLetterStream, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
+import { startServiceMetrics } from '@rolecall/shared/metrics';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { createHubStsClient } from './adapters/hub-sts-client.js';
 import { createStsCredentialIssuer } from './adapters/sts-credential-issuer.js';
@@ -46,9 +47,13 @@ async function main(): Promise<void> {
   });
   await service.start();
 
+  const metricsServer = await startServiceMetrics(config, 'broker', log);
   exitOnSignal({
     log,
-    stop: () => service.stop(),
+    stop: async () => {
+      await metricsServer?.close();
+      await service.stop();
+    },
     nc,
     close: () => Promise.all([redis.quit(), watchRedis.quit()]),
   });

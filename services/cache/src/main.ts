@@ -5,6 +5,7 @@ import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
+import { startServiceMetrics } from '@rolecall/shared/metrics';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { buildCacheService } from './service.js';
 
@@ -26,9 +27,13 @@ async function main(): Promise<void> {
     log,
   });
 
+  const metricsServer = await startServiceMetrics(config, 'cache', log);
   exitOnSignal({
     log,
-    stop: () => service.stop(),
+    stop: async () => {
+      await metricsServer?.close();
+      await service.stop();
+    },
     nc,
     close: async () => {
       await redis.quit();

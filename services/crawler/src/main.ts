@@ -4,6 +4,7 @@ import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
 import { crawlerStreams } from '@rolecall/shared/contracts';
 import { connectNats, deadLetterStream, ensureStreams } from '@rolecall/shared/nats';
+import { startServiceMetrics } from '@rolecall/shared/metrics';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { buildCrawlerService } from './service.js';
 
@@ -30,7 +31,15 @@ async function main(): Promise<void> {
   });
   await service.start();
 
-  exitOnSignal({ log, stop: () => service.stop(), nc });
+  const metricsServer = await startServiceMetrics(config, 'crawler', log);
+  exitOnSignal({
+    log,
+    stop: async () => {
+      await metricsServer?.close();
+      await service.stop();
+    },
+    nc,
+  });
 }
 
 runMain('crawler', main);

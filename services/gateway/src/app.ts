@@ -45,6 +45,7 @@ import { registerGetCredentialsRoute } from './routes/credentials/get-credential
 import { registerGetResourceUrlRoute } from './routes/credentials/get-resource-url.js';
 import { registerGetRolesRoutes } from './routes/credentials/get-roles.js';
 import { registerRoleLoginRoute } from './routes/credentials/role-login.js';
+import { registerHttpMetrics } from './plugins/http-metrics.js';
 import { registerDemoFederationRoute } from './routes/demo/demo-federation.js';
 import { DEFAULT_LIMITS, type GatewayApp, type GatewayLimits, type RouteDeps } from './routes/deps.js';
 import { registerHealthcheckRoute } from './routes/health/healthcheck.js';
@@ -123,6 +124,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   });
   registerErrorHandling(app, { log });
   registerRequestLimits(app);
+  registerHttpMetrics(app);
   documentCommonStatuses(app);
   // Before registerAuth: its onRequest hook reads request.cookies, which this plugin's hook fills.
   await app.register(fastifyCookie);

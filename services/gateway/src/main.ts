@@ -4,6 +4,7 @@ import { awsClientConfig, ensureTables, tablesOwnedBy } from '@rolecall/shared/a
 import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
 import { configStreams } from '@rolecall/shared/contracts';
+import { startServiceMetrics } from '@rolecall/shared/metrics';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
@@ -28,12 +29,14 @@ async function main(): Promise<void> {
   const app = await buildApp({ config, redis, nc, dynamo, log });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   log.info({ url: `http://${config.gateway.host}:${config.gateway.port}` }, 'gateway listening');
+  const metricsServer = await startServiceMetrics(config, 'gateway', log);
 
   exitOnSignal({
     log,
     stop: () => app.close(),
     nc,
     close: async () => {
+      await metricsServer?.close();
       await redis.quit();
       dynamo.destroy();
     },

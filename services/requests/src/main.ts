@@ -8,6 +8,7 @@ import { AppError } from '@rolecall/shared/errors';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, deadLetterStream, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
+import { startServiceMetrics } from '@rolecall/shared/metrics';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { createSpokeClients } from './adapters/spoke-clients.js';
 import { createNotifier, resolveNotificationChannels } from './notifications/index.js';
@@ -64,9 +65,13 @@ async function main(): Promise<void> {
   });
   await service.start();
 
+  const metricsServer = await startServiceMetrics(config, 'requests', log);
   exitOnSignal({
     log,
-    stop: () => service.stop(),
+    stop: async () => {
+      await metricsServer?.close();
+      await service.stop();
+    },
     nc,
     close: async () => {
       await redis.quit();

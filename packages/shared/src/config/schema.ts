@@ -27,6 +27,16 @@ export const CrawlIntervals = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** `metrics.ports.<service>`: where that service serves Prometheus metrics. */
+const metricsPort = (service: string) =>
+  Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      description: `Port of GET /metrics (Prometheus) for the ${service} service; absent: not served. 0 picks a free port. Copies on one host each need their own (ROLECALL__METRICS__PORTS__${service.toUpperCase()})`,
+    }),
+  );
+
 /** The name of an environment variable that holds a secret, so the secret stays out of config files. */
 const envName = (description: string) =>
   Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 128, description });
@@ -89,6 +99,25 @@ export const RolecallConfig = Type.Object(
           default: 'info',
           description: 'Log level of every service (pino); secrets are always redacted',
         }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    metrics: Type.Object(
+      {
+        host: Type.String({
+          default: '127.0.0.1',
+          description: 'Address the metrics ports listen on; expose it to Prometheus only, never publicly',
+        }),
+        ports: Type.Object(
+          {
+            gateway: metricsPort('gateway'),
+            cache: metricsPort('cache'),
+            crawler: metricsPort('crawler'),
+            broker: metricsPort('broker'),
+            requests: metricsPort('requests'),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -9,6 +9,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import type { Logger } from '../log/index.js';
+import { metrics, onScrape } from '../metrics/index.js';
 import { createDeadLetters, settle } from './dead-letters.js';
 import {
   DEFAULT_ACK_WAIT_MS,
@@ -105,6 +106,7 @@ export function createDurableConsumer(options: DurableConsumerOptions): DurableC
   const tasks = new Set<Promise<void>>();
   let pulling: ConsumerMessages | undefined;
   let loop: Promise<void> | undefined;
+  let stopLagMetric: (() => void) | undefined;
 
   const failed = async (msg: JsMsg, caught: unknown) => {
     const deliveries = msg.info.deliveryCount;
@@ -263,8 +265,14 @@ export function createDurableConsumer(options: DurableConsumerOptions): DurableC
       if (abort.signal.aborted) return;
       const consumer = await js.consumers.get(options.stream, options.durable);
       loop = pull(consumer);
+      // The consumer's lag is read from the server when Prometheus scrapes, not polled.
+      stopLagMetric = onScrape(async () => {
+        const info = await jsm.consumers.info(options.stream, options.durable);
+        metrics.consumerPending.set({ stream: options.stream, consumer: options.durable }, info.num_pending);
+      });
     },
     async stop() {
+      stopLagMetric?.();
       abort.abort();
       pulling?.stop();
       await loop;

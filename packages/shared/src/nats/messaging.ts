@@ -7,6 +7,7 @@ import type { EventCatalogue, EventDataOf, EventDefinition } from '../contracts/
 import type { Catalogue, Handlers, Operation, ReplyOf, RequestOf } from '../contracts/operation.js';
 import { AppError, toAppError, type ErrorCode, type SerializedAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
+import { metrics, timed } from '../metrics/index.js';
 import {
   assertNatsConnected,
   isNatsConnected,
@@ -148,6 +149,22 @@ export async function request<O extends Operation>(
   data: RequestOf<O>,
   options: { source: string; timeoutMs?: number },
 ): Promise<ReplyOf<O>> {
+  return timed(recordOperation(operation.subject, 'client'), () => requestOnce(nc, operation, data, options));
+}
+
+/** Counts and times an operation, as the caller (`client`) or the service answering (`server`) saw it. */
+const recordOperation =
+  (subject: string, side: 'client' | 'server') => (seconds: number, outcome: string) => {
+    metrics.natsOperations.inc({ subject, side, outcome });
+    metrics.natsDuration.observe({ subject, side }, seconds);
+  };
+
+async function requestOnce<O extends Operation>(
+  nc: NatsConnection,
+  operation: O,
+  data: RequestOf<O>,
+  options: { source: string; timeoutMs?: number },
+): Promise<ReplyOf<O>> {
   const { owner, subject } = operation;
   assertNatsConnected(nc, `calling the ${owner} service`);
   let msg: Msg;
@@ -231,6 +248,7 @@ export async function serve<C extends Catalogue>(
           return;
         }
         void (async () => {
+          const start = performance.now();
           let reply: Reply<unknown>;
           try {
             const incoming = readMessage(operation.request, msg);
@@ -246,6 +264,10 @@ export async function serve<C extends Catalogue>(
             reply = { ok: false, error: appError.toJSON() };
           }
           msg.respond(encode(reply));
+          recordOperation(operation.subject, 'server')(
+            (performance.now() - start) / 1000,
+            reply.ok ? 'ok' : reply.error.code,
+          );
         })();
       },
     });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Caller, Channel, CredentialAuditEvent, RequestContext } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
+import { metrics } from '@rolecall/shared/metrics';
 import { normalizeIdentity } from '../domain/authorization.js';
 import type { AuditSink } from '../domain/ports.js';
 
@@ -122,6 +123,10 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
     }
   };
 
+  // Counted where every decision is recorded, so the metric and the audit trail cannot disagree.
+  const countIssuance = (event: CredentialAuditEvent, outcome: string) =>
+    metrics.credentialIssuances.inc({ channel: event.channel, outcome, reason: event.reason ?? '' });
+
   const eventOf = (
     request: AuditedRequest,
     fields: Pick<CredentialAuditEvent, 'outcome'> & Partial<CredentialAuditEvent>,
@@ -144,6 +149,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       try {
         await write(intent);
       } catch (error) {
+        countIssuance(intent, 'audit_unavailable');
         log.error(
           { err: error, ...facts(intent) },
           'credential request refused: its audit record could not be kept',
@@ -158,11 +164,15 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
     },
 
     async complete(intent, completion) {
-      await writeOrRetry({ ...intent, ...completion });
+      const event = { ...intent, ...completion };
+      countIssuance(event, event.outcome);
+      await writeOrRetry(event);
     },
 
     async refuse(request, reason) {
-      await writeOrRetry(eventOf(request, { outcome: 'refused', reason }));
+      const event = eventOf(request, { outcome: 'refused', reason });
+      countIssuance(event, 'refused');
+      await writeOrRetry(event);
     },
 
     async settled(timeoutMs = 10_000) {

@@ -2,6 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { crawlerEvents } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
+import { metrics } from '@rolecall/shared/metrics';
 import { readMessage, type DeliveryOutcome } from '@rolecall/shared/nats';
 import type { Crawlers, CrawlResultPublisher, JobHandler } from '../domain/ports.js';
 import { CrawlAbortedError, runCrawlJob } from '../domain/run-crawl-job.js';
@@ -25,6 +26,10 @@ export function createRunCrawlJobHandler(options: {
     const log = options.log.child({ jobId: job.jobId, crawlType: job.crawlType, accountId: job.accountId });
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), options.jobTimeoutMs);
+    const started = performance.now();
+    const labels = { account: job.accountId, type: job.crawlType };
+    const observe = (outcome: string) =>
+      metrics.crawlDuration.observe({ ...labels, outcome }, (performance.now() - started) / 1000);
     try {
       const completion = await runCrawlJob({
         job,
@@ -33,8 +38,12 @@ export function createRunCrawlJobHandler(options: {
         batchSize: options.batchSize,
         signal: AbortSignal.any([signal, deadline.signal]),
       });
+      observe(completion.status);
       if (completion.status === 'failed') log.warn({ error: completion.error }, 'crawl failed');
-      else log.info({ items: completion.itemCount, batches: completion.batchCount }, 'crawl succeeded');
+      else {
+        metrics.crawlItems.set(labels, completion.itemCount);
+        log.info({ items: completion.itemCount, batches: completion.batchCount }, 'crawl succeeded');
+      }
     } catch (error) {
       if (error instanceof CrawlAbortedError && signal.aborted) {
         log.info('crawl abandoned on shutdown; returned to the queue');
@@ -46,6 +55,7 @@ export function createRunCrawlJobHandler(options: {
               context: { jobId: job.jobId },
             })
           : error;
+      observe('error');
       log.warn({ err: failure, deliveries: msg.info.deliveryCount }, 'crawl job failed');
       throw failure;
     } finally {

@@ -7,6 +7,7 @@ import type {
 } from '@rolecall/shared/contracts';
 import { isAppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
+import { metrics } from '@rolecall/shared/metrics';
 import {
   composeExpiryReminder,
   composeNotification,
@@ -95,6 +96,7 @@ export function buildNotifier(deps: BuildNotifierDeps): Notifier {
         const described = describe(error);
         const last = attempt >= tries || !described.retryable;
         if (last) {
+          metrics.notificationFailures.inc({ channel });
           deps.log.error(
             { ...fields, attempt, error: described },
             described.retryable ? `notification not sent after ${attempt} tries` : 'notification not sent',
