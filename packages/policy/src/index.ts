@@ -1,1 +1,12 @@
 export { describeIamData } from './iam-data-version.js';
+
+// Could this principal do that? (simulation) and from AccessDenied to a request.
+export { simulateAccess } from './simulate.js';
+export type {
+  AccessFacts,
+  GroupFacts,
+  PolicyResourceType,
+  PrincipalFacts,
+  ResourceFacts,
+} from './simulate-facts.js';
+export { policyHolderOf, type PolicyHolder } from './simulate-resource.js';
