@@ -10,3 +10,5 @@ export type {
   ResourceFacts,
 } from './simulate-facts.js';
 export { policyHolderOf, type PolicyHolder } from './simulate-resource.js';
+export { parseAccessDenied, type ParsedAccessDenied } from './access-denied.js';
+export { answerAccessDenied, granteeOf } from './access-denied-request.js';
