@@ -423,7 +423,7 @@ function decide(analysis: RequestAnalysis, input: DecideInput): Decided {
   );
 }
 
-const POLICY_TYPES: Partial<Record<RequestGrant['policyType'], DecidingStatement['policyType']>> = {
+const POLICY_TYPES: Partial<Record<string, DecidingStatement['policyType']>> = {
   identity: 'identity',
   resource: 'resource',
   pb: 'permissions_boundary',
