@@ -195,6 +195,12 @@ describe('parseAccessDenied', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(15);
   });
 
+  it('reads the longest message accepted, without spaces, as not naming anyone', () => {
+    expect(parseAccessDenied('arn:'.repeat(16_384))).toMatchObject({ recognized: false });
+    const padded = `${'x'.repeat(60_000)} ${CASES[0]?.message ?? ''}`;
+    expect(parseAccessDenied(padded)).toMatchObject({ action: 'codecommit:ListRepositories' });
+  });
+
   it('does not recognise text that is not an AWS authorization error', () => {
     expect(parseAccessDenied('the build failed because the disk is full')).toMatchObject({
       recognized: false,

@@ -50,11 +50,13 @@ const POLICY_TYPES: readonly { pattern: string; explicit: DeniedBy; implicit: De
 const SDK_PREFIX =
   /An error occurred \((?<code>[A-Za-z.]+)\) when calling the (?<operation>[A-Za-z0-9]+) operation/;
 const JAVA_SDK_CODE = /Error Code: (?<code>[A-Za-z.]+)/;
+/* Every run of one token is bounded (an ARN is at most 2,048 characters), so a 64 KiB message without spaces
+ * cannot make a pattern scan the rest of the text from each of its positions. */
 const NOT_AUTHORIZED =
-  /(?:(?:User|Principal|Caller):\s*)?(?<principal>arn:[^\s"]+|anonymous)\s+is not authorized to perform:?\s*(?<action>[A-Za-z0-9-]+:[A-Za-z0-9*]+)(?:\s+on resource:?\s*"?(?<resource>[^\s"]+)"?)?/i;
+  /(?:(?:User|Principal|Caller):\s*)?(?<principal>arn:[^\s"]{1,2048}|anonymous)\s+is not authorized to perform:?\s*(?<action>[A-Za-z0-9-]+:[A-Za-z0-9*]+)(?:\s+on resource:?\s*"?(?<resource>[^\s"]{1,2048})"?)?/i;
 const ENCODED = /Encoded authorization failure message:\s*(?<encoded>[A-Za-z0-9_\-+/=]+)/i;
 const EXPLICIT_IN = new RegExp(
-  `(?:with|due to) an explicit deny in (?:an? |the )?(?<type>${POLICY_TYPES.map((t) => t.pattern).join('|')})(?::?\\s*(?<arn>arn:[^\\s".]+(?:\\.[^\\s".]+)*))?`,
+  `(?:with|due to) an explicit deny in (?:an? |the )?(?<type>${POLICY_TYPES.map((t) => t.pattern).join('|')})(?::?\\s*(?<arn>arn:[^\\s".]{1,2048}(?:\\.[^\\s".]{1,2048}){0,8}))?`,
   'i',
 );
 const IMPLICIT_IN = new RegExp(
@@ -85,13 +87,17 @@ export function parseAccessDenied(text: string): ParsedAccessDenied {
     ...(sdk?.operation ? { operation: sdk.operation } : {}),
     ...(encoded ? { encodedMessage: encoded } : {}),
   };
-  const match = NOT_AUTHORIZED.exec(flat);
+  // The caller's ARN directly precedes the phrase: matching from just before it keeps the match linear.
+  const phrase = flat.search(/\sis not authorized to perform/i);
+  const windowStart = Math.max(0, phrase - 2_100);
+  const window = flat.slice(windowStart);
+  const match = phrase < 0 ? null : NOT_AUTHORIZED.exec(window);
   if (match?.groups === undefined) {
     const recognized = BARE_DENIALS.test(flat) || encoded !== undefined;
     return { recognized, ...base, deniedBy: 'unknown', denial: 'unstated' };
   }
   const { principal = '', action = '', resource } = match.groups;
-  const rest = flat.slice(match.index + match[0].length);
+  const rest = window.slice(match.index + match[0].length);
   const found = {
     recognized: true,
     ...base,

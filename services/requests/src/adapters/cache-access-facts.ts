@@ -26,15 +26,9 @@ export function createCacheAccessFacts(options: {
     async principal(arn) {
       const { item, state } = await stateOf(arn);
       if (state?.kind !== 'principal') return undefined;
+      // A principal state is the simulator's facts but for a user's groups, which no change edits.
       const facts: PrincipalFacts = {
-        arn: state.arn,
-        accountId: state.accountId,
-        principalType: state.principalType,
-        inlinePolicies: state.inlinePolicies,
-        managedPolicies: state.managedPolicies,
-        permissionsBoundary: state.permissionsBoundary,
-        assumeRolePolicy: state.assumeRolePolicy,
-        // No change edits group membership: the groups are the cached user's.
+        ...state,
         groups: item?.itemType === 'iam_user' ? item.details.groups : undefined,
       };
       return facts;
