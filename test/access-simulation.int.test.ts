@@ -16,7 +16,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
@@ -49,7 +49,10 @@ const suffix = Math.random().toString(36).slice(2, 8);
 const BUCKET_A = `sim-a-${suffix}`;
 const BUCKET_B = `sim-b-${suffix}`;
 const KEY = 'data/report.csv';
+const SESSION = 'simulation-check';
 const roleArn = (name: string) => `arn:aws:iam::${A}:role/${name}`;
+/** The ARN of the session `credentialsOf` opens for `role`. */
+const sessionArn = (role: string) => `arn:aws:sts::${A}:assumed-role/${role}/${SESSION}`;
 const objectArn = (bucket: string) => `arn:aws:s3:::${bucket}/${KEY}`;
 const doc = (...Statement: Record<string, unknown>[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 const ALL = doc({ Effect: 'Allow', Action: '*', Resource: '*' });
@@ -86,7 +89,7 @@ async function credentialsOf(role: string): Promise<AwsCredentialIdentity> {
   const sts = new STSClient(
     awsClientConfig('sts', { region: ENDPOINT_REGION, endpointUrl: stack.env.moto.url, credentials: admin }),
   );
-  return assumeRole(sts, { roleArn: roleArn(role), sessionName: 'simulation-check' });
+  return assumeRole(sts, { roleArn: roleArn(role), sessionName: SESSION });
 }
 
 /** Whether moto lets `role` read the object: true when GetObject answers, false on AccessDenied. */
@@ -96,6 +99,24 @@ async function motoAllows(role: string, bucket: string): Promise<boolean> {
       new GetObjectCommand({ Bucket: bucket, Key: KEY }),
     );
     await object.Body?.transformToString();
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'AccessDenied') return false;
+    throw error;
+  }
+}
+
+/** Whether moto lets a session of `role` assume `target`: true when AssumeRole answers, false on AccessDenied. */
+async function motoAssumes(role: string, target: string): Promise<boolean> {
+  const sts = new STSClient(
+    awsClientConfig('sts', {
+      region: ENDPOINT_REGION,
+      endpointUrl: stack.env.moto.url,
+      credentials: await credentialsOf(role),
+    }),
+  );
+  try {
+    await sts.send(new AssumeRoleCommand({ RoleArn: roleArn(target), RoleSessionName: 'second-hop' }));
     return true;
   } catch (error) {
     if ((error as { name?: string }).name === 'AccessDenied') return false;
@@ -181,6 +202,27 @@ async function seed() {
       await iamA.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'read', PolicyDocument: read }));
     }
   }
+  // sts:AssumeRole, where moto checks both the caller's identity policies and the target's trust policy
+  // (same account only, by the exact ARN of the calling session).
+  await iamA.send(new CreateRoleCommand({ RoleName: 'assumer', AssumeRolePolicyDocument: trustAdmin }));
+  await iamA.send(
+    new PutRolePolicyCommand({
+      RoleName: 'assumer',
+      PolicyName: 'assume-target',
+      PolicyDocument: doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArn('target') }),
+    }),
+  );
+  await iamA.send(
+    new CreateRoleCommand({
+      RoleName: 'target',
+      AssumeRolePolicyDocument: doc({
+        Sid: 'TrustAssumerSession',
+        Effect: 'Allow',
+        Principal: { AWS: sessionArn('assumer') },
+        Action: 'sts:AssumeRole',
+      }),
+    }),
+  );
   const sqsOnly = await iamA.send(
     new CreatePolicyCommand({
       PolicyName: 'sqs-only',
@@ -378,6 +420,25 @@ describe('POST /api/v3/access/simulate against the cache, beside what moto allow
     await recrawl([A], ['iam']);
     expect(await simulate(query)).toMatchObject({ decision: 'allowed', reason: 'allowed' });
   }, 120_000);
+
+  it('evaluates sts:AssumeRole against the target role’s trust policy, as moto does', async () => {
+    const assume = (role: string) =>
+      simulate({ principal: sessionArn(role), action: 'sts:AssumeRole', resource: roleArn('target') });
+    const trusted = await assume('assumer');
+    expect(trusted).toMatchObject({ decision: 'allowed', evaluatedPrincipal: roleArn('assumer') });
+    expect(trusted.decidingStatements).toContainEqual(
+      expect.objectContaining({
+        source: 'trust policy of role target',
+        sid: 'TrustAssumerSession',
+        effect: 'Allow',
+      }),
+    );
+    expect(await motoAssumes('assumer', 'target')).toBe(true);
+
+    const untrusted = await assume('reader');
+    expect(untrusted).toMatchObject({ decision: 'denied', reason: 'implicit_deny' });
+    expect(await motoAssumes('reader', 'target')).toBe(false);
+  });
 
   it('refuses malformed questions with a stable code and changes nothing', async () => {
     const ask = async (body: unknown) => {
