@@ -522,3 +522,24 @@ describe('POST /api/v3/access-denied', () => {
     expect(long.status).toBe(400);
   });
 });
+
+describe('with no requests service running', () => {
+  it('answers a simulation 503 REQUESTS_UNAVAILABLE at once, while AccessDenied parsing goes on', async () => {
+    await stack.services.find((s) => s.name === 'requests')?.stop();
+    const simulation = await stack.api('/api/v3/access/simulate', {
+      method: 'POST',
+      ...ALICE,
+      body: { principal: roleArn('reader'), action: 's3:GetObject', resource: objectArn(BUCKET_A) },
+    });
+    expect(simulation.status).toBe(503);
+    expect(((await simulation.json()) as { code: string }).code).toBe('REQUESTS_UNAVAILABLE');
+    const parsed = await stack.api('/api/v3/access-denied', {
+      method: 'POST',
+      ...ALICE,
+      body: {
+        message: `User: ${roleArn('reader')} is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:${A}:jobs because no identity-based policy allows the sqs:SendMessage action`,
+      },
+    });
+    expect(await parsed.json()).toMatchObject({ canRequest: true, action: 'sqs:SendMessage' });
+  });
+});
