@@ -417,9 +417,12 @@ function decide(analysis: RequestAnalysis, input: DecideInput): Decided {
         : `${who} may not perform ${what}: the ${resourcePolicyName} does not allow it.`,
     );
   }
+  const needed = crossAccount
+    ? `an Allow in an identity policy, and in the ${resourcePolicyName} of account ${input.resourceAccount}, would grant it`
+    : 'an Allow in an identity policy would grant it';
   return denied(
     'implicit_deny',
-    `${who} may not perform ${what}: no identity policy of ${describe(principal)} allows it${crossAccount ? '' : ' and no resource policy grants it'} (nothing denies it explicitly: an Allow would be enough${crossAccount ? `, with the ${resourcePolicyName} in account ${input.resourceAccount} allowing it too` : ''}).`,
+    `${who} may not perform ${what}: no identity policy of ${describe(principal)} allows it, and nothing denies it explicitly: ${needed}.`,
   );
 }
 
