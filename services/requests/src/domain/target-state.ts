@@ -14,6 +14,8 @@ export interface PrincipalState {
   /** Roles only. */
   assumeRolePolicy?: unknown;
   tags: Tags;
+  /** Names of the instance profiles holding the role, where the reader looked (creating or deleting it). */
+  instanceProfiles?: readonly string[];
 }
 
 /** An S3 bucket, SQS queue or SNS topic: its policy (null when it has none) and tags. */
@@ -37,7 +39,15 @@ export interface ManagedPolicyState {
   tags: Tags;
 }
 
-export type TargetState = PrincipalState | ResourceState | ManagedPolicyState;
+/** What AWS holds where a role is to be created, or was deleted: nothing. */
+export interface AbsentState {
+  kind: 'absent';
+  arn: string;
+  accountId: string;
+  tags: Tags;
+}
+
+export type TargetState = PrincipalState | ResourceState | ManagedPolicyState | AbsentState;
 
 /** The state of a cached item that a change can target; undefined for item types no change edits. */
 export function stateOfItem(item: TypedCachedItem): TargetState | undefined {

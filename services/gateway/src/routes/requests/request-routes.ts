@@ -24,7 +24,7 @@ const REFUSAL_CODES: Record<RequestRefusal['kind'], ErrorCode> = {
   not_found: 'NOT_FOUND',
 };
 
-function refused(refusal: RequestRefusal): AppError {
+export function refused(refusal: RequestRefusal): AppError {
   return new AppError(REFUSAL_CODES[refusal.kind], refusal.message, {
     context: { reason: refusal.code, ...(refusal.problems ? { problems: refusal.problems } : {}) },
   });
@@ -35,7 +35,7 @@ const RequestIdParams = Type.Object({
 });
 
 /** The answers every requests route may give besides its own. */
-const requestErrors = {
+export const requestErrors = {
   ...commonErrors,
   403: ErrorBody,
   404: ErrorBody,
