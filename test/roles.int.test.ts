@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
-import { iamIn } from './support/aws.js';
+import { absent, iamIn } from './support/aws.js';
 import { refresh, waitForCrawl } from './support/crawls.js';
 import { eventually, startStack, type Stack } from './support/stack.js';
 
@@ -46,12 +46,6 @@ interface RoleAnswer {
 
 const decode = (text: string | undefined): unknown => JSON.parse(decodeURIComponent(text ?? ''));
 const justification = 'the role tests need it';
-const absent = (promise: Promise<unknown>) =>
-  promise.then(
-    () => 'present',
-    // The SDK names it NoSuchEntityException; IAM's own code is NoSuchEntity.
-    (error: { name?: string }) => error.name?.replace(/Exception$/, ''),
-  );
 
 describe('creating, cloning and deleting roles through the request workflow', () => {
   let stack: Stack;
