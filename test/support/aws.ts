@@ -17,3 +17,13 @@ export async function iamIn(endpointUrl: string, accountId: string): Promise<IAM
   });
   return new IAMClient(awsClientConfig('iam', { region: 'us-east-1', endpointUrl, credentials }));
 }
+
+/**
+ * `present` when the call succeeds, else the AWS error's code (`NoSuchEntity`: the SDK's name without its
+ * `Exception` suffix), for checking that something is gone.
+ */
+export const absent = (call: Promise<unknown>): Promise<string | undefined> =>
+  call.then(
+    () => 'present',
+    (error: { name?: string }) => error.name?.replace(/Exception$/, ''),
+  );

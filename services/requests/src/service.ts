@@ -28,7 +28,7 @@ import {
   type ServedEndpoints,
 } from '@rolecall/shared/nats';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
-import { createAwsChangeWriter } from './adapters/aws-change-writer.js';
+import { createAwsChangeWriter, createAwsRoleDescriber } from './adapters/aws-change-writer.js';
 import { createCacheResourceLookup } from './adapters/cache-resource-lookup.js';
 import { createDynamoRequestStore } from './adapters/dynamo-request-store.js';
 import { createDynamoExpiryClaims } from './adapters/expiry-claims.js';
@@ -151,6 +151,14 @@ export function buildRequestsService(options: RequestsServiceOptions): RequestsS
       lookup,
       publicUrl: config.gateway.publicUrl,
       crossAccount: { wildcards: config.requests.crossAccountWildcards, maxExpansion: 50 },
+      roles: {
+        hubRoleArn: config.aws.hubRoleArn,
+        describer: createAwsRoleDescriber({ spokes: options.spokes }),
+        protectedRoleNames: [
+          config.aws.spokeRoleName,
+          ...(config.aws.hubRoleArn === undefined ? [] : [config.aws.hubRoleArn.split('/').pop() ?? '']),
+        ],
+      },
       log,
     }),
     list: createListRequestsHandler({ list, store }),

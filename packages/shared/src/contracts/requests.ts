@@ -218,6 +218,164 @@ export const ManagedPolicyResourceChangeModel = Type.Object({
 });
 export type ManagedPolicyResourceChangeModel = Static<typeof ManagedPolicyResourceChangeModel>;
 
+/*
+ * Role lifecycle (issue 10 §6): create (and clone, which the gateway turns into a create) and delete a
+ * role through the request workflow. The principal is the role itself, `arn:aws:iam::<account>:role[/path/]<name>`.
+ */
+
+/**
+ * The tag Rolecall puts on every role it creates, valued with the request's id: how an apply resumed
+ * after a crash tells the half-created role it made from one someone else made with that name meanwhile.
+ * A clone does not copy it, and a request may not set it.
+ */
+export const ROLECALL_CREATED_BY_TAG = 'rolecall:created-by-request';
+
+/** An IAM tag as AWS and ConsoleMe's role model write it. */
+export const RoleTagModel = Type.Object({
+  Key: Type.String({ minLength: 1, maxLength: 128 }),
+  Value: Type.String({ maxLength: 256 }),
+});
+export type RoleTagModel = Static<typeof RoleTagModel>;
+
+/** One inline policy of a role to create. */
+export const RoleInlinePolicyModel = Type.Object({
+  policy_name: Type.String({ minLength: 1, maxLength: 128 }),
+  policy_document: PolicyModel.properties.policy_document,
+});
+export type RoleInlinePolicyModel = Static<typeof RoleInlinePolicyModel>;
+
+/**
+ * Creates the role the principal names, with everything it should start with. Without
+ * `assume_role_policy` the request gets the account's default trust policy when it is made (dynamic
+ * config `policy_requests.role_creation`), so reviewers see the document that will be written.
+ */
+export const CreateRoleChangeModel = Type.Object({
+  ...changeBase,
+  change_type: Type.Literal('create_role'),
+  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  max_session_duration: Type.Optional(Type.Integer({ minimum: 3600, maximum: 43200 })),
+  assume_role_policy: Type.Optional(PolicyModel),
+  /** Also an instance profile of the role's name holding it (ConsoleMe's `instance_profile`). */
+  instance_profile: Type.Optional(Type.Boolean({ default: false })),
+  inline_policies: Type.Optional(Type.Array(RoleInlinePolicyModel, { maxItems: 20 })),
+  managed_policy_arns: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 20 })),
+  permissions_boundary_arn: Type.Optional(Type.String({ minLength: 1 })),
+  tags: Type.Optional(Type.Array(RoleTagModel, { maxItems: 50 })),
+  /** The role this one is a clone of (the clone route sets it; it must be in the cache). */
+  cloned_from: Type.Optional(Type.String({ minLength: 1 })),
+  /**
+   * Parts of `cloned_from` that the cache does not hold (IAM's account-wide listing has no description or
+   * session duration): read from the source role in AWS when the request is made, then filled in above.
+   */
+  copy_from_source: Type.Optional(
+    Type.Array(LiteralUnion(['description', 'max_session_duration'] as const), { uniqueItems: true }),
+  ),
+});
+export type CreateRoleChangeModel = Static<typeof CreateRoleChangeModel>;
+
+/**
+ * Deletes the role the principal names: removed from its instance profiles (the one named like it, which
+ * Rolecall creates, is deleted), managed policies detached, inline policies deleted, then the role.
+ */
+export const DeleteRoleChangeModel = Type.Object({
+  ...changeBase,
+  change_type: Type.Literal('delete_role'),
+});
+export type DeleteRoleChangeModel = Static<typeof DeleteRoleChangeModel>;
+
+/** What the role routes accept besides ConsoleMe's fields: the request workflow's own. */
+const roleRequestFields = {
+  justification: Type.Optional(Type.String({ maxLength: 4000 })),
+  /** Admins only: approve and apply at once (as `POST /api/v2/request`). */
+  admin_auto_approve: Type.Optional(Type.Boolean({ default: false })),
+};
+
+const RoleName = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9_+=,.@-]+$',
+  description: 'IAM role name: 1-64 letters, digits and +=,.@_-',
+});
+
+/** `POST /api/v2/roles` (ConsoleMe's RoleCreationRequestModel, plus Rolecall's optional fields). */
+export const RoleCreationRequestModel = Type.Object(
+  {
+    account_id: AccountId,
+    role_name: RoleName,
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    instance_profile: Type.Optional(Type.Boolean({ default: true })),
+    /** A trust policy instead of the account's default. */
+    assume_role_policy: Type.Optional(
+      Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.String()]),
+    ),
+    max_session_duration: Type.Optional(Type.Integer({ minimum: 3600, maximum: 43200 })),
+    path: Type.Optional(
+      Type.String({
+        maxLength: 512,
+        pattern: '^/([A-Za-z0-9_+=,.@-]+/)*$',
+        description: 'IAM path, `/` by default',
+      }),
+    ),
+    ...roleRequestFields,
+  },
+  { additionalProperties: false },
+);
+export type RoleCreationRequestModel = Static<typeof RoleCreationRequestModel>;
+
+/** Which parts of the source role a clone takes (ConsoleMe's CloneRoleRequestModel.options, plus boundary). */
+export const CloneRoleOptions = Type.Object(
+  {
+    assume_role_policy: Type.Optional(Type.Boolean({ default: false })),
+    tags: Type.Optional(Type.Boolean({ default: false })),
+    copy_description: Type.Optional(Type.Boolean({ default: false })),
+    /** The clone's description when `copy_description` is false. */
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    inline_policies: Type.Optional(Type.Boolean({ default: false })),
+    managed_policies: Type.Optional(Type.Boolean({ default: false })),
+    max_session_duration: Type.Optional(Type.Boolean({ default: false })),
+    boundary: Type.Optional(Type.Boolean({ default: false })),
+    instance_profile: Type.Optional(Type.Boolean({ default: false })),
+  },
+  { additionalProperties: false },
+);
+export type CloneRoleOptions = Static<typeof CloneRoleOptions>;
+
+/** `POST /api/v2/clone/role`. */
+export const CloneRoleRequestModel = Type.Object(
+  {
+    account_id: AccountId,
+    role_name: RoleName,
+    dest_account_id: AccountId,
+    dest_role_name: RoleName,
+    options: CloneRoleOptions,
+    ...roleRequestFields,
+  },
+  { additionalProperties: false },
+);
+export type CloneRoleRequestModel = Static<typeof CloneRoleRequestModel>;
+
+/** `DELETE /api/v2/roles/{account}/{role}`: an optional body with the workflow's fields. */
+export const RoleDeletionRequestModel = Type.Object(roleRequestFields, { additionalProperties: false });
+export type RoleDeletionRequestModel = Static<typeof RoleDeletionRequestModel>;
+
+/**
+ * What dynamic config `policy_requests.role_creation` sets. A trust document may name `{account_id}`,
+ * replaced by the new role's account. Without any, a new role trusts Rolecall's hub role (so Rolecall can
+ * broker it) and its own account, as the demo's roles do.
+ */
+export const RoleCreationSettings = Type.Object(
+  {
+    default_trust_policy: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    /** Per account: the trust a new role there gets, before `default_trust_policy`. */
+    account_trust_policies: Type.Optional(
+      Type.Record(Type.String({ pattern: '^\\d{12}$' }), Type.Record(Type.String(), Type.Unknown())),
+    ),
+    default_max_session_duration: Type.Optional(Type.Integer({ minimum: 3600, maximum: 43200 })),
+  },
+  { additionalProperties: false },
+);
+export type RoleCreationSettings = Static<typeof RoleCreationSettings>;
+
 export const ChangeTypes = [
   'inline_policy',
   'managed_policy',
@@ -227,6 +385,8 @@ export const ChangeTypes = [
   'sts_resource_policy',
   'resource_tag',
   'managed_policy_resource',
+  'create_role',
+  'delete_role',
 ] as const;
 export const ChangeType = LiteralUnion(ChangeTypes);
 export type ChangeType = Static<typeof ChangeType>;
@@ -240,6 +400,8 @@ export const ChangeModel = Type.Union([
   StsResourcePolicyChangeModel,
   ResourceTagChangeModel,
   ManagedPolicyResourceChangeModel,
+  CreateRoleChangeModel,
+  DeleteRoleChangeModel,
 ]);
 export type ChangeModel = Static<typeof ChangeModel>;
 /** One change type's model: `ChangeOf<'resource_tag'>` is `ResourceTagChangeModel`. */
@@ -649,6 +811,8 @@ export const PolicyRequestSettings = Type.Object(
         Type.Array(Type.String({ pattern: '^[^@\\s]+@[^@\\s]+$', maxLength: 320 }), { maxItems: 100 }),
       ),
     ),
+    /** Defaults of roles created through requests (trust policy, session duration). */
+    role_creation: Type.Optional(RoleCreationSettings),
   },
   { additionalProperties: false },
 );

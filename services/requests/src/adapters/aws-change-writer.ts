@@ -1,9 +1,14 @@
 import {
+  AddRoleToInstanceProfileCommand,
   AttachGroupPolicyCommand,
   AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   CreatePolicyCommand,
   CreatePolicyVersionCommand,
+  CreateInstanceProfileCommand,
+  CreateRoleCommand,
+  DeleteInstanceProfileCommand,
+  DeleteRoleCommand,
   DeleteGroupPolicyCommand,
   DeletePolicyVersionCommand,
   DeleteRolePermissionsBoundaryCommand,
@@ -14,6 +19,7 @@ import {
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   GetGroupPolicyCommand,
+  GetInstanceProfileCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
   GetRoleCommand,
@@ -26,6 +32,7 @@ import {
   PutRolePolicyCommand,
   PutUserPermissionsBoundaryCommand,
   PutUserPolicyCommand,
+  RemoveRoleFromInstanceProfileCommand,
   TagPolicyCommand,
   TagRoleCommand,
   TagUserCommand,
@@ -36,6 +43,7 @@ import {
   paginateListAttachedGroupPolicies,
   paginateListAttachedRolePolicies,
   paginateListAttachedUserPolicies,
+  paginateListInstanceProfilesForRole,
   paginateListPolicyTags,
   paginateListRolePolicies,
   paginateListRoleTags,
@@ -77,8 +85,10 @@ import type {
   TargetState,
 } from '../domain/target-state.js';
 import { targetArnOf } from '../domain/target-state.js';
+import { CREATED_BY_TAG } from '../domain/role-lifecycle.js';
+import type { Write } from '../domain/policy-edit.js';
 import type { AccountClients, SpokeClients } from './spoke-clients.js';
-import type { WriteOutcome, ChangeWriter } from '../domain/ports.js';
+import type { WriteOutcome, ChangeWriter, RoleDescriber } from '../domain/ports.js';
 export type { WriteOutcome, ChangeWriter };
 
 const APPLIED: WriteOutcome = { outcome: 'applied' };
@@ -841,6 +851,122 @@ export function createAwsChangeWriter(options: { spokes: SpokeClients }): Change
     return APPLIED;
   };
 
+  // Role lifecycle: the role itself and its instance profiles. Each step reads first and does only what is
+  // not done yet, so a create or delete cut short by a crash finishes when the apply resumes.
+
+  /** The role with the instance profiles that hold it, or absent when there is no such role. */
+  const readRoleOrAbsent = async (c: AccountClients, target: Target): Promise<TargetState> => {
+    principalKind(target, 'role');
+    const found = await callOrAbsent('GetRole', target, () =>
+      c.iam.send(new GetRoleCommand({ RoleName: target.name })),
+    );
+    if (found?.Role === undefined) {
+      return { kind: 'absent', arn: target.arn, accountId: target.accountId, tags: {} };
+    }
+    const state = await readPrincipal(c, target);
+    const profiles = await collect(
+      'ListInstanceProfilesForRole',
+      target,
+      paginateListInstanceProfilesForRole({ client: c.iam }, { RoleName: target.name }),
+      (p) => p.InstanceProfiles?.map((i) => i.InstanceProfileName ?? ''),
+    );
+    return { ...state, instanceProfiles: profiles };
+  };
+
+  const createRole = async (
+    c: AccountClients,
+    target: Target,
+    write: Extract<Write, { op: 'create_role' }>,
+  ) => {
+    principalKind(target, 'role');
+    const existing = await callOrAbsent('GetRole', target, () =>
+      c.iam.send(new GetRoleCommand({ RoleName: target.name })),
+    );
+    if (existing?.Role !== undefined) {
+      // Made by this request on an earlier attempt (its mark), or by someone else meanwhile: never adopt that.
+      if ((await readTags(c, target))[CREATED_BY_TAG] === write.tags[CREATED_BY_TAG]) return UNCHANGED;
+      throw new AppError('CONFLICT', `${target.arn} exists and was not created by this request`, {
+        context: { arn: target.arn, accountId: target.accountId, awsError: 'EntityAlreadyExists' },
+      });
+    }
+    await call('CreateRole', target, () =>
+      c.iam.send(
+        new CreateRoleCommand({
+          RoleName: target.name,
+          Path: target.path,
+          AssumeRolePolicyDocument: JSON.stringify(write.document),
+          Description: write.description,
+          MaxSessionDuration: write.maxSessionDuration,
+          PermissionsBoundary: write.boundaryArn,
+          Tags: Object.entries(write.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
+    );
+    return APPLIED;
+  };
+
+  const deleteRole = async (c: AccountClients, target: Target) => {
+    principalKind(target, 'role');
+    const existing = await callOrAbsent('GetRole', target, () =>
+      c.iam.send(new GetRoleCommand({ RoleName: target.name })),
+    );
+    if (existing?.Role === undefined) return UNCHANGED;
+    const deleted = await callOrAbsent('DeleteRole', target, () =>
+      c.iam.send(new DeleteRoleCommand({ RoleName: target.name })),
+    );
+    return deleted === undefined ? UNCHANGED : APPLIED;
+  };
+
+  const instanceProfile = async (c: AccountClients, target: Target, name: string) =>
+    (
+      await callOrAbsent('GetInstanceProfile', target, () =>
+        c.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name })),
+      )
+    )?.InstanceProfile;
+
+  const holdsRole = (profile: { Roles?: { RoleName?: string }[] }, roleName: string) =>
+    (profile.Roles ?? []).some((r) => r.RoleName === roleName);
+
+  const setInstanceProfile = async (
+    c: AccountClients,
+    target: Target,
+    name: string,
+    step: 'create' | 'add' | 'remove' | 'delete',
+  ): Promise<WriteOutcome> => {
+    principalKind(target, 'role');
+    const profile = await instanceProfile(c, target, name);
+    const input = { InstanceProfileName: name };
+    switch (step) {
+      case 'create':
+        if (profile !== undefined) return UNCHANGED;
+        await call('CreateInstanceProfile', target, () =>
+          c.iam.send(new CreateInstanceProfileCommand({ ...input, Path: target.path })),
+        );
+        return APPLIED;
+      case 'add':
+        if (profile !== undefined && holdsRole(profile, target.name)) return UNCHANGED;
+        await call('AddRoleToInstanceProfile', target, () =>
+          c.iam.send(new AddRoleToInstanceProfileCommand({ ...input, RoleName: target.name })),
+        );
+        return APPLIED;
+      case 'remove': {
+        if (profile === undefined || !holdsRole(profile, target.name)) return UNCHANGED;
+        const removed = await callOrAbsent('RemoveRoleFromInstanceProfile', target, () =>
+          c.iam.send(new RemoveRoleFromInstanceProfileCommand({ ...input, RoleName: target.name })),
+        );
+        return removed === undefined ? UNCHANGED : APPLIED;
+      }
+      case 'delete': {
+        // A profile still holding a role is in use by someone: not Rolecall's to delete.
+        if (profile === undefined || (profile.Roles ?? []).length > 0) return UNCHANGED;
+        const deleted = await callOrAbsent('DeleteInstanceProfile', target, () =>
+          c.iam.send(new DeleteInstanceProfileCommand(input)),
+        );
+        return deleted === undefined ? UNCHANGED : APPLIED;
+      }
+    }
+  };
+
   return {
     async readCurrent(change, accountId) {
       const target = targetOf(targetArnOf(change), accountId);
@@ -859,6 +985,9 @@ export function createAwsChangeWriter(options: { spokes: SpokeClients }): Change
           return readManagedPolicyState(clients, target);
         case 'resource_tag':
           return readState(clients, target);
+        case 'create_role':
+        case 'delete_role':
+          return readRoleOrAbsent(clients, target);
       }
     },
 
@@ -890,6 +1019,36 @@ export function createAwsChangeWriter(options: { spokes: SpokeClients }): Change
         case 'create_managed_policy':
         case 'create_managed_policy_version':
           return writeManagedPolicy(c, targetOf(write.policyArn, accountId), write.document);
+        case 'create_role':
+          return createRole(c, targetOf(write.roleArn, accountId), write);
+        case 'delete_role':
+          return deleteRole(c, targetOf(write.roleArn, accountId));
+        case 'create_instance_profile':
+          return setInstanceProfile(c, targetOf(write.roleArn, accountId), write.name, 'create');
+        case 'add_role_to_instance_profile':
+          return setInstanceProfile(c, targetOf(write.roleArn, accountId), write.name, 'add');
+        case 'remove_role_from_instance_profile':
+          return setInstanceProfile(c, targetOf(write.roleArn, accountId), write.name, 'remove');
+        case 'delete_instance_profile':
+          return setInstanceProfile(c, targetOf(write.roleArn, accountId), write.name, 'delete');
+      }
+    },
+  };
+}
+
+/** A role's description and session duration through the spoke role of its account (for clones). */
+export function createAwsRoleDescriber(options: { spokes: SpokeClients }): RoleDescriber {
+  return {
+    async describe(roleArn, accountId) {
+      const target = targetOf(roleArn, accountId);
+      try {
+        const { Role } = await options.spokes
+          .forAccount(accountId)
+          .iam.send(new GetRoleCommand({ RoleName: target.name }));
+        return { description: Role?.Description, maxSessionDuration: Role?.MaxSessionDuration };
+      } catch (error) {
+        if (isAwsErrorNamed(error, ...NOT_FOUND_ERRORS)) return undefined;
+        throw awsFailure(error, { operation: 'GetRole', arn: roleArn, accountId });
       }
     },
   };

@@ -1,5 +1,6 @@
 import type { ChangeModel, ChangeOf, PolicyModel, Tags } from '@rolecall/shared/contracts';
 import { isRecord, statementsOf, type PolicyStatement } from '@rolecall/shared/iam';
+import { planCreateRole, planDeleteRole } from './role-lifecycle.js';
 import { grantKey, omitKeys, statementKey, subtractGrant } from './statements.js';
 import type { ManagedPolicyState, PrincipalState, ResourceState, TargetState } from './target-state.js';
 
@@ -22,7 +23,23 @@ export type Write =
   | { op: 'tag'; arn: string; key: string; value: string }
   | { op: 'untag'; arn: string; key: string }
   | { op: 'create_managed_policy'; policyArn: string; document: Record<string, unknown> }
-  | { op: 'create_managed_policy_version'; policyArn: string; document: Record<string, unknown> };
+  | { op: 'create_managed_policy_version'; policyArn: string; document: Record<string, unknown> }
+  | {
+      op: 'create_role';
+      roleArn: string;
+      document: Record<string, unknown>;
+      tags: Tags;
+      description?: string;
+      maxSessionDuration?: number;
+      boundaryArn?: string;
+    }
+  | { op: 'delete_role'; roleArn: string }
+  /** An instance profile of the role's path; the next four name the profile and the role it is for. */
+  | { op: 'create_instance_profile'; roleArn: string; name: string }
+  | { op: 'add_role_to_instance_profile'; roleArn: string; name: string }
+  | { op: 'remove_role_from_instance_profile'; roleArn: string; name: string }
+  /** Deleted only while it holds no role: a profile still in use is someone else's. */
+  | { op: 'delete_instance_profile'; roleArn: string; name: string };
 
 /** Which change of which request: the Sids Rolecall gives its statements derive from it. */
 export interface EditContext {
@@ -231,6 +248,10 @@ export function planApply(state: TargetState, change: ChangeModel, context: Edit
       return state.kind === 'managed_policy'
         ? planManagedPolicyResource(state, change)
         : problem('TARGET_MISMATCH', `managed_policy_resource changes a managed policy, not ${state.arn}`);
+    case 'create_role':
+      return planCreateRole(state, change, context);
+    case 'delete_role':
+      return planDeleteRole(state, change);
   }
 }
 
@@ -457,6 +478,8 @@ export function planExpiry(state: TargetState, change: ChangeModel, context: Edi
       if (change.tag_action !== 'delete') return expireTag(state, change);
       break;
     case 'managed_policy_resource':
+    case 'create_role':
+    case 'delete_role':
       break;
   }
   return problem(

@@ -113,6 +113,17 @@ export interface ChangeWriter {
   write(write: Write, accountId: string): Promise<WriteOutcome>;
 }
 
+/** What a role has that the cache does not hold (IAM's account-wide listing omits them). */
+export interface RoleDescription {
+  description?: string | undefined;
+  maxSessionDuration?: number | undefined;
+}
+
+/** Reads a role's description and session duration from AWS, for a clone; undefined when it is gone. */
+export interface RoleDescriber {
+  describe(roleArn: string, accountId: string): Promise<RoleDescription | undefined>;
+}
+
 /** Something a change touched: its ARN and the account it is in (S3 ARNs name none). */
 export interface RecrawlTarget {
   arn: string;

@@ -9,6 +9,8 @@ import type { ChangeModel, Tags, TypedCachedItem } from '@rolecall/shared/contra
 export interface PrincipalState extends Omit<PrincipalFacts, 'groups'> {
   kind: 'principal';
   tags: Tags;
+  /** Names of the instance profiles holding the role, where the reader looked (creating or deleting it). */
+  instanceProfiles?: readonly string[];
 }
 
 /** An S3 bucket, SQS queue or SNS topic: its policy (null when it has none) and tags. */
@@ -32,7 +34,15 @@ export interface ManagedPolicyState {
   tags: Tags;
 }
 
-export type TargetState = PrincipalState | ResourceState | ManagedPolicyState;
+/** What AWS holds where a role is to be created, or was deleted: nothing. */
+export interface AbsentState {
+  kind: 'absent';
+  arn: string;
+  accountId: string;
+  tags: Tags;
+}
+
+export type TargetState = PrincipalState | ResourceState | ManagedPolicyState | AbsentState;
 
 /** The state of a cached item that a change can target; undefined for item types no change edits. */
 export function stateOfItem(item: TypedCachedItem): TargetState | undefined {

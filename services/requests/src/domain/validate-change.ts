@@ -4,6 +4,7 @@ import { resolveExpiry } from './expiry.js';
 import { parsePolicy, policySize, type PolicyKind } from './parse-policy.js';
 import { planApply } from './policy-edit.js';
 import { targetArnOf, type TargetState } from './target-state.js';
+import { isRoleChange, validateRoleChange } from './validate-role-change.js';
 
 /** Largest documents, in characters without whitespace; IAM's defaults (trust can be raised by quota). */
 export interface PolicyLimits {
@@ -33,6 +34,8 @@ export interface ValidationContext {
   limits?: PolicyLimits;
   /** The request's id, for the no-change check (it plans the change as it would be applied). */
   requestId: string;
+  /** Names of the roles Rolecall runs on (hub, spoke): a request may not delete them. */
+  protectedRoleNames?: readonly string[];
 }
 
 const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
@@ -60,6 +63,12 @@ export function validateRequestChanges(
       message: 'a request may change the trust policy once; merge them',
     });
   }
+  if (changes.some(isRoleChange) && changes.length > 1) {
+    problems.push({
+      code: 'ROLE_CHANGE_ALONE',
+      message: 'creating or deleting a role must be the only change of its request',
+    });
+  }
   if (changes.some((c) => c.change_type === 'managed_policy_resource') && changes.length > 1) {
     problems.push({
       code: 'MANAGED_POLICY_RESOURCE_ALONE',
@@ -76,6 +85,7 @@ export function validateChange(
   index: number,
   context: ValidationContext,
 ): ChangeProblem[] {
+  if (isRoleChange(change)) return validateRoleChange(change, index, context);
   const problems: ChangeProblem[] = [];
   const add = (code: string, message: string, path?: string) =>
     problems.push({ code, message, change_index: index, ...(path === undefined ? {} : { path }) });

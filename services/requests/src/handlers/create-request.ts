@@ -16,12 +16,14 @@ import {
   type CrossAccountType,
   type ResourceIndex,
 } from '../domain/cross-account.js';
-import type { ResourceLookup } from '../domain/ports.js';
+import type { ResourceLookup, RoleDescriber } from '../domain/ports.js';
 import { prepareChanges } from '../domain/prepare-changes.js';
 import { approveAutomatically, newRequest } from '../domain/request-state.js';
+import { prepareRoleChanges } from '../domain/role-lifecycle.js';
 import type { PrincipalState, ResourceState, TargetState } from '../domain/target-state.js';
 import { targetArnOf } from '../domain/target-state.js';
 import { validateRequestChanges } from '../domain/validate-change.js';
+import { resolveCloneSources } from './resolve-clone-sources.js';
 import type { Workflow } from './workflow.js';
 
 export interface CreateRequestOptions {
@@ -30,6 +32,13 @@ export interface CreateRequestOptions {
   /** `gateway.publicUrl`: the request's page is `{publicUrl}/policies/request/{id}`. */
   publicUrl: string | undefined;
   crossAccount: Pick<CrossAccountOptions, 'wildcards' | 'maxExpansion'>;
+  /** For create_role and delete_role: the hub role new roles trust by default, the roles never deleted. */
+  roles?: {
+    hubRoleArn: string | undefined;
+    protectedRoleNames: readonly string[];
+    /** Reads what a clone copies that the cache lacks. */
+    describer?: RoleDescriber;
+  };
   log: Logger;
   newId?: () => string;
 }
@@ -69,12 +78,24 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
     const id = newId();
     const cache = createPrefetchingIndex(lookup);
 
-    await cache.load(body.changes.changes.map(targetArnOf));
+    const asked = prepareRoleChanges(
+      await resolveCloneSources(body.changes.changes, options.roles?.describer),
+      {
+        settings: workflow.settings()?.role_creation,
+        hubRoleArn: options.roles?.hubRoleArn,
+      },
+    );
+    await cache.load(asked.map(targetArnOf));
     const { prepared, problems } = await cache.settle(() => {
-      const changes = prepareChanges(body.changes.changes, cache.get, id);
+      const changes = prepareChanges(asked, cache.get, id);
       return {
         prepared: changes,
-        problems: validateRequestChanges(changes, { lookup: cache.get, now, requestId: id }),
+        problems: validateRequestChanges(changes, {
+          lookup: cache.get,
+          now,
+          requestId: id,
+          protectedRoleNames: options.roles?.protectedRoleNames ?? [],
+        }),
       };
     });
     if (problems.length > 0) {

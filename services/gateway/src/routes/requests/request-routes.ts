@@ -35,7 +35,7 @@ const RequestIdParams = Type.Object({
 });
 
 /** The answers every requests route may give besides its own. */
-const requestErrors = {
+export const requestErrors = {
   ...commonErrors,
   403: ErrorBody,
   404: ErrorBody,
