@@ -1,1 +1,12 @@
 export { describeIamData } from './iam-data-version.js';
+export {
+  checkPolicy,
+  FINDING_CODES,
+  POLICY_KINDS,
+  type CheckOptions,
+  type FindingCode,
+  type PolicyKind,
+} from './check-policy.js';
+export { newlyGranted, type NewlyGrantedOptions } from './newly-granted.js';
+export { accessLevelOf } from './iam-catalog.js';
+export { PRIVILEGE_ESCALATION_METHODS, type EscalationMethod } from './privilege-escalation.js';
