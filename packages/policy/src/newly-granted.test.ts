@@ -17,7 +17,8 @@ async function s3GetActionsByLevel(): Promise<Map<string, string[]>> {
   return out;
 }
 
-describe('newlyGranted', () => {
+// The first expansion of `*` or a NotAction reads every service's file of the IAM data.
+describe('newlyGranted', { timeout: 30_000 }, () => {
   it('expands s3:Get* to the real S3 Get actions of the IAM data, grouped by access level', async () => {
     const table = await newlyGranted(
       null,
