@@ -10,3 +10,4 @@ export {
 export { newlyGranted, type NewlyGrantedOptions } from './newly-granted.js';
 export { accessLevelOf } from './iam-catalog.js';
 export { PRIVILEGE_ESCALATION_METHODS, type EscalationMethod } from './privilege-escalation.js';
+export { expandActions } from './iam-catalog.js';
