@@ -59,7 +59,8 @@ const VALIDATORS: Record<PolicyKind, (document: unknown) => { path: string; mess
  * the statement checks would read elements that are not what they claim to be.
  */
 export async function checkPolicy(
-  document: string | unknown,
+  // JSON text, or the parsed document.
+  document: unknown,
   kind: PolicyKind,
   opts: CheckOptions = {},
 ): Promise<PolicyFinding[]> {
@@ -115,6 +116,36 @@ function entriesOf(statement: PolicyStatement, element: string, base: string): E
   return typeof value === 'string' ? [{ value, path: `${base}.${element}` }] : [];
 }
 
+/** The Not- elements that, with Allow, grant everything except what they list. */
+const NEGATIONS: readonly {
+  element: 'NotAction' | 'NotResource' | 'NotPrincipal';
+  code: FindingCode;
+  severity: FindingSeverity;
+  message: string;
+}[] = [
+  {
+    element: 'NotAction',
+    code: 'NOT_ACTION_WITH_ALLOW',
+    severity: 'warning',
+    message:
+      'Allow with NotAction allows every action not listed, including those AWS adds later: list the actions to allow instead',
+  },
+  {
+    element: 'NotResource',
+    code: 'NOT_RESOURCE_WITH_ALLOW',
+    severity: 'warning',
+    message:
+      'Allow with NotResource allows the actions on every resource not listed, including new ones: list the resources instead',
+  },
+  {
+    element: 'NotPrincipal',
+    code: 'NOT_PRINCIPAL_WITH_ALLOW',
+    severity: 'error',
+    message:
+      'Allow with NotPrincipal allows everyone not listed, anonymous callers included: name the principals instead',
+  },
+];
+
 async function checkStatement(statement: PolicyStatement, ctx: StatementContext): Promise<PolicyFinding[]> {
   const { index, path } = ctx;
   const out: PolicyFinding[] = [];
@@ -135,29 +166,11 @@ async function checkStatement(statement: PolicyStatement, ctx: StatementContext)
   const named = new Map<Entry, ActionFacts[] | undefined>();
   for (const entry of actions) named.set(entry, await resolveEntry(entry, add));
 
-  if (allow && actionElement === 'NotAction') {
-    add(
-      'NOT_ACTION_WITH_ALLOW',
-      'warning',
-      'Allow with NotAction allows every action not listed, including those AWS adds later: list the actions to allow instead',
-      `${path}.NotAction`,
-    );
-  }
-  if (allow && 'NotResource' in statement) {
-    add(
-      'NOT_RESOURCE_WITH_ALLOW',
-      'warning',
-      'Allow with NotResource allows the actions on every resource not listed, including new ones: list the resources instead',
-      `${path}.NotResource`,
-    );
-  }
-  if (allow && 'NotPrincipal' in statement) {
-    add(
-      'NOT_PRINCIPAL_WITH_ALLOW',
-      'error',
-      'Allow with NotPrincipal allows everyone not listed, anonymous callers included: name the principals instead',
-      `${path}.NotPrincipal`,
-    );
+  if (allow) {
+    for (const negation of NEGATIONS) {
+      if (negation.element in statement)
+        add(negation.code, negation.severity, negation.message, `${path}.${negation.element}`);
+    }
   }
   if (actionElement === 'Action') {
     for (const [entry, facts] of named) {
