@@ -348,7 +348,9 @@ function conditionKeys(
   for (const [operator, keys] of Object.entries(statement.Condition)) {
     if (!isRecord(keys)) continue;
     for (const key of Object.keys(keys)) {
-      if (/^aws:/i.test(key)) continue;
+      // Global keys are always allowed; an identity provider's claims (`token.actions.githubusercontent.com:sub`,
+      // `oidc.eks.<region>.amazonaws.com/id/<id>:aud`) are the provider's to define, not the IAM data's.
+      if (/^aws:/i.test(key) || /[./]/.test(key.split(':')[0] ?? '')) continue;
       if (facts.some((f) => f.conditionKeys.some((template) => conditionKeyCovers(template, key)))) continue;
       const names = [...new Set(facts.map((f) => f.name))];
       add(
