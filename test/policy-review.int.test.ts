@@ -132,6 +132,26 @@ describe('findings and newly-granted tables on requests, and access-level auto-a
     expect(shown?.newly_granted?.removed.flatMap((g) => g.actions)).toEqual(['sns:Publish']);
   });
 
+  it('shows what attaching a customer managed policy grants, from the document the cache holds', async () => {
+    const change = {
+      change_type: 'managed_policy',
+      principal: { principal_type: 'AwsResource', principal_arn: roleArn('support') },
+      action: 'attach',
+      arn: `arn:aws:iam::${account.id}:policy/payments/PaymentsQueueAccess`,
+    };
+    const answer = await create({ changes: { changes: [change] }, justification: 'review', dry_run: true });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    const [shown] = (answer.body.extended_request as Extended).changes.changes;
+    expect(shown?.findings).toEqual([]);
+    const added = shown?.newly_granted?.added ?? [];
+    expect(added.flatMap((g) => g.actions).sort()).toEqual([
+      'sqs:DeleteMessage',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+    ]);
+    expect(added.flatMap((g) => g.resources)).toContain(`arn:aws:sqs:*:${account.id}:orders*`);
+  });
+
   describe('an auto-approval rule with access levels', () => {
     const saveDynamicConfig = async (yaml: string) => {
       const current = (await (await stack.api('/api/v2/dynamic_config')).json()) as { sha256: string };

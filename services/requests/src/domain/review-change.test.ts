@@ -1,6 +1,6 @@
 import type { ChangeModel } from '@rolecall/shared/contracts';
 import { describe, expect, it } from 'vitest';
-import { reviewChange, withoutReview, withReviews } from './review-change.js';
+import { reviewChange, reviewChanges, withoutReview, withReviews } from './review-change.js';
 
 const ROLE = 'arn:aws:iam::222222222222:role/dev-app';
 const principal = { principal_type: 'AwsResource', principal_arn: ROLE } as const;
@@ -77,6 +77,30 @@ describe('reviewChange', () => {
     expect(review?.newly_granted.removed.flatMap((g) => g.actions)).toEqual(['sns:Publish']);
   });
 
+  it('reviews a managed policy attachment by the document the cache holds, and its detach', async () => {
+    const arn = 'arn:aws:iam::222222222222:policy/queues';
+    const documents = (found: string) =>
+      found === arn
+        ? Promise.resolve(doc({ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }))
+        : Promise.resolve(undefined);
+    const [attach, detach, awsManaged] = await reviewChanges(
+      [
+        { principal, change_type: 'managed_policy', action: 'attach', arn },
+        { principal, change_type: 'managed_policy', action: 'detach', arn },
+        {
+          principal,
+          change_type: 'managed_policy',
+          action: 'attach',
+          arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+        },
+      ],
+      documents,
+    );
+    expect(attach?.newly_granted.added.flatMap((g) => g.actions)).toEqual(['sqs:SendMessage']);
+    expect(detach?.newly_granted.removed.flatMap((g) => g.actions)).toEqual(['sqs:SendMessage']);
+    expect(awsManaged).toBeUndefined();
+  });
+
   it('has nothing to say about a change without a document', async () => {
     expect(
       await reviewChange({
@@ -108,7 +132,10 @@ describe('withReviews', () => {
       value: 'v',
       ...forged,
     } as ChangeModel;
-    const [reviewed, tagged] = await withReviews([inline, tag]);
+    const [reviewed, tagged] = withReviews(
+      [inline, tag],
+      await reviewChanges([inline, tag], () => Promise.resolve(undefined)),
+    );
     expect(reviewed?.findings?.map((f) => f.code)).toEqual(['PRIVILEGE_ESCALATION']);
     expect(reviewed?.newly_granted?.added.flatMap((g) => g.actions)).toEqual(['iam:PassRole']);
     expect(tagged).not.toHaveProperty('findings');

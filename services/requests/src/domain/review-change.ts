@@ -7,6 +7,7 @@ import type {
   PolicyModel,
 } from '@rolecall/shared/contracts';
 import { documentOf } from './policy-edit.js';
+import type { ResourceLookup } from './ports.js';
 
 /** What a reviewer reads beside a change's document: its policy check and what it newly grants. */
 export interface ChangeReview {
@@ -24,9 +25,11 @@ interface Documents {
 /**
  * Which documents a change compares. `old_policy` is the document the cache held when the request was
  * made (prepare-changes sets it), so the table stays what was asked for after the change is applied. A
- * new inline policy or managed policy replaces nothing; a detach withdraws the whole `old_policy`.
+ * new inline policy or managed policy replaces nothing; a detach withdraws the whole `old_policy`. A
+ * managed policy attachment grants (or, detached, withdraws) the policy's document as the cache holds it,
+ * `attached`; undefined when the cache has none (AWS managed policies are not crawled).
  */
-function documentsOf(change: ChangeModel): Documents | undefined {
+function documentsOf(change: ChangeModel, attached: unknown): Documents | undefined {
   // Text that does not parse is checked as it is, so its finding says so.
   const policy = (p: PolicyModel | undefined) =>
     p === undefined ? null : (documentOf(p) ?? p.policy_document);
@@ -53,17 +56,25 @@ function documentsOf(change: ChangeModel): Documents | undefined {
       return { document: policy(change.policy), before: policy(change.old_policy), kind: 'trust' };
     case 'resource_policy':
       return { document: policy(change.policy), before: policy(change.old_policy), kind: 'resource' };
+    case 'managed_policy':
+      if (attached === undefined) return undefined;
+      return change.action === 'attach'
+        ? { document: attached, before: null, kind: 'identity' }
+        : { document: null, before: attached, kind: 'identity' };
     default:
       return undefined;
   }
 }
 
 /**
- * The review of a change that carries a policy document; undefined for the others (managed policy and
- * boundary attachments, tags), whose grant is a document the change does not hold.
+ * The review of a change that carries a policy document, or attaches one the cache holds; undefined for
+ * the others (boundaries, which grant nothing, tags, AWS managed policies).
  */
-export async function reviewChange(change: ChangeModel): Promise<ChangeReview | undefined> {
-  const docs = documentsOf(change);
+export async function reviewChange(
+  change: ChangeModel,
+  attached?: unknown,
+): Promise<ChangeReview | undefined> {
+  const docs = documentsOf(change, attached);
   if (docs === undefined) return undefined;
   const [findings, granted] = await Promise.all([
     docs.document === null ? Promise.resolve([]) : checkPolicy(docs.document, docs.kind),
@@ -81,19 +92,49 @@ export function withoutReview<C extends ChangeModel>(change: C): C {
   return copy;
 }
 
-/** The changes with their reviews, in the same order (given reviews are reused, else computed). */
-export async function withReviews(
+/** The cached document of a customer managed policy, by ARN (undefined when the cache has none). */
+export type ManagedPolicyDocuments = (arn: string) => Promise<unknown>;
+
+/** Reviews of each change, in order, reading the documents that managed policy changes attach. */
+export async function reviewChanges(
   changes: readonly ChangeModel[],
-  reviews?: readonly (ChangeReview | undefined)[],
-): Promise<ChangeModel[]> {
-  const computed = reviews ?? (await Promise.all(changes.map(reviewChange)));
+  managedDocument: ManagedPolicyDocuments,
+): Promise<(ChangeReview | undefined)[]> {
+  return Promise.all(
+    changes.map(async (change) =>
+      reviewChange(
+        change,
+        change.change_type === 'managed_policy' ? await managedDocument(change.arn) : undefined,
+      ),
+    ),
+  );
+}
+
+/** The changes with the given reviews (same order); review fields without one are dropped. */
+export function withReviews(
+  changes: readonly ChangeModel[],
+  reviews: readonly (ChangeReview | undefined)[],
+): ChangeModel[] {
   return changes.map((change, i) => {
-    const review = computed[i];
+    const review = reviews[i];
     return review === undefined ? withoutReview(change) : { ...withoutReview(change), ...review };
   });
 }
 
 /** The request as it is shown: every change with its review. */
-export async function reviewedRequest(request: ExtendedRequestModel): Promise<ExtendedRequestModel> {
-  return { ...request, changes: { changes: await withReviews(request.changes.changes) } };
+export async function reviewedRequest(
+  request: ExtendedRequestModel,
+  managedDocument: ManagedPolicyDocuments,
+): Promise<ExtendedRequestModel> {
+  const changes = request.changes.changes;
+  const reviews = await reviewChanges(changes, managedDocument);
+  return { ...request, changes: { changes: withReviews(changes, reviews) } };
+}
+
+/** The managed policy documents a lookup of the cache holds. */
+export function managedDocumentsFrom(lookup: ResourceLookup): ManagedPolicyDocuments {
+  return async (arn) => {
+    const state = await lookup.get(arn);
+    return state?.kind === 'managed_policy' ? (state.document ?? undefined) : undefined;
+  };
 }

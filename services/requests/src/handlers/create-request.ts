@@ -18,7 +18,13 @@ import {
 } from '../domain/cross-account.js';
 import type { ResourceLookup } from '../domain/ports.js';
 import { prepareChanges } from '../domain/prepare-changes.js';
-import { reviewChange, reviewedRequest, withoutReview, withReviews } from '../domain/review-change.js';
+import {
+  managedDocumentsFrom,
+  reviewChanges,
+  reviewedRequest,
+  withoutReview,
+  withReviews,
+} from '../domain/review-change.js';
 import { approveAutomatically, newRequest } from '../domain/request-state.js';
 import type { PrincipalState, ResourceState, TargetState } from '../domain/target-state.js';
 import { targetArnOf } from '../domain/target-state.js';
@@ -98,7 +104,8 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
     const changes: ChangeModel[] = [...prepared, ...generated.changes];
     const accounts = await accountsOf(changes, workflow);
     const settings = workflow.settings();
-    const reviews = await Promise.all(changes.map(reviewChange));
+    const managedDocument = managedDocumentsFrom(lookup);
+    const reviews = await reviewChanges(changes, managedDocument);
     const auto = matchAutoApproval({
       rules: settings?.auto_approval_rules ?? [],
       principalArn: body.changes.changes[0]?.principal.principal_arn ?? '',
@@ -146,7 +153,7 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
           action_results: results,
           extended_request: {
             ...created.request,
-            changes: { changes: await withReviews(created.request.changes.changes, reviews) },
+            changes: { changes: withReviews(created.request.changes.changes, reviews) },
           },
         },
       };
@@ -178,7 +185,7 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
           ...results,
           { status: 'success', message: `request ${id} is ${request.request_status}` },
         ],
-        extended_request: await reviewedRequest(request),
+        extended_request: await reviewedRequest(request, managedDocument),
       },
     };
   };
