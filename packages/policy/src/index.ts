@@ -15,3 +15,17 @@ export type {
 export { policyHolderOf, type PolicyHolder } from './simulate-resource.js';
 export { parseAccessDenied, type ParsedAccessDenied } from './access-denied.js';
 export { answerAccessDenied, granteeOf } from './access-denied-request.js';
+
+// Checking a policy, and what a change newly grants.
+export {
+  checkPolicy,
+  FINDING_CODES,
+  POLICY_KINDS,
+  type CheckOptions,
+  type FindingCode,
+  type PolicyKind,
+} from './check-policy.js';
+export { newlyGranted, type NewlyGrantedOptions } from './newly-granted.js';
+export { accessLevelOf } from './iam-catalog.js';
+export { PRIVILEGE_ESCALATION_METHODS, type EscalationMethod } from './privilege-escalation.js';
+export { expandActions } from './iam-catalog.js';

@@ -162,7 +162,7 @@ export function buildRequestsService(options: RequestsServiceOptions): RequestsS
       log,
     }),
     list: createListRequestsHandler({ list, store }),
-    get: createGetRequestHandler({ workflow, store }),
+    get: createGetRequestHandler({ workflow, store, lookup }),
     modify: createModifyRequestHandler({ workflow, store, log }),
     events: createRequestHistoryHandler({ store }),
   };

@@ -18,6 +18,13 @@ import {
 } from '../domain/cross-account.js';
 import type { ResourceLookup, RoleDescriber } from '../domain/ports.js';
 import { prepareChanges } from '../domain/prepare-changes.js';
+import {
+  managedDocumentsFrom,
+  reviewChanges,
+  reviewedRequest,
+  withoutReview,
+  withReviews,
+} from '../domain/review-change.js';
 import { approveAutomatically, newRequest } from '../domain/request-state.js';
 import { prepareRoleChanges } from '../domain/role-lifecycle.js';
 import type { PrincipalState, ResourceState, TargetState } from '../domain/target-state.js';
@@ -78,8 +85,9 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
     const id = newId();
     const cache = createPrefetchingIndex(lookup);
 
+    // Findings and grant tables are Rolecall's to compute: whatever a client sent in their place goes.
     const asked = prepareRoleChanges(
-      await resolveCloneSources(body.changes.changes, options.roles?.describer),
+      await resolveCloneSources(body.changes.changes.map(withoutReview), options.roles?.describer),
       {
         settings: workflow.settings()?.role_creation,
         hubRoleArn: options.roles?.hubRoleArn,
@@ -116,11 +124,14 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
     const changes: ChangeModel[] = [...prepared, ...generated.changes];
     const accounts = await accountsOf(changes, workflow);
     const settings = workflow.settings();
+    const managedDocument = managedDocumentsFrom(lookup);
+    const reviews = await reviewChanges(changes, managedDocument);
     const auto = matchAutoApproval({
       rules: settings?.auto_approval_rules ?? [],
       principalArn: body.changes.changes[0]?.principal.principal_arn ?? '',
       changes,
       accountOf: (change) => accounts.get(targetArnOf(change)) ?? '',
+      granted: reviews.map((r) => r?.newly_granted),
       justification: body.justification,
       now,
     });
@@ -160,7 +171,10 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
           errors: 0,
           request_created: false,
           action_results: results,
-          extended_request: created.request,
+          extended_request: {
+            ...created.request,
+            changes: { changes: withReviews(created.request.changes.changes, reviews) },
+          },
         },
       };
     }
@@ -191,7 +205,7 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
           ...results,
           { status: 'success', message: `request ${id} is ${request.request_status}` },
         ],
-        extended_request: request,
+        extended_request: await reviewedRequest(request, managedDocument),
       },
     };
   };
