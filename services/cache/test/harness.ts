@@ -307,8 +307,9 @@ export async function storedChanges(jsm: JetStreamManager, accountId?: string): 
 /** Everything the cache wrote to Redis under the prefix, in a comparable form. */
 export async function dumpRedis(redis: Redis, config: RolecallConfig) {
   const keys = redisKeys(config.redis.keyPrefix);
+  // The freshness version only counts changes (readers compare it for equality); a refill counts anew.
   const all = (await redis.keys(`${config.redis.keyPrefix}*`)).filter(
-    (k) => k !== keys.loaded && k !== keys.refillLock,
+    (k) => k !== keys.loaded && k !== keys.refillLock && k !== keys.partitionFreshnessVersion,
   );
   const dump: Record<string, unknown> = {};
   for (const key of all.sort()) {
