@@ -163,7 +163,8 @@ export function createDynamoCrawlStateStore(options: {
             for (const item of result.Responses?.[TableName] ?? []) {
               recorded.push(Number(String(item.id).slice(String(item.id).lastIndexOf('#') + 1)));
               if (item.seen instanceof Uint8Array) {
-                for (const arn of JSON.parse(gunzipSync(item.seen).toString('utf8')) as string[]) seen.add(arn);
+                for (const arn of JSON.parse(gunzipSync(item.seen).toString('utf8')) as string[])
+                  seen.add(arn);
               }
             }
           }

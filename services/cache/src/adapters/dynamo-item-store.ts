@@ -19,7 +19,13 @@ import type { CrawlType, ItemType } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import { fenceId, fenceToken } from '../domain/crawl-status.js';
 import type { Fence, ItemStore, WriteOutcome } from '../domain/ports.js';
-import { itemTypesOf, partitionKey, tableKindOf, type ItemHead, type StoredItem } from '../domain/stored-item.js';
+import {
+  itemTypesOf,
+  partitionKey,
+  tableKindOf,
+  type ItemHead,
+  type StoredItem,
+} from '../domain/stored-item.js';
 
 /** Rows of the item tables hold StoredItems (see toItemRow): the cache is their only writer. */
 async function* asItemPages(pages: AsyncIterable<Record<string, unknown>[]>): AsyncIterable<StoredItem[]> {
@@ -75,7 +81,10 @@ function cancellationCodes(error: unknown): string[] | undefined {
 }
 
 /** Items in the roles and resources tables, keyed (partition = account#crawlType, arn). */
-export function createDynamoItemStore(options: { doc: DynamoDBDocumentClient; tables: TableNames }): ItemStore {
+export function createDynamoItemStore(options: {
+  doc: DynamoDBDocumentClient;
+  tables: TableNames;
+}): ItemStore {
   const { doc, tables } = options;
   const tableOf = (itemType: ItemType) => tables[tableKindOf(itemType)];
   const call = async <T>(operation: string, run: () => Promise<T>): Promise<T> => {
@@ -110,7 +119,12 @@ export function createDynamoItemStore(options: { doc: DynamoDBDocumentClient; ta
   ): Promise<void> {
     type Request = Record<
       string,
-      { Keys: Record<string, unknown>[]; ConsistentRead: boolean; ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> }
+      {
+        Keys: Record<string, unknown>[];
+        ConsistentRead: boolean;
+        ProjectionExpression?: string;
+        ExpressionAttributeNames?: Record<string, string>;
+      }
     >;
     for (let start = 0; start < wanted.length; start += 100) {
       let request: Request = {};
@@ -119,7 +133,9 @@ export function createDynamoItemStore(options: { doc: DynamoDBDocumentClient; ta
         (request[table] ??= {
           Keys: [],
           ConsistentRead: true,
-          ...(projection ? { ProjectionExpression: HEAD_PROJECTION, ExpressionAttributeNames: HEAD_NAMES } : {}),
+          ...(projection
+            ? { ProjectionExpression: HEAD_PROJECTION, ExpressionAttributeNames: HEAD_NAMES }
+            : {}),
         }).Keys.push({ partition, arn });
       }
       for (let round = 0; Object.keys(request).length > 0; round += 1) {
@@ -156,20 +172,26 @@ export function createDynamoItemStore(options: { doc: DynamoDBDocumentClient; ta
   return {
     async get(itemType, partition, arn) {
       const result = await call('DynamoDB GetItem', () =>
-        doc.send(new GetCommand({ TableName: tableOf(itemType), Key: { partition, arn }, ConsistentRead: true })),
+        doc.send(
+          new GetCommand({ TableName: tableOf(itemType), Key: { partition, arn }, ConsistentRead: true }),
+        ),
       );
       return result.Item ? fromItemRow<StoredItem>(result.Item) : undefined;
     },
 
     async getMany(partition, wanted) {
       const found = new Map<string, StoredItem>();
-      await batchGet(partition, wanted, false, (row) => found.set(String(row.arn), fromItemRow<StoredItem>(row)));
+      await batchGet(partition, wanted, false, (row) =>
+        found.set(String(row.arn), fromItemRow<StoredItem>(row)),
+      );
       return found;
     },
 
     async getHeads(partition, wanted) {
       const found = new Map<string, ItemHead>();
-      await batchGet(partition, wanted, true, (row) => found.set(String(row.arn), row as unknown as ItemHead));
+      await batchGet(partition, wanted, true, (row) =>
+        found.set(String(row.arn), row as unknown as ItemHead),
+      );
       return found;
     },
 
@@ -252,7 +274,11 @@ export function createDynamoItemStore(options: { doc: DynamoDBDocumentClient; ta
                   UpdateExpression: 'SET #deletedByJob = :job',
                   ConditionExpression:
                     'attribute_exists(#arn) AND #seenAt < :before AND attribute_not_exists(#deletedByJob)',
-                  ExpressionAttributeNames: { '#deletedByJob': 'deletedByJob', '#seenAt': 'seenAt', '#arn': 'arn' },
+                  ExpressionAttributeNames: {
+                    '#deletedByJob': 'deletedByJob',
+                    '#seenAt': 'seenAt',
+                    '#arn': 'arn',
+                  },
                   ExpressionAttributeValues: { ':job': jobId, ':before': fence.startedAt },
                 },
               },
@@ -262,11 +288,15 @@ export function createDynamoItemStore(options: { doc: DynamoDBDocumentClient; ta
         return 'tombstoned';
       } catch (error) {
         const codes = cancellationCodes(error);
-        if (!codes) throw translateAwsError(error, { operation: 'DynamoDB TransactWriteItems', arn: item.arn });
+        if (!codes)
+          throw translateAwsError(error, { operation: 'DynamoDB TransactWriteItems', arn: item.arn });
         if (codes[0] === 'ConditionalCheckFailed') return 'fenced';
         if (codes[1] === 'ConditionalCheckFailed') return 'changed';
         // A concurrent transaction on the item: the message is handled again.
-        throw new AppError('CONFLICT', `a concurrent transaction held ${item.arn}`, { retryable: true, cause: error });
+        throw new AppError('CONFLICT', `a concurrent transaction held ${item.arn}`, {
+          retryable: true,
+          cause: error,
+        });
       }
     },
 
@@ -284,7 +314,8 @@ export function createDynamoItemStore(options: { doc: DynamoDBDocumentClient; ta
           }),
         );
       } catch (error) {
-        if (!isConditionFailure(error)) throw translateAwsError(error, { operation: 'DynamoDB DeleteItem', arn: item.arn });
+        if (!isConditionFailure(error))
+          throw translateAwsError(error, { operation: 'DynamoDB DeleteItem', arn: item.arn });
       }
     },
 

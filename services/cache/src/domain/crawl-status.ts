@@ -34,10 +34,12 @@ export const crawlStatusId = (accountId: string, crawlType: string) => `${accoun
  * raises it before it reads what is stored, and every write of a crawl is conditional on it not being
  * newer, so an older crawl can never write under a newer one's reads (which skip unchanged items).
  */
-export const fenceId = (accountId: string, crawlType: string) => `fence#${crawlStatusId(accountId, crawlType)}`;
+export const fenceId = (accountId: string, crawlType: string) =>
+  `fence#${crawlStatusId(accountId, crawlType)}`;
 
 /** What a fence holds: the crawl's start, then its job, so two jobs started in the same millisecond still order. */
-export const fenceToken = (fence: { startedAt: string; jobId: string }) => `${fence.startedAt} ${fence.jobId}`;
+export const fenceToken = (fence: { startedAt: string; jobId: string }) =>
+  `${fence.startedAt} ${fence.jobId}`;
 
 export function emptyStatus(accountId: string, crawlType: CrawlType): StatusRecord {
   return { accountId, crawlType, running: false, itemCount: 0, revision: 0 };

@@ -96,8 +96,8 @@ describe('planUpsert', () => {
       writeId: 'w3',
     });
     expect(again.action).toBe('repeat');
-    expect(again.action !== 'skip' && again.change?.kind).toBe('updated');
-    expect(again.action !== 'skip' && again.change?.before?.tags).toEqual({ team: 'a' });
+    expect(again.action === 'repeat' && again.change?.kind).toBe('updated');
+    expect(again.action === 'repeat' && again.change?.before?.tags).toEqual({ team: 'a' });
   });
 
   it('treats an item a sweep is deleting as new', () => {

@@ -105,7 +105,11 @@ export function triageHead(
 ): 'plan' | 'skip' | 'unchanged' | 'read' {
   if (!head) return 'plan';
   if (head.seenAt > job.startedAt) return 'skip';
-  if (head.deletedByJob === undefined && head.contentHash === contentHash && head.changedByJob !== job.jobId) {
+  if (
+    head.deletedByJob === undefined &&
+    head.contentHash === contentHash &&
+    head.changedByJob !== job.jobId
+  ) {
     return 'unchanged';
   }
   return 'read';

@@ -48,7 +48,11 @@ export interface ItemStore {
    */
   writeAll(items: readonly StoredItem[], fence: Fence): Promise<WriteOutcome>;
   /** Every item of one (account, crawl type), in pages; `itemTypes` narrows it to those types' tables. */
-  queryPartition(accountId: string, crawlType: CrawlType, itemTypes?: readonly ItemType[]): AsyncIterable<StoredItem[]>;
+  queryPartition(
+    accountId: string,
+    crawlType: CrawlType,
+    itemTypes?: readonly ItemType[],
+  ): AsyncIterable<StoredItem[]>;
   /** As `queryPartition`, the plain attributes only. */
   queryHeads(accountId: string, crawlType: CrawlType): AsyncIterable<ItemHead[]>;
   /**

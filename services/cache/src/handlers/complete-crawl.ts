@@ -66,7 +66,8 @@ export function createCompleteCrawlHandler(deps: HandlerDeps) {
     if (result.whole) {
       // The first complete crawl writes every type's snapshot, empty ones included; later ones only
       // those of the types they changed.
-      const types = current?.lastSweptStartedAt === undefined ? itemTypesOf(crawlType) : [...result.changedTypes];
+      const types =
+        current?.lastSweptStartedAt === undefined ? itemTypesOf(crawlType) : [...result.changedTypes];
       await writeSnapshots(completion, types);
     } else {
       log.info({ jobId, accountId, crawlType }, 'a newer crawl is storing; it deletes and snapshots instead');
@@ -137,7 +138,10 @@ export function createCompleteCrawlHandler(deps: HandlerDeps) {
         });
         await items.deleteTombstoned(head, jobId, startedAt);
       }
-      await readModel.removeItem({ arn: head.arn, itemType: head.itemType, accountId: completion.accountId }, startedAt);
+      await readModel.removeItem(
+        { arn: head.arn, itemType: head.itemType, accountId: completion.accountId },
+        startedAt,
+      );
       return true;
     }
   }
@@ -148,7 +152,10 @@ export function createCompleteCrawlHandler(deps: HandlerDeps) {
     const { accountId, crawlType, crawlId, jobId, startedAt } = completion;
     const generatedAt = now().toISOString();
     const builders = new Map<ItemType, SnapshotBuilder>(
-      types.map((itemType) => [itemType, createSnapshotBuilder({ accountId, itemType, crawlId, generatedAt })]),
+      types.map((itemType) => [
+        itemType,
+        createSnapshotBuilder({ accountId, itemType, crawlId, generatedAt }),
+      ]),
     );
     const freshness = { startedAt, crawlId, jobId };
     try {

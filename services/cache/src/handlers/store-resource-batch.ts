@@ -33,13 +33,17 @@ export function createStoreResourceBatchHandler(deps: HandlerDeps) {
     }
     const byArn = new Map<string, CrawledItem>();
     for (const item of batch.items) {
-      const belongs = item.accountId === batch.accountId && CRAWL_TYPE_OF_ITEM[item.itemType] === batch.crawlType;
+      const belongs =
+        item.accountId === batch.accountId && CRAWL_TYPE_OF_ITEM[item.itemType] === batch.crawlType;
       if (belongs) byArn.set(item.arn, item);
       else log.warn({ jobId: batch.jobId, arn: item.arn }, 'item does not belong to its crawl job; skipped');
     }
     const items = [...byArn.values()];
     if ((await store(items, batch, fence)) === 'fenced') {
-      log.warn({ jobId: batch.jobId, seq: batch.seq }, 'a newer crawl began storing during this batch; rest left');
+      log.warn(
+        { jobId: batch.jobId, seq: batch.seq },
+        'a newer crawl began storing during this batch; rest left',
+      );
       return ACK;
     }
     await state.recordBatch(

@@ -127,7 +127,8 @@ export function createRedisCacheReader(options: {
    * The partitions' freshness, kept here and read again only when its version counter moved (after a
    * crawl completes). The counter is read with each item read, in parallel, so it adds no round trip.
    */
-  let freshness: { version: string | null; byPartition: Promise<Map<string, PartitionFreshness>> } | undefined;
+  let freshness:
+    { version: string | null; byPartition: Promise<Map<string, PartitionFreshness>> } | undefined;
   const freshnessAt = (version: string | null) => {
     if (freshness?.version !== version) {
       const byPartition = redis.hgetall(keys.partitionFreshness).then((entries) => {
@@ -170,7 +171,11 @@ export function createRedisCacheReader(options: {
       ]);
       const byPartition = await freshnessAt(version);
       return arns.map((arn, i) => {
-        const summary = decode({ key: keys.summaries, field: arn }, raw[i], belongingTo(checkSummary, arnOf, arn));
+        const summary = decode(
+          { key: keys.summaries, field: arn },
+          raw[i],
+          belongingTo(checkSummary, arnOf, arn),
+        );
         return summary && withFreshness(summary, byPartition.get(partitionOf(summary)));
       });
     },
