@@ -32,21 +32,44 @@ async function* asItemPages(pages: AsyncIterable<Record<string, unknown>[]>): As
   for await (const rows of pages) yield rows.map((row) => fromItemRow<StoredItem>(row));
 }
 
-async function* asHeadPages(pages: AsyncIterable<Record<string, unknown>[]>): AsyncIterable<ItemHead[]> {
-  for await (const rows of pages) yield rows.map((row) => row as unknown as ItemHead);
+/**
+ * The row's plain `head` attribute: what a recrawl decides from, in one string. One attribute rather than
+ * four matters more than its size suggests: reads are priced (and, in moto, serialised) per attribute
+ * returned, and a recrawl reads the head of every item twice (its batch, then the sweep).
+ */
+const headOf = (item: StoredItem) =>
+  [item.seenAt, item.contentHash, item.itemType, item.changedByJob ?? ''].join(' ');
+
+/** The head a projected row holds; undefined for a row written before heads (read it whole instead). */
+function parseHead(row: Record<string, unknown>, partition: string): ItemHead | undefined {
+  if (typeof row.head !== 'string') return undefined;
+  const [seenAt = '', contentHash = '', itemType = '', changedByJob = ''] = row.head.split(' ');
+  return {
+    partition,
+    arn: String(row.arn),
+    itemType: itemType as ItemType,
+    seenAt,
+    contentHash,
+    ...(changedByJob !== '' ? { changedByJob } : {}),
+    ...(typeof row.deletedByJob === 'string' ? { deletedByJob: row.deletedByJob } : {}),
+  };
 }
+
+/** The head of a row read whole (a row without a `head` attribute). */
+const headOfStored = (item: StoredItem): ItemHead => ({
+  partition: item.partition,
+  arn: item.arn,
+  itemType: item.itemType,
+  seenAt: item.seenAt,
+  contentHash: item.contentHash,
+  ...(item.changedByJob !== undefined ? { changedByJob: item.changedByJob } : {}),
+  ...(item.deletedByJob !== undefined ? { deletedByJob: item.deletedByJob } : {}),
+});
 
 const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
 
-/**
- * The row of an item: `toItemRow`'s layout, plus plain copies of the content hash and the job that last
- * changed it, so a recrawl can decide "unchanged" from a projection that leaves every body behind.
- */
-const rowOf = (item: StoredItem) => ({
-  ...toItemRow(item),
-  contentHash: item.contentHash,
-  ...(item.changedByJob !== undefined ? { changedByJob: item.changedByJob } : {}),
-});
+/** The row of an item: `toItemRow`'s layout plus its head, so a recrawl can leave every body behind. */
+const rowOf = (item: StoredItem) => ({ ...toItemRow(item), head: headOf(item) });
 
 type TransactWritePut = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Put']>;
 interface RowWrite {
@@ -54,16 +77,7 @@ interface RowWrite {
   row: ReturnType<typeof rowOf>;
 }
 
-const HEAD_NAMES = {
-  '#partition': 'partition',
-  '#arn': 'arn',
-  '#itemType': 'itemType',
-  '#seenAt': 'seenAt',
-  '#writeId': 'writeId',
-  '#contentHash': 'contentHash',
-  '#changedByJob': 'changedByJob',
-  '#deletedByJob': 'deletedByJob',
-};
+const HEAD_NAMES = { '#arn': 'arn', '#head': 'head', '#deletedByJob': 'deletedByJob' };
 const HEAD_PROJECTION = Object.keys(HEAD_NAMES).join(', ');
 
 /** TransactWriteItems takes 100 actions (one is the fence check) and 4 MB; a margin is kept below the latter. */
@@ -149,6 +163,14 @@ export function createDynamoItemStore(options: {
     }
   }
 
+  async function getMany(partition: string, wanted: readonly { itemType: ItemType; arn: string }[]) {
+    const found = new Map<string, StoredItem>();
+    await batchGet(partition, wanted, false, (row) =>
+      found.set(String(row.arn), fromItemRow<StoredItem>(row)),
+    );
+    return found;
+  }
+
   /** Groups writes, with their rows, into transactions within DynamoDB's limits on actions and bytes. */
   function chunksOf(items: readonly StoredItem[]): RowWrite[][] {
     const chunks: RowWrite[][] = [];
@@ -179,19 +201,23 @@ export function createDynamoItemStore(options: {
       return result.Item ? fromItemRow<StoredItem>(result.Item) : undefined;
     },
 
-    async getMany(partition, wanted) {
-      const found = new Map<string, StoredItem>();
-      await batchGet(partition, wanted, false, (row) =>
-        found.set(String(row.arn), fromItemRow<StoredItem>(row)),
-      );
-      return found;
-    },
+    getMany,
 
     async getHeads(partition, wanted) {
       const found = new Map<string, ItemHead>();
-      await batchGet(partition, wanted, true, (row) =>
-        found.set(String(row.arn), row as unknown as ItemHead),
-      );
+      const legacy: { itemType: ItemType; arn: string }[] = [];
+      await batchGet(partition, wanted, true, (row) => {
+        const head = parseHead(row, partition);
+        if (head) found.set(head.arn, head);
+        else
+          legacy.push(
+            wanted.find((w) => w.arn === row.arn) ?? { itemType: 'iam_role', arn: String(row.arn) },
+          );
+      });
+      if (legacy.length > 0) {
+        for (const item of (await getMany(partition, legacy)).values())
+          found.set(item.arn, headOfStored(item));
+      }
       return found;
     },
 
@@ -248,16 +274,34 @@ export function createDynamoItemStore(options: {
     async *queryHeads(accountId: string, crawlType: CrawlType) {
       const partition = partitionKey(accountId, crawlType);
       for (const table of [tables.roles, tables.resources]) {
-        yield* asHeadPages(
-          queryPages(doc, {
-            TableName: table,
-            KeyConditionExpression: '#partition = :p',
-            ProjectionExpression: HEAD_PROJECTION,
-            ExpressionAttributeNames: HEAD_NAMES,
-            ExpressionAttributeValues: { ':p': partition },
-            ConsistentRead: true,
-          }),
-        );
+        const pages = queryPages(doc, {
+          TableName: table,
+          KeyConditionExpression: '#partition = :p',
+          ProjectionExpression: HEAD_PROJECTION,
+          ExpressionAttributeNames: { ...HEAD_NAMES, '#partition': 'partition' },
+          ExpressionAttributeValues: { ':p': partition },
+          ConsistentRead: true,
+        });
+        for await (const rows of pages) {
+          const heads: ItemHead[] = [];
+          for (const row of rows) {
+            const head = parseHead(row, partition);
+            if (head) heads.push(head);
+            else {
+              const whole = await call('DynamoDB GetItem', () =>
+                doc.send(
+                  new GetCommand({
+                    TableName: table,
+                    Key: { partition, arn: row.arn },
+                    ConsistentRead: true,
+                  }),
+                ),
+              );
+              if (whole.Item) heads.push(headOfStored(fromItemRow<StoredItem>(whole.Item)));
+            }
+          }
+          yield heads;
+        }
       }
     },
 

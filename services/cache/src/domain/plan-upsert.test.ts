@@ -118,7 +118,6 @@ describe('triageHead', () => {
     arn: item.arn,
     itemType: item.itemType,
     seenAt: item.seenAt,
-    writeId: item.writeId,
     contentHash: item.contentHash,
     ...(item.changedByJob !== undefined ? { changedByJob: item.changedByJob } : {}),
     ...(item.deletedByJob !== undefined ? { deletedByJob: item.deletedByJob } : {}),

@@ -29,7 +29,7 @@ export interface StoredItem extends CachedItem {
  */
 export type ItemHead = Pick<
   StoredItem,
-  'partition' | 'arn' | 'itemType' | 'seenAt' | 'writeId' | 'contentHash' | 'changedByJob' | 'deletedByJob'
+  'partition' | 'arn' | 'itemType' | 'seenAt' | 'contentHash' | 'changedByJob' | 'deletedByJob'
 >;
 
 /** Every item of one (account, crawl type) shares a partition, so a sweep is one query per table. */
