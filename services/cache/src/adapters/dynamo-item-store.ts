@@ -259,11 +259,19 @@ export function createDynamoItemStore(options: {
       const partition = partitionKey(accountId, crawlType);
       for (const table of [tables.roles, tables.resources]) {
         if (!itemTypes.some((itemType) => tableOf(itemType) === table)) continue;
+        // The item and whether it is being deleted; the bookkeeping attributes stay behind (fewer to read).
         yield* asItemPages(
           queryPages(doc, {
             TableName: table,
             KeyConditionExpression: '#p = :p',
-            ExpressionAttributeNames: { '#p': 'partition' },
+            ProjectionExpression: '#arn, #itemType, #body, #deletedByJob',
+            ExpressionAttributeNames: {
+              '#p': 'partition',
+              '#arn': 'arn',
+              '#itemType': 'itemType',
+              '#body': 'body',
+              '#deletedByJob': 'deletedByJob',
+            },
             ExpressionAttributeValues: { ':p': partition },
             ConsistentRead: true,
           }),

@@ -47,12 +47,15 @@ export interface ItemStore {
    * deliveries of one batch write the same content).
    */
   writeAll(items: readonly StoredItem[], fence: Fence): Promise<WriteOutcome>;
-  /** Every item of one (account, crawl type), in pages; `itemTypes` narrows it to those types' tables. */
+  /**
+   * Every item of one (account, crawl type), in pages, as cached items with their `deletedByJob` (the
+   * other bookkeeping attributes are not read); `itemTypes` narrows it to those types' tables.
+   */
   queryPartition(
     accountId: string,
     crawlType: CrawlType,
     itemTypes?: readonly ItemType[],
-  ): AsyncIterable<StoredItem[]>;
+  ): AsyncIterable<(CachedItem & Pick<StoredItem, 'deletedByJob'>)[]>;
   /** As `queryPartition`, the plain attributes only. */
   queryHeads(accountId: string, crawlType: CrawlType): AsyncIterable<ItemHead[]>;
   /**
