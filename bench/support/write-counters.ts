@@ -3,8 +3,8 @@
  * front of moto that reads each DynamoDB request (operation, the tables it names, how many items it
  * writes to each), and Redis's own INFO commandstats.
  */
-import { createServer, request as httpRequest } from 'node:http';
 import type { Redis } from '@rolecall/shared/redis';
+import { startCountingProxy } from '@rolecall/testing';
 
 const DYNAMO_WRITES = new Set([
   'PutItem',
@@ -51,62 +51,28 @@ function itemsWritten(operation: string, body: WriteBody): [string, number][] {
   return body.TableName ? [[body.TableName, 1]] : [];
 }
 
-/** A proxy to `targetUrl` counting DynamoDB writes; every other call passes untouched. */
+/** A proxy to `targetUrl` counting DynamoDB writes (the shared counting proxy, reading each request). */
 export async function startDynamoWriteCounter(targetUrl: string): Promise<DynamoWriteCounter> {
-  const target = new URL(targetUrl);
   let counted: DynamoWrites = { requests: 0, byOperation: {}, itemsByTable: {} };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const targetHeader = req.headers['x-amz-target'];
-      const operation =
-        typeof targetHeader === 'string' && targetHeader.startsWith('DynamoDB_')
-          ? targetHeader.split('.').pop()
-          : undefined;
-      if (operation && DYNAMO_WRITES.has(operation)) {
-        counted.requests += 1;
-        counted.byOperation[operation] = (counted.byOperation[operation] ?? 0) + 1;
-        for (const [table, items] of itemsWritten(operation, JSON.parse(body.toString()) as WriteBody)) {
-          counted.itemsByTable[table] = (counted.itemsByTable[table] ?? 0) + items;
-        }
+  const proxy = await startCountingProxy(targetUrl, {
+    inspect({ action }, body) {
+      // DynamoDB's JSON operations only: the proxy names S3's REST calls "PUT object" and the like.
+      if (!DYNAMO_WRITES.has(action) || body.length === 0 || body[0] !== 0x7b) return;
+      counted.requests += 1;
+      counted.byOperation[action] = (counted.byOperation[action] ?? 0) + 1;
+      for (const [table, items] of itemsWritten(action, JSON.parse(body.toString()) as WriteBody)) {
+        counted.itemsByTable[table] = (counted.itemsByTable[table] ?? 0) + items;
       }
-      const upstream = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: target.host },
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', (error) => {
-        res.writeHead(502);
-        res.end(String(error));
-      });
-      upstream.end(body);
-    });
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: proxy.url,
     take() {
       const taken = counted;
       counted = { requests: 0, byOperation: {}, itemsByTable: {} };
       return taken;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => proxy.close(),
   };
 }
 

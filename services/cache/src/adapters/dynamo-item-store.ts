@@ -20,6 +20,7 @@ import { AppError } from '@rolecall/shared/errors';
 import { fenceId, fenceToken } from '../domain/crawl-status.js';
 import type { Fence, ItemStore, WriteOutcome } from '../domain/ports.js';
 import {
+  headOfStored,
   itemTypesOf,
   partitionKey,
   tableKindOf,
@@ -54,17 +55,6 @@ function parseHead(row: Record<string, unknown>, partition: string): ItemHead | 
     ...(typeof row.deletedByJob === 'string' ? { deletedByJob: row.deletedByJob } : {}),
   };
 }
-
-/** The head of a row read whole (a row without a `head` attribute). */
-const headOfStored = (item: StoredItem): ItemHead => ({
-  partition: item.partition,
-  arn: item.arn,
-  itemType: item.itemType,
-  seenAt: item.seenAt,
-  contentHash: item.contentHash,
-  ...(item.changedByJob !== undefined ? { changedByJob: item.changedByJob } : {}),
-  ...(item.deletedByJob !== undefined ? { deletedByJob: item.deletedByJob } : {}),
-});
 
 const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CrawledItem } from '@rolecall/shared/contracts';
 import { contentHashOf } from './content-hash.js';
 import { planUpsert, triageHead, type JobRef } from './plan-upsert.js';
-import type { ItemHead, StoredItem } from './stored-item.js';
+import { headOfStored, type StoredItem } from './stored-item.js';
 
 const crawled: CrawledItem = {
   arn: 'arn:aws:iam::111111111111:role/app',
@@ -113,15 +113,7 @@ describe('planUpsert', () => {
 });
 
 describe('triageHead', () => {
-  const head = (item: StoredItem): ItemHead => ({
-    partition: item.partition,
-    arn: item.arn,
-    itemType: item.itemType,
-    seenAt: item.seenAt,
-    contentHash: item.contentHash,
-    ...(item.changedByJob !== undefined ? { changedByJob: item.changedByJob } : {}),
-    ...(item.deletedByJob !== undefined ? { deletedByJob: item.deletedByJob } : {}),
-  });
+  const head = headOfStored;
   const hash = contentHashOf(crawled);
 
   it('decides absent, newer and unchanged items without their body, and reads the rest', () => {
