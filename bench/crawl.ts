@@ -1,23 +1,34 @@
 /**
- * bench/crawl: A accounts × R roles crawled end to end (crawler → NATS → cache → Redis + DynamoDB),
- * against the raw paginated SDK reads of the same data in the same run, at R and at 10×R roles.
+ * bench/crawl: A accounts × R roles crawled end to end (crawler → NATS → cache → Redis + DynamoDB), at R
+ * and at 10×R roles, three crawls each: the first, a recrawl with nothing changed, and a recrawl after 1%
+ * of the roles changed (a tag added in AWS).
  *
  *   npm run bench -- crawl            # defaults: 10 accounts, R = 100 and 1000
  *   BENCH_ACCOUNTS=10 BENCH_ROLES=300 npx tsx bench/crawl.ts
  *
- * Prints wall time of both, their ratio, and the peak resident memory (VmHWM) of the crawler and cache
- * processes. Target: pipeline within 1.5× of the raw reads; service memory flat as R grows.
+ * In the same run, beside each crawl: the raw paginated SDK reads of the same data (measured just before
+ * it), and once per R the raw reads plus BatchWriteItem of every role, 25 a request (the least any store
+ * keeping one DynamoDB item per role can write: the floor of a first crawl). Counted per crawl: the cache's
+ * DynamoDB write requests and the items they wrote (a proxy between the cache and moto reads each
+ * request), and Redis's data-changing commands (INFO commandstats). Peak resident memory (VmHWM) of the
+ * crawler and the cache at R and 10×R.
  *
- * Two more baselines in the same run show what storage alone costs against this endpoint: the raw
- * reads plus one conditional PutItem per role (what the cache does per item), and plus BatchWriteItem
- * of every role, 25 a request (the least any cache keeping one DynamoDB item per role can write).
+ * Targets (issue 12): unchanged recrawl ≤ 1.2× the raw reads with 0 per-item DynamoDB writes; 1%-changed
+ * recrawl ≤ 1.3× the raw reads; first crawl ≤ 1.3× the reads+BatchWrite floor; the cache's peak at 10×R
+ * ≤ 1.15× its peak at R.
  */
 import { connect } from '@nats-io/transport-node';
 import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetAccountAuthorizationDetailsCommand, IAMClient, type RoleDetail } from '@aws-sdk/client-iam';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetAccountAuthorizationDetailsCommand,
+  IAMClient,
+  paginateListRoles,
+  TagRoleCommand,
+  type RoleDetail,
+} from '@aws-sdk/client-iam';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { STSClient } from '@aws-sdk/client-sts';
 import { assumeRole, awsClientConfig, ensureAllTables, tableNames } from '@rolecall/shared/aws';
 import { crawlerOperations } from '@rolecall/shared/contracts';
@@ -25,18 +36,35 @@ import { request } from '@rolecall/shared/nats';
 import { createRedis, redisKeys } from '@rolecall/shared/redis';
 import { MOTO_CREDENTIALS, seedDemoOrganization } from '@rolecall/testing';
 import { startStack, type Stack } from '../test/support/stack.js';
+import {
+  redisCommandCalls,
+  redisWritesBetween,
+  startDynamoWriteCounter,
+  type DynamoWrites,
+} from './support/write-counters.js';
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 10);
 const ROLES = Number(process.env.BENCH_ROLES ?? 100);
 const CONCURRENCY = 4;
 
+type CrawlKind = 'first crawl' | 'recrawl, nothing changed' | 'recrawl, 1% changed';
+
+interface CrawlRun {
+  kind: CrawlKind;
+  rawMs: number;
+  pipelineMs: number;
+  dynamo: DynamoWrites;
+  /** Item writes to the roles and resources tables (the rest is crawl bookkeeping). */
+  itemWrites: number;
+  redisWrites: number;
+  changedRoles: number;
+}
+
 interface Run {
   roles: number;
-  rawMs: number;
-  rawWithWritesMs: number;
-  rawWithBatchWritesMs: number;
-  pipelineMs: number;
   rolesSeen: number;
+  floorMs: number;
+  crawls: CrawlRun[];
   crawlerPeakMiB: number;
   cachePeakMiB: number;
 }
@@ -57,6 +85,36 @@ async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void
   );
 }
 
+async function spokeIam(sts: STSClient, endpointUrl: string, accountId: string): Promise<IAMClient> {
+  const credentials = await assumeRole(sts, {
+    roleArn: `arn:aws:iam::${accountId}:role/RolecallSpoke`,
+    sessionName: 'bench-raw',
+  });
+  return new IAMClient(awsClientConfig('iam', { region: 'us-east-1', endpointUrl, credentials }));
+}
+
+/** Changes 1% of each account's roles in AWS (a new tag each), so the next crawl finds them changed. */
+async function changeOnePercent(endpointUrl: string, accountIds: string[], run: string): Promise<number> {
+  const sts = new STSClient(
+    awsClientConfig('sts', { region: 'us-east-1', endpointUrl, credentials: MOTO_CREDENTIALS }),
+  );
+  let changed = 0;
+  await pool(accountIds, CONCURRENCY, async (accountId) => {
+    const iam = await spokeIam(sts, endpointUrl, accountId);
+    const names: string[] = [];
+    for await (const page of paginateListRoles({ client: iam }, {})) {
+      for (const role of page.Roles ?? []) if (role.RoleName) names.push(role.RoleName);
+    }
+    names.sort();
+    const step = 100;
+    for (let i = step - 1; i < names.length; i += step) {
+      await iam.send(new TagRoleCommand({ RoleName: names[i], Tags: [{ Key: 'bench-change', Value: run }] }));
+      changed += 1;
+    }
+  });
+  return changed;
+}
+
 /**
  * The baseline: what any tool must do to read the same roles — assume the spoke role, page through IAM.
  * With `store`, each page of roles is also written to DynamoDB before the next page is read.
@@ -71,11 +129,7 @@ async function rawReads(
   );
   let roles = 0;
   await pool(accountIds, CONCURRENCY, async (accountId) => {
-    const credentials = await assumeRole(sts, {
-      roleArn: `arn:aws:iam::${accountId}:role/RolecallSpoke`,
-      sessionName: 'bench-raw',
-    });
-    const iam = new IAMClient(awsClientConfig('iam', { region: 'us-east-1', endpointUrl, credentials }));
+    const iam = await spokeIam(sts, endpointUrl, accountId);
     let marker: string | undefined;
     do {
       const page = await iam.send(
@@ -121,8 +175,12 @@ async function pipeline(stack: Stack, accountIds: string[]): Promise<void> {
 }
 
 async function runOnce(rolesPerAccount: number): Promise<Run> {
-  const stack = await startStack({ services: ['cache', 'crawler'] });
+  const stack = await startStack({ services: ['crawler'] });
+  const counter = await startDynamoWriteCounter(stack.env.moto.url);
+  const redis = createRedis(stack.env.redis.url, 'bench-counter');
   try {
+    // The cache's AWS calls pass through the counting proxy; everything else reaches moto directly.
+    await stack.start('cache', 'cache', { AWS_ENDPOINT_URL: counter.url });
     const names = Array.from({ length: ACCOUNTS }, (_, i) => `bench-${String(i + 1).padStart(2, '0')}`);
     process.stdout.write(`  seeding ${ACCOUNTS} accounts × ${rolesPerAccount} roles into moto… `);
     const org = await seedDemoOrganization({
@@ -134,15 +192,12 @@ async function runOnce(rolesPerAccount: number): Promise<Run> {
     });
     const accountIds = org.accounts.filter((a) => a.name !== 'management').map((a) => a.id);
     console.log('done');
-
-    let started = performance.now();
-    const rolesSeen = await rawReads(stack.env.moto.url, accountIds);
-    const rawMs = performance.now() - started;
+    const endpoint = stack.env.moto.url;
 
     const dynamo = new DynamoDBClient(
       awsClientConfig('dynamodb', {
         region: 'us-east-1',
-        endpointUrl: stack.env.moto.url,
+        endpointUrl: endpoint,
         credentials: MOTO_CREDENTIALS,
       }),
     );
@@ -151,31 +206,15 @@ async function runOnce(rolesPerAccount: number): Promise<Run> {
     });
     // Same table layout as the cache's roles table, under a prefix of its own; each role one item with
     // its document gzipped, as the cache stores it.
-    await ensureAllTables(dynamo, 'bench_raw_');
-    const table = tableNames('bench_raw_').roles;
+    await ensureAllTables(dynamo, 'bench_batch_');
+    const batchTable = tableNames('bench_batch_').roles;
     const rowOf = (role: RoleDetail, accountId: string) => ({
       partition: `${accountId}#iam`,
       arn: role.Arn,
       body: gzipSync(JSON.stringify(role)),
     });
-    started = performance.now();
-    await rawReads(stack.env.moto.url, accountIds, (roles, accountId) =>
-      pool(roles, 8, async (role) => {
-        await doc.send(
-          new PutCommand({
-            TableName: table,
-            Item: rowOf(role, accountId),
-            ConditionExpression: 'attribute_not_exists(arn)',
-          }),
-        );
-      }),
-    );
-    const rawWithWritesMs = performance.now() - started;
-
-    await ensureAllTables(dynamo, 'bench_batch_');
-    const batchTable = tableNames('bench_batch_').roles;
-    started = performance.now();
-    await rawReads(stack.env.moto.url, accountIds, async (roles, accountId) => {
+    let started = performance.now();
+    const rolesSeen = await rawReads(endpoint, accountIds, async (roles, accountId) => {
       const chunks = Array.from({ length: Math.ceil(roles.length / 25) }, (_, i) =>
         roles.slice(i * 25, i * 25 + 25),
       );
@@ -187,56 +226,104 @@ async function runOnce(rolesPerAccount: number): Promise<Run> {
         }
       });
     });
-    const rawWithBatchWritesMs = performance.now() - started;
+    const floorMs = performance.now() - started;
+    dynamo.destroy();
 
-    started = performance.now();
-    await pipeline(stack, accountIds);
-    const pipelineMs = performance.now() - started;
+    const stackTables = tableNames('test_');
+    const itemTables = new Set([stackTables.roles, stackTables.resources]);
+    const crawls: CrawlRun[] = [];
+    for (const kind of ['first crawl', 'recrawl, nothing changed', 'recrawl, 1% changed'] as const) {
+      const changedRoles =
+        kind === 'recrawl, 1% changed' ? await changeOnePercent(endpoint, accountIds, 'r1') : 0;
+      started = performance.now();
+      await rawReads(endpoint, accountIds);
+      const rawMs = performance.now() - started;
+
+      counter.take();
+      const before = await redisCommandCalls(redis);
+      started = performance.now();
+      await pipeline(stack, accountIds);
+      const pipelineMs = performance.now() - started;
+      const dynamoWrites = counter.take();
+      const redisWrites = redisWritesBetween(before, await redisCommandCalls(redis));
+      const itemWrites = Object.entries(dynamoWrites.itemsByTable)
+        .filter(([table]) => itemTables.has(table))
+        .reduce((sum, [, n]) => sum + n, 0);
+      crawls.push({ kind, rawMs, pipelineMs, dynamo: dynamoWrites, itemWrites, redisWrites, changedRoles });
+      console.log(
+        `  ${kind}: ${(pipelineMs / 1000).toFixed(2)} s (raw reads ${(rawMs / 1000).toFixed(2)} s)`,
+      );
+    }
 
     const byName = (n: string) => stack.services.find((s) => s.name === n)?.child.pid;
     return {
       roles: rolesPerAccount,
-      rawMs,
-      rawWithWritesMs,
-      rawWithBatchWritesMs,
-      pipelineMs,
       rolesSeen,
+      floorMs,
+      crawls,
       crawlerPeakMiB: await peakRssMiB(byName('crawler')),
       cachePeakMiB: await peakRssMiB(byName('cache')),
     };
   } finally {
+    redis.disconnect();
     await stack.stop();
+    await counter.close();
   }
 }
 
-console.log(`bench/crawl: ${ACCOUNTS} accounts, crawl concurrency ${CONCURRENCY}, moto at loopback`);
+const load = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+console.log(
+  `bench/crawl: ${ACCOUNTS} accounts, crawl concurrency ${CONCURRENCY}, moto at loopback; load average ${load}`,
+);
 const runs: Run[] = [];
 for (const roles of [ROLES, ROLES * 10]) runs.push(await runOnce(roles));
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+const targets: Record<CrawlKind, string> = {
+  'first crawl': '≤ 1.3× reads+BatchWrite',
+  'recrawl, nothing changed': '≤ 1.2× raw reads, 0 item writes',
+  'recrawl, 1% changed': '≤ 1.3× raw reads',
+};
 console.log(
-  '\nroles/account | roles read | raw reads | + PutItem each | + BatchWriteItem | pipeline | pipeline ÷ reads | ' +
-    'reads+BatchWrite ÷ reads | pipeline ÷ reads+PutItem | crawler peak | cache peak',
+  '\nroles/account | crawl | changed roles | raw reads | pipeline | ÷ raw reads | ÷ reads+BatchWrite | ' +
+    'DynamoDB write requests | DynamoDB item writes | Redis write commands | target',
 );
 for (const r of runs) {
+  for (const c of r.crawls) {
+    const operations = Object.entries(c.dynamo.byOperation)
+      .map(([op, n]) => `${n} ${op}`)
+      .join(', ');
+    console.log(
+      [
+        r.roles,
+        c.kind,
+        c.changedRoles,
+        seconds(c.rawMs),
+        seconds(c.pipelineMs),
+        ratio(c.pipelineMs, c.rawMs),
+        ratio(c.pipelineMs, r.floorMs),
+        `${c.dynamo.requests} (${operations})`,
+        c.itemWrites,
+        c.redisWrites,
+        targets[c.kind],
+      ].join(' | '),
+    );
+  }
+}
+console.log('\nroles/account | roles read | reads+BatchWrite floor | crawler peak | cache peak');
+for (const r of runs) {
   console.log(
-    [
-      r.roles,
-      r.rolesSeen,
-      seconds(r.rawMs),
-      seconds(r.rawWithWritesMs),
-      seconds(r.rawWithBatchWritesMs),
-      seconds(r.pipelineMs),
-      `${(r.pipelineMs / r.rawMs).toFixed(2)}×`,
-      `${(r.rawWithBatchWritesMs / r.rawMs).toFixed(2)}×`,
-      `${(r.pipelineMs / r.rawWithWritesMs).toFixed(2)}×`,
-      `${r.crawlerPeakMiB} MiB`,
-      `${r.cachePeakMiB} MiB`,
-    ].join(' | '),
+    [r.roles, r.rolesSeen, seconds(r.floorMs), `${r.crawlerPeakMiB} MiB`, `${r.cachePeakMiB} MiB`].join(
+      ' | ',
+    ),
   );
 }
 const [small, large] = runs as [Run, Run];
 console.log(
-  `\nmemory growth at 10× roles: crawler ${(large.crawlerPeakMiB / small.crawlerPeakMiB).toFixed(2)}×, ` +
-    `cache ${(large.cachePeakMiB / small.cachePeakMiB).toFixed(2)}× (flat = 1.00×)`,
+  `\nmemory growth at 10× roles: crawler ${ratio(large.crawlerPeakMiB, small.crawlerPeakMiB)}, ` +
+    `cache ${ratio(large.cachePeakMiB, small.cachePeakMiB)} (target for the cache ≤ 1.15×; flat = 1.00×)`,
+);
+console.log(
+  `load average at the end: ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`,
 );

@@ -46,7 +46,13 @@ export interface CountingProxy {
  * A proxy in front of moto that records every call: how a test counts the writes that reach AWS, without
  * replacing any of Rolecall's code.
  */
-export async function startCountingProxy(targetUrl: string): Promise<CountingProxy> {
+export async function startCountingProxy(
+  targetUrl: string,
+  options: {
+    /** Sees every call with its request body before it is passed on (what a benchmark counts of it). */
+    inspect?: (call: ProxiedCall, body: Buffer) => void;
+  } = {},
+): Promise<CountingProxy> {
   const target = new URL(targetUrl);
   const calls: ProxiedCall[] = [];
   let delayMs = 0;
@@ -66,6 +72,7 @@ export async function startCountingProxy(targetUrl: string): Promise<CountingPro
         ? !['GET', 'HEAD'].includes(req.method ?? 'GET')
         : !dynamodb && !NOT_WRITES.has(action) && !READ_PREFIXES.some((p) => action.startsWith(p));
       calls.push({ action, mutating });
+      options.inspect?.({ action, mutating }, body);
       inFlight += 1;
       // Done when moto has answered (it has done the call), whether or not the caller is still there.
       let done = false;

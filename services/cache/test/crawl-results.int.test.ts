@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CachedItem, ItemSummary } from '@rolecall/shared/contracts';
+import { silentLogger } from '@rolecall/shared/log';
 import { redisKeys } from '@rolecall/shared/redis';
 import { createRedisReadModel } from '../src/adapters/redis-read-model.js';
+import { createRedisCacheReader } from '../src/reader/index.js';
 import {
   T,
   crawlMessages,
@@ -34,10 +36,9 @@ describe('cache service consuming crawl results', () => {
   });
 
   const keys = () => redisKeys(t.config.redis.keyPrefix);
-  const item = async (arn: string) => {
-    const raw = await cache.redis.get(keys().item(arn));
-    return raw ? (JSON.parse(raw) as CachedItem) : undefined;
-  };
+  /** The item as readers (the API) see it, freshness derived. */
+  const item = async (arn: string): Promise<CachedItem | undefined> =>
+    createRedisCacheReader({ redis: cache.redis, keys: keys(), log: silentLogger() }).getItem(arn);
 
   const firstCrawl = [
     role(A, 'alpha', { team: 'a' }),

@@ -45,10 +45,18 @@ const awsOptions = (config: RolecallConfig) => ({
   credentials: MOTO_CREDENTIALS,
 });
 
+/** One DynamoDB request the cache process sent: its operation and the tables it named. */
+export interface DynamoCall {
+  operation: string;
+  tables: string[];
+}
+
 export interface RunningCache {
   service: CacheService;
   nc: NatsConnection;
   redis: Redis;
+  /** Every DynamoDB request the service sent, recorded by a middleware on its own client. */
+  dynamoCalls: DynamoCall[];
   /** Graceful stop, as on SIGTERM. */
   stop(): Promise<void>;
   /** Drops the NATS connection without acking anything in progress, as a killed process would. */
@@ -64,6 +72,14 @@ export async function startCache(
   await ensureStreams(await jetstreamManager(nc), [crawlerStreams.crawlResults]);
   const redis = createRedis(config.redis.url, 'cache-test');
   const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', awsOptions(config)));
+  const dynamoCalls: DynamoCall[] = [];
+  dynamo.middlewareStack.add(
+    (next, context) => async (args) => {
+      dynamoCalls.push({ operation: context.commandName ?? '?', tables: tablesNamed(args.input) });
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordDynamoCalls' },
+  );
   const s3 = new S3Client(awsClientConfig('s3', awsOptions(config)));
   const service = buildCacheService({
     config,
@@ -88,6 +104,7 @@ export async function startCache(
     service,
     nc,
     redis,
+    dynamoCalls,
     async stop() {
       await service.stop();
       await nc.drain();
@@ -100,6 +117,22 @@ export async function startCache(
       close();
     },
   };
+}
+
+/** The tables a DynamoDB request names: its TableName, the keys of RequestItems, or its transaction's. */
+function tablesNamed(input: unknown): string[] {
+  const value = input as {
+    TableName?: string;
+    RequestItems?: Record<string, unknown>;
+    TransactItems?: Record<string, { TableName?: string }>[];
+  };
+  const tables = new Set<string>();
+  if (value.TableName) tables.add(value.TableName);
+  for (const table of Object.keys(value.RequestItems ?? {})) tables.add(table);
+  for (const action of value.TransactItems ?? []) {
+    for (const op of Object.values(action)) if (op.TableName) tables.add(op.TableName);
+  }
+  return [...tables];
 }
 
 /** The servers and NATS connection a test file shares, and the config each of its tests gets fresh. */
@@ -307,8 +340,9 @@ export async function storedChanges(jsm: JetStreamManager, accountId?: string): 
 /** Everything the cache wrote to Redis under the prefix, in a comparable form. */
 export async function dumpRedis(redis: Redis, config: RolecallConfig) {
   const keys = redisKeys(config.redis.keyPrefix);
+  // The freshness version only counts changes (readers compare it for equality); a refill counts anew.
   const all = (await redis.keys(`${config.redis.keyPrefix}*`)).filter(
-    (k) => k !== keys.loaded && k !== keys.refillLock,
+    (k) => k !== keys.loaded && k !== keys.refillLock && k !== keys.partitionFreshnessVersion,
   );
   const dump: Record<string, unknown> = {};
   for (const key of all.sort()) {

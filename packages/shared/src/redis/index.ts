@@ -101,6 +101,13 @@ export function redisKeys(prefix: string) {
     accountsDiscoveredAt: `${prefix}accounts:discovered-at`,
     /** Hash `${accountId}:${crawlType}` → CrawlStatus JSON. */
     crawlStatus: `${prefix}crawl:status`,
+    /**
+     * Hash `${accountId}:${crawlType}` → JSON {startedAt, crawlId, jobId} of the partition's last complete
+     * crawl, which saw every live item of it: an item's shown freshness is the later of this and its own.
+     */
+    partitionFreshness: `${prefix}crawl:freshness`,
+    /** Counter raised with every change of `partitionFreshness`, so readers may keep a copy and check it. */
+    partitionFreshnessVersion: `${prefix}crawl:freshness:version`,
     /** Set once Redis holds a complete copy of the durable store (refill marker). */
     loaded: `${prefix}meta:loaded`,
     refillLock: `${prefix}meta:refill-lock`,

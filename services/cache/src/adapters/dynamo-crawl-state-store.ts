@@ -1,12 +1,14 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   GetCommand,
   paginatedBatchGet,
   PutCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { isAwsErrorNamed, scanTable, type TableNames, translateAwsError } from '@rolecall/shared/aws';
 import { CrawlTypes, type AccountsDiscovery } from '@rolecall/shared/contracts';
-import { crawlStatusId, type StatusRecord } from '../domain/crawl-status.js';
+import { crawlStatusId, fenceId, fenceToken, type StatusRecord } from '../domain/crawl-status.js';
 import type { CrawlStateStore } from '../domain/ports.js';
 
 const isConditionFailure = (error: unknown) => isAwsErrorNamed(error, 'ConditionalCheckFailedException');
@@ -90,15 +92,50 @@ export function createDynamoCrawlStateStore(options: {
       return records;
     },
 
+    async claimFence(fence) {
+      const Key = { id: fenceId(fence.accountId, fence.crawlType) };
+      const token = fenceToken(fence);
+      for (;;) {
+        let stored: string | undefined;
+        try {
+          const result = await doc.send(new GetCommand({ TableName, Key, ConsistentRead: true }));
+          stored = result.Item?.token as string | undefined;
+        } catch (error) {
+          throw fail(error, 'DynamoDB GetItem');
+        }
+        if (stored !== undefined && stored > token) return 'superseded';
+        // Every batch after a crawl's first finds the fence raised: a read, no write.
+        if (stored === token) return 'current';
+        try {
+          await doc.send(
+            new UpdateCommand({
+              TableName,
+              Key,
+              UpdateExpression: 'SET #token = :token',
+              ConditionExpression: 'attribute_not_exists(#token) OR #token < :token',
+              ExpressionAttributeNames: { '#token': 'token' },
+              ExpressionAttributeValues: { ':token': token },
+            }),
+          );
+          return 'current';
+        } catch (error) {
+          // Raised meanwhile, by another batch of this crawl or by a newer one: read which.
+          if (!isConditionFailure(error)) throw fail(error, 'DynamoDB UpdateItem');
+        }
+      }
+    },
+
     // One item per batch rather than a set on one item: concurrent updates of a single item are
-    // atomic in DynamoDB but not in every emulator, and separate items need no such guarantee.
-    async recordBatch(jobKey, seq) {
+    // atomic in DynamoDB but not in every emulator, and separate items need no such guarantee. The
+    // ARNs are gzipped JSON: they share long prefixes, so a batch of 100 takes about a kilobyte.
+    async recordBatch(jobKey, seq, seen) {
       try {
         await doc.send(
           new PutCommand({
             TableName,
             Item: {
               id: batchId(jobKey, seq),
+              seen: gzipSync(JSON.stringify(seen)),
               expiresAt: Math.floor(Date.now() / 1000) + JOB_RECORD_TTL_SECONDS,
             },
           }),
@@ -110,6 +147,7 @@ export function createDynamoCrawlStateStore(options: {
 
     async recordedBatches(jobKey, batchCount) {
       const recorded: number[] = [];
+      const seen = new Set<string>();
       try {
         for (let first = 0; first < batchCount; first += BATCH_GET_LIMIT) {
           const keys: Record<string, unknown>[] = [];
@@ -124,13 +162,17 @@ export function createDynamoCrawlStateStore(options: {
           for await (const result of responses) {
             for (const item of result.Responses?.[TableName] ?? []) {
               recorded.push(Number(String(item.id).slice(String(item.id).lastIndexOf('#') + 1)));
+              if (item.seen instanceof Uint8Array) {
+                for (const arn of JSON.parse(gunzipSync(item.seen).toString('utf8')) as string[])
+                  seen.add(arn);
+              }
             }
           }
         }
       } catch (error) {
         throw fail(error, 'DynamoDB BatchGetItem');
       }
-      return recorded;
+      return { seqs: recorded, seen };
     },
 
     async claimDiscovery(discovery) {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { callRedis, type Redis, type RedisKeys } from '@rolecall/shared/redis';
-import { toCrawlStatus } from '../domain/crawl-status.js';
+import type { CachedItem } from '@rolecall/shared/contracts';
+import { crawlStatusId, freshnessOf, toCrawlStatus } from '../domain/crawl-status.js';
 import type { ReadModel } from '../domain/ports.js';
-import { crawlStatusId } from '../domain/crawl-status.js';
 import { buildSummary } from '../domain/summary.js';
 import { toCachedItem } from '../domain/stored-item.js';
 
@@ -43,6 +43,11 @@ redis.call('ZREM', KEYS[5], ARGV[1])
 return 1
 `;
 
+/**
+ * KEYS: statuses, freshness, its version; ARGV: id, status JSON, revision, freshness JSON or ''. The
+ * freshness is written with the status that carries it, and only when it changes (a repeated status
+ * writes nothing more), so readers that keep a copy reread it only after a crawl completes.
+ */
 const PUT_STATUS = `
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current then
@@ -51,7 +56,13 @@ if current then
     return 0
   end
 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if current ~= ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+end
+if ARGV[4] ~= '' and redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[4] then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[4])
+  redis.call('INCR', KEYS[3])
+end
 return 1
 `;
 
@@ -88,20 +99,30 @@ export function createRedisReadModel(options: { redis: Redis; keys: RedisKeys })
     keys.indexByAccount(item.accountId),
   ];
 
+  const putArgs = (stored: CachedItem) => {
+    const item = toCachedItem(stored);
+    return [
+      ...itemKeys(item),
+      item.arn,
+      JSON.stringify(item),
+      JSON.stringify(buildSummary(item)),
+      item.lastSeenAt,
+    ] as const;
+  };
+
   return {
     async putItem(stored) {
-      const item = toCachedItem(stored);
-      await callRedis('put item', () =>
-        redis.eval(
-          PUT_ITEM,
-          5,
-          ...itemKeys(item),
-          item.arn,
-          JSON.stringify(item),
-          JSON.stringify(buildSummary(item)),
-          item.lastSeenAt,
-        ),
-      );
+      await callRedis('put item', () => redis.eval(PUT_ITEM, 5, ...putArgs(stored)));
+    },
+
+    async putItems(items) {
+      if (items.length === 0) return;
+      // One pipeline: the batch's items reach Redis in one round trip instead of one each.
+      const pipeline = redis.pipeline();
+      for (const item of items) pipeline.eval(PUT_ITEM, 5, ...putArgs(item));
+      const results = await callRedis('put items', () => pipeline.exec());
+      const failure = results?.find(([error]) => error !== null)?.[0];
+      if (failure) await callRedis('put items', () => Promise.reject(failure));
     },
 
     async removeItem(item, before) {
@@ -110,14 +131,18 @@ export function createRedisReadModel(options: { redis: Redis; keys: RedisKeys })
 
     async putStatus(record) {
       const status = toCrawlStatus(record);
+      const freshness = freshnessOf(record);
       await callRedis('put crawl status', () =>
         redis.eval(
           PUT_STATUS,
-          1,
+          3,
           keys.crawlStatus,
+          keys.partitionFreshness,
+          keys.partitionFreshnessVersion,
           crawlStatusId(record.accountId, record.crawlType),
           JSON.stringify(status),
           String(record.revision),
+          freshness ? JSON.stringify(freshness) : '',
         ),
       );
     },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CrawledItem } from '@rolecall/shared/contracts';
-import { planUpsert, type JobRef } from './plan-upsert.js';
-import type { StoredItem } from './stored-item.js';
+import { contentHashOf } from './content-hash.js';
+import { planUpsert, triageHead, type JobRef } from './plan-upsert.js';
+import { headOfStored, type StoredItem } from './stored-item.js';
 
 const crawled: CrawledItem = {
   arn: 'arn:aws:iam::111111111111:role/app',
@@ -47,14 +48,15 @@ describe('planUpsert', () => {
     });
   });
 
-  it('refreshes an unchanged item without an event and keeps firstSeenAt', () => {
-    const plan = planUpsert({ current: stored(job1), crawled, job: job2, writeId: 'w2' });
-    expect(plan.action).toBe('write');
-    if (plan.action !== 'write') return;
-    expect(plan.change).toBeUndefined();
-    expect(plan.item.firstSeenAt).toBe(job1.startedAt);
-    expect(plan.item.lastSeenAt).toBe(job2.startedAt);
-    expect(plan.item.changedByJob).toBeUndefined();
+  it('writes nothing for an unchanged item: its freshness comes from the complete crawl', () => {
+    expect(planUpsert({ current: stored(job1), crawled, job: job2, writeId: 'w2' })).toEqual({
+      action: 'unchanged',
+    });
+    // Key order and usage telemetry do not make a change.
+    const reordered = { ...crawled, details: { lastUsed: { at: 'now' }, path: '/' }, tags: { team: 'a' } };
+    expect(planUpsert({ current: stored(job1), crawled: reordered, job: job2, writeId: 'w2' }).action).toBe(
+      'unchanged',
+    );
   });
 
   it('updates a changed item with the old image as before', () => {
@@ -94,8 +96,8 @@ describe('planUpsert', () => {
       writeId: 'w3',
     });
     expect(again.action).toBe('repeat');
-    expect(again.action !== 'skip' && again.change?.kind).toBe('updated');
-    expect(again.action !== 'skip' && again.change?.before?.tags).toEqual({ team: 'a' });
+    expect(again.action === 'repeat' && again.change?.kind).toBe('updated');
+    expect(again.action === 'repeat' && again.change?.before?.tags).toEqual({ team: 'a' });
   });
 
   it('treats an item a sweep is deleting as new', () => {
@@ -107,5 +109,20 @@ describe('planUpsert', () => {
     });
     expect(plan.action === 'write' && plan.change?.kind).toBe('created');
     expect(plan.action === 'write' && plan.item.firstSeenAt).toBe(job2.startedAt);
+  });
+});
+
+describe('triageHead', () => {
+  const head = headOfStored;
+  const hash = contentHashOf(crawled);
+
+  it('decides absent, newer and unchanged items without their body, and reads the rest', () => {
+    expect(triageHead(undefined, hash, job2)).toBe('plan');
+    expect(triageHead(head(stored(job2)), hash, job1)).toBe('skip');
+    expect(triageHead(head(stored(job1)), hash, job2)).toBe('unchanged');
+    expect(triageHead(head(stored(job1)), contentHashOf({ ...crawled, name: 'x' }), job2)).toBe('read');
+    expect(triageHead(head({ ...stored(job1), deletedByJob: 'job-x' }), hash, job2)).toBe('read');
+    // Written by this very job before (a redelivered batch): read, so its event is published again.
+    expect(triageHead(head(stored(job2)), hash, job2)).toBe('read');
   });
 });

@@ -1,6 +1,6 @@
 import type { CachedItem, ChangeKind, CrawledItem, CrawlType } from '@rolecall/shared/contracts';
 import { contentHashOf } from './content-hash.js';
-import { partitionKey, toCachedItem, type StoredItem } from './stored-item.js';
+import { partitionKey, toCachedItem, type ItemHead, type StoredItem } from './stored-item.js';
 
 /** The crawl job a batch or completion belongs to. */
 export interface JobRef {
@@ -20,6 +20,11 @@ export interface ItemChange {
 export type UpsertPlan =
   /** A newer crawl already wrote this item: leave it. */
   | { action: 'skip' }
+  /**
+   * Stored as crawled: nothing to write anywhere. The batch record notes it as seen, and its freshness
+   * follows from the partition's last complete crawl.
+   */
+  | { action: 'unchanged' }
   /** Write `item` to DynamoDB (conditionally), then Redis, then publish `change` if any. */
   | { action: 'write'; item: StoredItem; change?: ItemChange }
   /**
@@ -85,6 +90,27 @@ export function planUpsert(options: {
       change: { kind: 'updated', before, after: cached },
     };
   }
-  if (live.seenAt === job.startedAt && live.lastJobId === job.jobId) return { action: 'repeat', item: live };
-  return { action: 'write', item: base };
+  return { action: 'unchanged' };
+}
+
+/**
+ * What a batch can decide from an item's plain attributes alone (`ItemHead`), so that a recrawl reads no
+ * body for what it finds unchanged: 'plan' (absent: plan it as new), 'skip' (a newer crawl wrote it),
+ * 'unchanged', or 'read' (changed, being deleted, or written by this job before: read it whole and plan).
+ */
+export function triageHead(
+  head: ItemHead | undefined,
+  contentHash: string,
+  job: JobRef,
+): 'plan' | 'skip' | 'unchanged' | 'read' {
+  if (!head) return 'plan';
+  if (head.seenAt > job.startedAt) return 'skip';
+  if (
+    head.deletedByJob === undefined &&
+    head.contentHash === contentHash &&
+    head.changedByJob !== job.jobId
+  ) {
+    return 'unchanged';
+  }
+  return 'read';
 }

@@ -8,7 +8,24 @@ import type {
 } from '@rolecall/shared/contracts';
 import type { StatusRecord } from './crawl-status.js';
 import type { SnapshotMeta } from './snapshot-builder.js';
-import type { StoredItem } from './stored-item.js';
+import type { ItemHead, StoredItem } from './stored-item.js';
+
+/** The partition fence (see `fenceId`) a crawl's writes are conditional on: its own start and job. */
+export interface Fence {
+  accountId: string;
+  crawlType: CrawlType;
+  startedAt: string;
+  jobId: string;
+}
+
+/**
+ * What a batch of writes did: `written` in DynamoDB; `fenced`, true when a newer crawl raised the fence,
+ * so the writes not yet made were not (they are not in `written`).
+ */
+export interface WriteOutcome {
+  written: StoredItem[];
+  fenced: boolean;
+}
 
 /** The durable record of items (DynamoDB). Writes are conditional; a lost race returns false. */
 export interface ItemStore {
@@ -18,16 +35,44 @@ export interface ItemStore {
     partition: string,
     items: readonly { itemType: ItemType; arn: string }[],
   ): Promise<Map<string, StoredItem>>;
-  /** Writes only if the stored item still has `expectedWriteId` (or is absent when undefined). */
-  put(item: StoredItem, expectedWriteId: string | undefined): Promise<boolean>;
-  /** Every item of one (account, crawl type), in pages. */
-  queryPartition(accountId: string, crawlType: CrawlType): AsyncIterable<StoredItem[]>;
-  /** Marks an item not seen since `before` as being deleted by `jobId`; false if that no longer holds. */
-  tombstone(item: StoredItem, jobId: string, before: string): Promise<boolean>;
+  /** As `getMany`, the plain attributes only (no body to move or decompress). */
+  getHeads(
+    partition: string,
+    items: readonly { itemType: ItemType; arn: string }[],
+  ): Promise<Map<string, ItemHead>>;
+  /**
+   * Writes many items in few requests, all conditional on the fence: once a newer crawl has raised it,
+   * this crawl writes nothing more. That one condition is all an item write needs: only one crawl (the
+   * fence's) can write a partition at a time, and what it writes for an item is what it crawled (two
+   * deliveries of one batch write the same content).
+   */
+  writeAll(items: readonly StoredItem[], fence: Fence): Promise<WriteOutcome>;
+  /**
+   * Every item of one (account, crawl type), in pages, as cached items with their `deletedByJob` (the
+   * other bookkeeping attributes are not read); `itemTypes` narrows it to those types' tables.
+   */
+  queryPartition(
+    accountId: string,
+    crawlType: CrawlType,
+    itemTypes?: readonly ItemType[],
+  ): AsyncIterable<(CachedItem & Pick<StoredItem, 'deletedByJob'>)[]>;
+  /** As `queryPartition`, the plain attributes only. */
+  queryHeads(accountId: string, crawlType: CrawlType): AsyncIterable<ItemHead[]>;
+  /**
+   * Marks an item not seen since `fence.startedAt` as being deleted by `jobId`: 'changed' if that no
+   * longer holds, 'fenced' if a newer crawl raised the fence.
+   */
+  tombstone(item: ItemHead, jobId: string, fence: Fence): Promise<'tombstoned' | 'changed' | 'fenced'>;
   /** Deletes an item `jobId` tombstoned, unless it was seen again since. */
-  deleteTombstoned(item: StoredItem, jobId: string, before: string): Promise<void>;
+  deleteTombstoned(item: ItemHead, jobId: string, before: string): Promise<void>;
   /** Every item, in pages (refill). */
   scanAll(): AsyncIterable<StoredItem[]>;
+}
+
+/** What the batch records of a job attempt hold: which batches are stored, and every ARN they saw. */
+export interface RecordedBatches {
+  seqs: number[];
+  seen: Set<string>;
 }
 
 /** Crawl bookkeeping (DynamoDB crawl status table). */
@@ -36,10 +81,18 @@ export interface CrawlStateStore {
   /** Writes only if the stored revision is still `expectedRevision` (absent when 0). */
   putStatus(record: StatusRecord, expectedRevision: number): Promise<boolean>;
   listStatuses(): Promise<StatusRecord[]>;
-  /** Durably notes that batch `seq` of the job attempt is stored; repeating it is harmless. */
-  recordBatch(jobKey: string, seq: number): Promise<void>;
-  /** Which of the seqs 0..batchCount-1 are recorded. */
-  recordedBatches(jobKey: string, batchCount: number): Promise<number[]>;
+  /**
+   * Raises the partition's fence to `fence.startedAt` unless it is there or higher: 'current' when the
+   * fence is now this crawl's, 'superseded' when a newer crawl has begun storing.
+   */
+  claimFence(fence: Fence): Promise<'current' | 'superseded'>;
+  /**
+   * Durably notes that batch `seq` of the job attempt is stored, with the ARNs it saw (what the sweep
+   * keeps: unchanged items are not written, so their rows do not say they were seen); repeating it is harmless.
+   */
+  recordBatch(jobKey: string, seq: number, seen: readonly string[]): Promise<void>;
+  /** Which of the seqs 0..batchCount-1 are recorded, and the ARNs they saw. */
+  recordedBatches(jobKey: string, batchCount: number): Promise<RecordedBatches>;
   /** Records the discovery as the newest; false when a newer one is recorded already. */
   claimDiscovery(discovery: AccountsDiscovery): Promise<boolean>;
   /** The newest discovery recorded. */
@@ -56,9 +109,14 @@ export interface AccountStore {
 export interface ReadModel {
   /** Stores the item unless Redis already holds a copy seen later. */
   putItem(item: CachedItem): Promise<void>;
+  /** As `putItem` for each, in one round trip. */
+  putItems(items: readonly CachedItem[]): Promise<void>;
   /** Removes the item unless Redis holds a copy seen at or after `before`. */
   removeItem(item: Pick<CachedItem, 'arn' | 'itemType' | 'accountId'>, before: string): Promise<void>;
-  /** Stores the status unless Redis holds a higher revision. */
+  /**
+   * Stores the status unless Redis holds a higher revision, and with it the partition's freshness (its
+   * last complete crawl), which readers combine with each item's own.
+   */
   putStatus(record: StatusRecord): Promise<void>;
   /** Replaces the accounts unless Redis holds those of a later discovery (`discoveredAt`, ISO time). */
   replaceAccounts(accounts: AwsAccount[], discoveredAt: string): Promise<void>;

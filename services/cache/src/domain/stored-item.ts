@@ -22,6 +22,27 @@ export interface StoredItem extends CachedItem {
   deletedByJob?: string;
 }
 
+/**
+ * The plain attributes of a stored item, read without its gzipped body: enough to tell whether a crawl
+ * changed it, whether a newer crawl wrote it, and whether a sweep is deleting it. A recrawl reads only
+ * these for the items it finds unchanged.
+ */
+export type ItemHead = Pick<
+  StoredItem,
+  'partition' | 'arn' | 'itemType' | 'seenAt' | 'contentHash' | 'changedByJob' | 'deletedByJob'
+>;
+
+/** The head of an item read whole (a row written before heads, or a test's stored item). */
+export const headOfStored = (item: StoredItem): ItemHead => ({
+  partition: item.partition,
+  arn: item.arn,
+  itemType: item.itemType,
+  seenAt: item.seenAt,
+  contentHash: item.contentHash,
+  ...(item.changedByJob !== undefined ? { changedByJob: item.changedByJob } : {}),
+  ...(item.deletedByJob !== undefined ? { deletedByJob: item.deletedByJob } : {}),
+});
+
 /** Every item of one (account, crawl type) shares a partition, so a sweep is one query per table. */
 export const partitionKey = (accountId: string, crawlType: CrawlType) => `${accountId}#${crawlType}`;
 

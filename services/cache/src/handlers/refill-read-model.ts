@@ -1,8 +1,5 @@
 import { toCachedItem } from '../domain/stored-item.js';
-import { forEachLimited } from '../domain/for-each-limited.js';
 import type { HandlerDeps } from './deps.js';
-
-const REFILL_CONCURRENCY = 16;
 
 /**
  * Rebuilds Redis from DynamoDB when the `loaded` marker is missing (a new or flushed Redis). One
@@ -24,7 +21,7 @@ export function createReadModelRefiller(
       let itemCount = 0;
       for await (const page of items.scanAll()) {
         const live = page.filter((item) => item.deletedByJob === undefined);
-        await forEachLimited(live, REFILL_CONCURRENCY, (item) => readModel.putItem(toCachedItem(item)));
+        await readModel.putItems(live.map(toCachedItem));
         itemCount += live.length;
       }
       // The recorded discovery is one item, so its accounts are whole even while a discovery is being

@@ -163,3 +163,49 @@ describe('the Redis cache reader', () => {
     expect(reader.corruption()).toEqual({ entries: 3, reads: 3 });
   });
 });
+
+describe('freshness from the last complete crawl', () => {
+  const later = { startedAt: '2030-01-01T00:00:00.000Z', crawlId: 'crawl-9', jobId: 'job-9' };
+  const publish = (freshness: typeof later, version: string) => {
+    redis.hash(keys.partitionFreshness).set(crawlStatusId(ACCOUNT, 'iam'), JSON.stringify(freshness));
+    redis.strings.set(keys.partitionFreshnessVersion, version);
+  };
+
+  it("shows an item as seen by its partition's last complete crawl when that is later than its own write", async () => {
+    publish(later, '1');
+    expect(await reader.getItem(role.arn)).toMatchObject({
+      firstSeenAt: role.firstSeenAt,
+      lastSeenAt: later.startedAt,
+      lastCrawlId: 'crawl-9',
+      lastJobId: 'job-9',
+    });
+    expect((await reader.getSummaries([role.arn]))[0]?.lastSeenAt).toBe(later.startedAt);
+    // Another partition's crawl says nothing about the bucket (crawl type s3).
+    expect((await reader.getItem(bucket.arn))?.lastSeenAt).toBe(bucket.lastSeenAt);
+  });
+
+  it("keeps an item's own freshness when it was written after the partition's last complete crawl", async () => {
+    publish({ ...later, startedAt: '2000-01-01T00:00:00.000Z' }, '1');
+    expect(await reader.getItem(role.arn)).toMatchObject({
+      lastSeenAt: role.lastSeenAt,
+      lastCrawlId: role.lastCrawlId,
+    });
+  });
+
+  it('reads the freshness again only when its version moved', async () => {
+    publish(later, '1');
+    expect((await reader.getItem(role.arn))?.lastJobId).toBe('job-9');
+    redis
+      .hash(keys.partitionFreshness)
+      .set(
+        crawlStatusId(ACCOUNT, 'iam'),
+        JSON.stringify({ ...later, startedAt: '2031-01-01T00:00:00.000Z', jobId: 'job-10' }),
+      );
+    expect((await reader.getItem(role.arn))?.lastJobId).toBe('job-9');
+    redis.strings.set(keys.partitionFreshnessVersion, '2');
+    expect(await reader.getItem(role.arn)).toMatchObject({
+      lastSeenAt: '2031-01-01T00:00:00.000Z',
+      lastJobId: 'job-10',
+    });
+  });
+});

@@ -1,13 +1,16 @@
 import {
   AwsAccount,
+  CRAWL_TYPE_OF_ITEM,
   CrawlStatus,
   ItemSummary,
   type ItemType,
   type TypedCachedItem,
 } from '@rolecall/shared/contracts';
+import { Type } from 'typebox';
 import type { Logger } from '@rolecall/shared/log';
 import type { RedisKeys } from '@rolecall/shared/redis';
 import { crawlStatusId } from '../domain/crawl-status.js';
+import { withFreshness, type PartitionFreshness } from '../domain/freshness.js';
 import { checkCachedItem, compileCheck, parseChecked, type Checked } from './check-item.js';
 import { createCorruptEntryLog, type CorruptionCounts, type EntryLocation } from './corrupt-entries.js';
 
@@ -50,9 +53,16 @@ export interface RedisReads {
  * unreachable is not corruption: that error is thrown as the client raised it.
  */
 export interface RedisCacheReader {
-  /** The item, typed by its item type; undefined when absent or corrupt. */
+  /**
+   * The item, typed by its item type; undefined when absent or corrupt. Its `lastSeenAt` (and crawl and
+   * job ids) are the later of its own and its partition's last complete crawl: an unchanged item is not
+   * rewritten by a recrawl.
+   */
   getItem(arn: string): Promise<TypedCachedItem | undefined>;
-  /** Same order as `arns`; undefined where an ARN has no usable summary (deleted between two reads). */
+  /**
+   * Same order as `arns`; undefined where an ARN has no usable summary (deleted between two reads).
+   * `lastSeenAt` as for `getItem`.
+   */
   getSummaries(arns: readonly string[]): Promise<(ItemSummary | undefined)[]>;
   /** ARNs of an index in ascending ARN order. */
   rangeIndex(index: IndexSelector, range: IndexRange): Promise<string[]>;
@@ -66,6 +76,9 @@ export interface RedisCacheReader {
 }
 
 const checkSummary = compileCheck(ItemSummary);
+const checkFreshness = compileCheck(
+  Type.Object({ startedAt: Type.String(), crawlId: Type.String(), jobId: Type.String() }),
+);
 const checkAccount = compileCheck(AwsAccount);
 const checkStatus = compileCheck(CrawlStatus);
 
@@ -110,6 +123,33 @@ export function createRedisCacheReader(options: {
       return { ok: false, problem: `holds ${idOf(checked.value)}, not ${id}` };
     };
 
+  /*
+   * The partitions' freshness, kept here and read again only when its version counter moved (after a
+   * crawl completes). The counter is read with each item read, in parallel, so it adds no round trip.
+   */
+  let freshness:
+    { version: string | null; byPartition: Promise<Map<string, PartitionFreshness>> } | undefined;
+  const freshnessAt = (version: string | null) => {
+    if (freshness?.version !== version) {
+      const byPartition = redis.hgetall(keys.partitionFreshness).then((entries) => {
+        const map = new Map<string, PartitionFreshness>();
+        for (const [id, raw] of Object.entries(entries)) {
+          const value = decode({ key: keys.partitionFreshness, field: id }, raw, checkFreshness);
+          if (value) map.set(id, value);
+        }
+        return map;
+      });
+      // A failed read is not kept: the next call reads again.
+      byPartition.catch(() => {
+        if (freshness?.byPartition === byPartition) freshness = undefined;
+      });
+      freshness = { version, byPartition };
+    }
+    return freshness.byPartition;
+  };
+  const partitionOf = (item: { accountId: string; itemType: ItemType }) =>
+    crawlStatusId(item.accountId, CRAWL_TYPE_OF_ITEM[item.itemType]);
+
   const arnOf = (value: { arn: string }) => value.arn;
   const idOf = (account: AwsAccount) => account.id;
   const statusIdOf = (status: CrawlStatus) => crawlStatusId(status.accountId, status.crawlType);
@@ -117,15 +157,27 @@ export function createRedisCacheReader(options: {
   return {
     async getItem(arn) {
       const key = keys.item(arn);
-      return decode({ key }, await redis.get(key), belongingTo(checkCachedItem, arnOf, arn));
+      const [raw, version] = await Promise.all([redis.get(key), redis.get(keys.partitionFreshnessVersion)]);
+      const item = decode({ key }, raw, belongingTo(checkCachedItem, arnOf, arn));
+      if (!item) return undefined;
+      return withFreshness(item, (await freshnessAt(version)).get(partitionOf(item)));
     },
 
     async getSummaries(arns) {
       if (arns.length === 0) return [];
-      const raw = await redis.hmget(keys.summaries, ...arns);
-      return arns.map((arn, i) =>
-        decode({ key: keys.summaries, field: arn }, raw[i], belongingTo(checkSummary, arnOf, arn)),
-      );
+      const [raw, version] = await Promise.all([
+        redis.hmget(keys.summaries, ...arns),
+        redis.get(keys.partitionFreshnessVersion),
+      ]);
+      const byPartition = await freshnessAt(version);
+      return arns.map((arn, i) => {
+        const summary = decode(
+          { key: keys.summaries, field: arn },
+          raw[i],
+          belongingTo(checkSummary, arnOf, arn),
+        );
+        return summary && withFreshness(summary, byPartition.get(partitionOf(summary)));
+      });
     },
 
     async rangeIndex(index, range) {
