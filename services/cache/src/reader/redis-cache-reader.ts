@@ -41,6 +41,17 @@ export interface RedisReads {
     count: number,
   ): Promise<string[]>;
   zcard(key: string): Promise<number>;
+  mget(...keys: string[]): Promise<(string | null)[]>;
+}
+
+/**
+ * Values that change whenever what a copy of the cache was loaded from stops being current without a
+ * change event saying so: the accounts (replaced whole by discovery) and the refill marker (gone when
+ * Redis lost its data, set again once refilled). Opaque: compare them, never parse them.
+ */
+export interface CacheMarkers {
+  accounts: string | null;
+  loaded: string | null;
 }
 
 /**
@@ -61,6 +72,8 @@ export interface RedisCacheReader {
   /** The accounts among `accountIds` that are known, by id. */
   getAccounts(accountIds: readonly string[]): Promise<Map<string, AwsAccount>>;
   listCrawlStatuses(): Promise<CrawlStatus[]>;
+  /** Both markers in one round trip. */
+  readMarkers(): Promise<CacheMarkers>;
   /** Corrupt entries met so far (a counter for metrics and tests). */
   corruption(): CorruptionCounts;
 }
@@ -172,6 +185,11 @@ export function createRedisCacheReader(options: {
         );
         return status === undefined ? [] : [status];
       });
+    },
+
+    async readMarkers() {
+      const [accounts = null, loaded = null] = await redis.mget(keys.accountsDiscoveredAt, keys.loaded);
+      return { accounts, loaded };
     },
 
     corruption: () => corrupt.counts(),

@@ -1,5 +1,6 @@
 import type { IndexRange, IndexSelector, RedisCacheReader } from '@rolecall/cache/reader';
 import type { CachedItem } from '@rolecall/shared/contracts';
+import type { ResourceIndex } from './resource-index.js';
 
 export type { IndexRange, IndexSelector };
 
@@ -39,4 +40,20 @@ export async function* walkIndex(
 export async function loadAccountNames(readModel: ReadModel): Promise<(accountId: string) => string> {
   const names = new Map((await readModel.listAccounts()).map((a) => [a.id, a.name]));
   return (accountId) => names.get(accountId) ?? 'Unknown';
+}
+
+/** What a read route gets for one request: the accounts' names, and the index when it is current. */
+export interface CatalogView {
+  /** Undefined while the index loads, resyncs or has lost its event feed: read Redis instead. */
+  index: ResourceIndex | undefined;
+  accountName(accountId: string): string;
+}
+
+/** The read routes' way in: an in-memory index of the cache's summaries, kept current by its events. */
+export interface Catalog {
+  /**
+   * One Redis round trip (the cache's markers), so a request still fails fast with REDIS_UNAVAILABLE
+   * while Redis is down, and a Redis that lost or replaced its data is noticed before it is served.
+   */
+  view(): Promise<CatalogView>;
 }

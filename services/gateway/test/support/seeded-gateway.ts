@@ -4,6 +4,11 @@ import { silentLogger } from '@rolecall/shared/log';
 import { connectNats } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
 import { startNats, startRedis } from '@rolecall/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { cacheStreams } from '@rolecall/shared/contracts';
+import { ensureStreams } from '@rolecall/shared/nats';
+import { startLiveResourceIndex, type LiveResourceIndex } from '../../src/adapters/live-resource-index.js';
+import { createRedisReadModel } from '../../src/adapters/redis-read-model.js';
 import { buildApp, type BuildAppDeps } from '../../src/app.js';
 import type { GatewayApp } from '../../src/routes/deps.js';
 import { seedRedis } from '../seed.js';
@@ -13,6 +18,8 @@ export interface SeededGateway {
   app: GatewayApp;
   redis: Redis;
   nc: NatsConnection;
+  /** The app's in-memory index, current before this resolves. */
+  catalog: LiveResourceIndex;
   /** What the app was built with, for a test that builds another app beside it. */
   config: RolecallConfig;
   /** Closes the app and the connections, then stops the servers. */
@@ -34,17 +41,26 @@ export async function startSeededGateway(options: {
   const redis = createRedis(redisServer.url, 'gateway-test');
   const nc = await connectNats({ url: nats.url, name: 'gateway-test', log });
   await seedRedis(redis, options.prefix, options.seed);
+  // services/cache creates its change stream at its start; with no cache here, the test stands in for it.
+  await ensureStreams(await jetstreamManager(nc), [cacheStreams.resourceChanges], { replicas: 1 });
   const config = parseConfig({
     environment: 'test',
     ...options.config,
     redis: { url: redisServer.url, keyPrefix: options.prefix },
     nats: { url: nats.url },
   });
+  const catalog = startLiveResourceIndex({
+    nc,
+    reader: createRedisReadModel({ redis, keyPrefix: options.prefix, log }),
+    log,
+  });
+  await catalog.whenCurrent();
   const app = await buildApp({
     config,
     redis,
     nc,
     log,
+    catalog,
     ...(options.limits ? { limits: options.limits } : {}),
   });
   await app.ready();
@@ -52,6 +68,7 @@ export async function startSeededGateway(options: {
     app,
     redis,
     nc,
+    catalog,
     config,
     async stop() {
       await app.close();
