@@ -70,7 +70,8 @@ export function startLiveResourceIndex(options: LiveResourceIndexOptions): LiveR
   };
 
   const stale = (reason: string) => {
-    if (index !== undefined) log.warn({ reason }, 'resource index is not current; reads use Redis until it resyncs');
+    if (index !== undefined)
+      log.warn({ reason }, 'resource index is not current; reads use Redis until it resyncs');
     index = undefined;
   };
 

@@ -126,7 +126,8 @@ export function searchIndex(
   const items: ItemSummary[] = [];
   for (const summary of index.walk(hintsOf(options.filter), options.after)) {
     if (!matchesResourceFilter(summary, options.filter)) continue;
-    if (items.length === options.limit) return { items, nextAfter: (items[items.length - 1] as ItemSummary).arn };
+    if (items.length === options.limit)
+      return { items, nextAfter: (items[items.length - 1] as ItemSummary).arn };
     items.push(summary);
   }
   return { items, nextAfter: null };

@@ -54,7 +54,11 @@ async function* roleArnsUnder(
   }
   // '0' sorts right after '/', so [prefix, prefix-with-0) is exactly the ARNs starting with prefix.
   const before = `${prefix.slice(0, -1)}0`;
-  yield* walkIndex(readModel, { kind: 'account', accountId }, { from: prefix, before, chunkSize: options.chunkSize });
+  yield* walkIndex(
+    readModel,
+    { kind: 'account', accountId },
+    { from: prefix, before, chunkSize: options.chunkSize },
+  );
 }
 
 async function readRole(readModel: ReadModel, arn: string): Promise<CachedItem | undefined> {

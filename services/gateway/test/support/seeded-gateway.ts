@@ -3,7 +3,7 @@ import { parseConfig, type RolecallConfig } from '@rolecall/shared/config';
 import { silentLogger } from '@rolecall/shared/log';
 import { connectNats } from '@rolecall/shared/nats';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { startNats, startRedis } from '@rolecall/testing';
+import { startNats, startRedis, type RunningServer } from '@rolecall/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { cacheStreams } from '@rolecall/shared/contracts';
 import { ensureStreams } from '@rolecall/shared/nats';
@@ -18,6 +18,8 @@ export interface SeededGateway {
   app: GatewayApp;
   redis: Redis;
   nc: NatsConnection;
+  /** The NATS server, for a test that takes it away. */
+  nats: RunningServer;
   /** The app's in-memory index, current before this resolves. */
   catalog: LiveResourceIndex;
   /** What the app was built with, for a test that builds another app beside it. */
@@ -68,6 +70,7 @@ export async function startSeededGateway(options: {
     app,
     redis,
     nc,
+    nats,
     catalog,
     config,
     async stop() {

@@ -1,7 +1,12 @@
 import { ItemSummary, ItemType } from '@rolecall/shared/contracts';
 import { Type } from 'typebox';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
-import { parseTagFilter, searchIndex, searchResources, type ResourceFilter } from '../../domain/resource-search.js';
+import {
+  parseTagFilter,
+  searchIndex,
+  searchResources,
+  type ResourceFilter,
+} from '../../domain/resource-search.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { AccountIdString, commonErrors } from '../schemas.js';
 
