@@ -5,6 +5,7 @@
  *   npm run bench -- reads
  *   BENCH_ITEMS_PER_ACCOUNT=100 BENCH_SECONDS=3 npx tsx bench/reads.ts     # a quicker, smaller run
  *   BENCH_CPU_PROF=/tmp/prof npx tsx bench/reads.ts                      # the gateway writes a .cpuprofile
+ *   BENCH_ROUTES=query=,tag= npx tsx bench/reads.ts                      # only the routes whose names contain these
  *
  * Fills Redis with 200 accounts × 500 resources (roles, users, buckets, queues, topics, Config
  * resources, with tags) through the cache service's own Redis writer, and the credential authorization
@@ -276,20 +277,17 @@ async function routes(base: string, roles: CachedItem[]): Promise<Route[]> {
       name: 'GET /api/v2/typeahead/resources',
       rate: 500,
       target: '≤ 10',
-      requests: rotate((i) =>
-        get(
-          `/api/v2/typeahead/resources?typeahead=${TEAMS[i % TEAMS.length] as string}-${ENVS[i % 3] as string}-svc${i}&limit=20`,
-        ),
+      // What a user has typed: the start of a role's name, which names several across the accounts.
+      requests: someRoles.map((r) =>
+        get(`/api/v2/typeahead/resources?typeahead=${r.name.slice(0, 15)}&limit=20`),
       ),
     },
     {
       name: 'GET /api/v1/policies/typeahead (iam_role)',
       rate: 500,
       target: '≤ 10',
-      requests: rotate((i) =>
-        get(
-          `/api/v1/policies/typeahead?resource=iam_role&search=${TEAMS[i % TEAMS.length] as string}-prod-svc1${i}`,
-        ),
+      requests: someRoles.map((r) =>
+        get(`/api/v1/policies/typeahead?resource=iam_role&search=${r.name.slice(0, 15)}`),
       ),
     },
     {
@@ -415,7 +413,10 @@ async function main(): Promise<void> {
       `gateway: listening and its index current ${((Date.now() - startedAt) / 1000).toFixed(1)} s after start`,
     );
 
-    const chosen = await routes(stack.gatewayUrl, seeded.roles);
+    const only = process.env.BENCH_ROUTES;
+    const chosen = (await routes(stack.gatewayUrl, seeded.roles)).filter(
+      (r) => only === undefined || only.split(',').some((part) => r.name.includes(part)),
+    );
     const recorded = [];
     for (const route of chosen) {
       for (const request of route.requests) {
@@ -476,6 +477,11 @@ async function main(): Promise<void> {
     console.log(
       `load average after: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     );
+    const warnings = gateway
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"level":40') || line.includes('"level":50'));
+    if (warnings.length > 0) console.log(`gateway warnings:\n${warnings.slice(-20).join('\n')}`);
     bare.child.disconnect();
     redis.disconnect();
   } finally {

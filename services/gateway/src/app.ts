@@ -146,7 +146,14 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   await registerOpenApi(app, { publicUrl: config.gateway.publicUrl });
 
   const readModel = createRedisReadModel({ redis: deps.redis, keyPrefix: config.redis.keyPrefix, log });
-  const catalog = deps.catalog ?? startLiveResourceIndex({ nc: deps.nc, reader: readModel, log });
+  const catalog =
+    deps.catalog ??
+    startLiveResourceIndex({
+      nc: deps.nc,
+      reader: readModel,
+      log,
+      redisReady: () => deps.redis.status === 'ready',
+    });
   app.addHook('onClose', () => catalog.close());
   const routeDeps: RouteDeps = {
     config,

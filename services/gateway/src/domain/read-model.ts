@@ -52,8 +52,9 @@ export interface CatalogView {
 /** The read routes' way in: an in-memory index of the cache's summaries, kept current by its events. */
 export interface Catalog {
   /**
-   * One Redis round trip (the cache's markers), so a request still fails fast with REDIS_UNAVAILABLE
-   * while Redis is down, and a Redis that lost or replaced its data is noticed before it is served.
+   * Fails fast with REDIS_UNAVAILABLE while Redis is down, as a read of Redis would. The cache's
+   * markers (accounts replaced, Redis refilled: changes no event announces) are read again when the
+   * last read is older than a quarter of a second, one read shared by the requests meanwhile.
    */
   view(): Promise<CatalogView>;
 }

@@ -13,6 +13,8 @@ export interface IndexHints {
   itemType?: string;
   /** A tag key every match carries. */
   tagKey?: string;
+  /** With `tagKey`: the value every match has under it. */
+  tagValue?: string;
 }
 
 /** The in-memory copy of the cache's summaries, in ARN order (see createResourceIndex). */
@@ -29,6 +31,8 @@ export interface ResourceIndex {
    * (`lastSeenAt` later than `deletedLastSeenAt`): a newer crawl that found it again wins.
    */
   remove(arn: string, deletedLastSeenAt: string): boolean;
+  /** Builds what searches use now, so the first searches after a load do not pay for it. */
+  prepare(): void;
   /** Entries after `after` (exclusive) in ARN order that may match the hints. */
   walk(hints: IndexHints, after?: string): Generator<ItemSummary>;
 }
@@ -45,12 +49,38 @@ interface Block {
   haystack?: string;
   /** starts[i]: where entry i begins in the haystack. */
   starts?: Int32Array;
+  /** A Bloom filter of the haystack's three-character sequences (see `trigramsOf`). */
+  trigrams?: Uint32Array;
   accounts?: Set<string>;
   itemTypes?: Set<string>;
   tagKeys?: Set<string>;
+  /** `key` NUL `value` of every tag in the block. */
+  tags?: Set<string>;
 }
 
 const BLOCK_SPLIT = 1024;
+/** Bits of a block's trigram filter: a block of 512 ARNs holds some 10-20 thousand distinct trigrams. */
+const TRIGRAM_BITS = 1 << 16;
+
+/** One of TRIGRAM_BITS for the three characters ending at `at`. */
+const trigramBit = (text: string, at: number) =>
+  (Math.imul(
+    (text.charCodeAt(at - 2) << 16) ^ (text.charCodeAt(at - 1) << 8) ^ text.charCodeAt(at),
+    0x9e3779b1,
+  ) >>>
+    16) &
+  (TRIGRAM_BITS - 1);
+
+/**
+ * The bits of a text's trigrams. A block whose filter lacks one of the needle's bits cannot contain
+ * the needle, so a selective search skips almost every block without searching its text; a needle
+ * shorter than three characters has no trigram and searches every block.
+ */
+function trigramsOf(text: string): number[] {
+  const bits: number[] = [];
+  for (let at = 2; at < text.length; at += 1) bits.push(trigramBit(text, at));
+  return bits;
+}
 const BLOCK_TARGET = 512;
 /** Cannot occur in a lower-cased ARN or name that the needle could match across. */
 const FIELD_SEPARATOR = '\u0000';
@@ -101,9 +131,11 @@ export function createResourceIndex(initial: Iterable<ItemSummary> = []): Resour
   const changed = (block: Block) => {
     delete block.haystack;
     delete block.starts;
+    delete block.trigrams;
     delete block.accounts;
     delete block.itemTypes;
     delete block.tagKeys;
+    delete block.tags;
   };
 
   const describe = (block: Block) => {
@@ -111,16 +143,20 @@ export function createResourceIndex(initial: Iterable<ItemSummary> = []): Resour
     const accounts = new Set<string>();
     const itemTypes = new Set<string>();
     const tagKeys = new Set<string>();
+    const tags = new Set<string>();
     for (const entry of block.entries) {
       accounts.add(entry.accountId);
       itemTypes.add(entry.itemType);
-      for (const key of Object.keys(entry.tags)) tagKeys.add(key);
+      for (const [key, value] of Object.entries(entry.tags)) {
+        tagKeys.add(key);
+        tags.add(`${key}\u0000${value}`);
+      }
     }
-    Object.assign(block, { accounts, itemTypes, tagKeys });
+    Object.assign(block, { accounts, itemTypes, tagKeys, tags });
   };
 
-  const haystackOf = (block: Block): { haystack: string; starts: Int32Array } => {
-    if (block.haystack === undefined || block.starts === undefined) {
+  const haystackOf = (block: Block): { haystack: string; starts: Int32Array; trigrams: Uint32Array } => {
+    if (block.haystack === undefined || block.starts === undefined || block.trigrams === undefined) {
       const starts = new Int32Array(block.entries.length + 1);
       const parts: string[] = [];
       let length = 0;
@@ -133,10 +169,16 @@ export function createResourceIndex(initial: Iterable<ItemSummary> = []): Resour
         length += part.length;
       });
       starts[block.entries.length] = length;
-      block.haystack = parts.join('');
-      block.starts = starts;
+      const haystack = parts.join('');
+      const trigrams = new Uint32Array(TRIGRAM_BITS / 32);
+      for (let at = 2; at < haystack.length; at += 1) {
+        const bit = trigramBit(haystack, at);
+        trigrams[bit >>> 5] = (trigrams[bit >>> 5] as number) | (1 << (bit & 31));
+      }
+      Object.assign(block, { haystack, starts, trigrams });
+      return { haystack, starts, trigrams };
     }
-    return { haystack: block.haystack, starts: block.starts };
+    return { haystack: block.haystack, starts: block.starts, trigrams: block.trigrams };
   };
 
   /** The entry whose span of the haystack holds `offset`. */
@@ -158,7 +200,10 @@ export function createResourceIndex(initial: Iterable<ItemSummary> = []): Resour
     return (
       (hints.accountId !== undefined && !block.accounts?.has(hints.accountId)) ||
       (hints.itemType !== undefined && !block.itemTypes?.has(hints.itemType)) ||
-      (hints.tagKey !== undefined && !block.tagKeys?.has(hints.tagKey))
+      (hints.tagKey !== undefined && !block.tagKeys?.has(hints.tagKey)) ||
+      (hints.tagKey !== undefined &&
+        hints.tagValue !== undefined &&
+        !block.tags?.has(`${hints.tagKey}\u0000${hints.tagValue}`))
     );
   };
 
@@ -198,8 +243,16 @@ export function createResourceIndex(initial: Iterable<ItemSummary> = []): Resour
       return true;
     },
 
+    prepare() {
+      for (const block of blocks) {
+        describe(block);
+        haystackOf(block);
+      }
+    },
+
     *walk(hints, after) {
       const needle = hints.needle === undefined || hints.needle === '' ? undefined : hints.needle;
+      const needleBits = needle === undefined ? [] : trigramsOf(needle);
       for (let b = after === undefined ? 0 : blockOf(after); b < blocks.length; b += 1) {
         const block = blocks[b] as Block;
         const first = after === undefined ? 0 : positionIn(block, after, true);
@@ -208,7 +261,8 @@ export function createResourceIndex(initial: Iterable<ItemSummary> = []): Resour
           for (let i = first; i < block.entries.length; i += 1) yield block.entries[i] as ItemSummary;
           continue;
         }
-        const { haystack, starts } = haystackOf(block);
+        const { haystack, starts, trigrams } = haystackOf(block);
+        if (needleBits.some((bit) => ((trigrams[bit >>> 5] as number) & (1 << (bit & 31))) === 0)) continue;
         let from = starts[first] as number;
         for (;;) {
           const hit = haystack.indexOf(needle, from);

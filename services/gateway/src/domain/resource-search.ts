@@ -111,6 +111,7 @@ export function hintsOf(filter: ResourceFilter): IndexHints {
     ...(filter.accountId === undefined ? {} : { accountId: filter.accountId }),
     ...(filter.itemType === undefined ? {} : { itemType: filter.itemType }),
     ...(filter.tag === undefined ? {} : { tagKey: filter.tag.key }),
+    ...(filter.tag?.value === undefined ? {} : { tagValue: filter.tag.value }),
   };
 }
 

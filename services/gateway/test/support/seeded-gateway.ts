@@ -55,6 +55,7 @@ export async function startSeededGateway(options: {
     nc,
     reader: createRedisReadModel({ redis, keyPrefix: options.prefix, log }),
     log,
+    redisReady: () => redis.status === 'ready',
   });
   await catalog.whenCurrent();
   const app = await buildApp({
