@@ -56,12 +56,12 @@ function cache() {
     });
   return {
     writer,
-    async put(change: 'created' | 'updated', item: CachedItem, before?: CachedItem) {
+    put: async (change: 'created' | 'updated', item: CachedItem, before?: CachedItem) => {
       await writer.putItem(item);
       await announce(change, item, before);
     },
     // The cache announces a deletion before it removes the item from Redis.
-    async remove(item: CachedItem) {
+    remove: async (item: CachedItem) => {
       await announce('deleted', item, item);
       await writer.removeItem(item, T1);
     },

@@ -104,7 +104,8 @@ export function startLiveResourceIndex(options: LiveResourceIndexOptions): LiveR
     const feed = await consumer.consume();
     messages = feed;
     const buffered: ResourceChange[] = [];
-    let target: ResourceIndex | undefined;
+    // Set once the snapshot is built; until then what arrives is buffered.
+    const feeding: { target?: ResourceIndex } = {};
     void (async () => {
       for await (const msg of feed) {
         let change: ResourceChange;
@@ -114,8 +115,8 @@ export function startLiveResourceIndex(options: LiveResourceIndexOptions): LiveR
           log.warn({ err: error, subject: msg.subject }, 'skipping a malformed resource change event');
           continue;
         }
-        if (target === undefined) buffered.push(change);
-        else apply(target, change);
+        if (feeding.target === undefined) buffered.push(change);
+        else apply(feeding.target, change);
       }
     })();
     void (async () => {
@@ -137,7 +138,7 @@ export function startLiveResourceIndex(options: LiveResourceIndexOptions): LiveR
     const built = createResourceIndex(summaries);
     for (const change of buffered) apply(built, change);
     built.prepare();
-    target = built;
+    feeding.target = built;
     loadedMarker = marker;
     index = built;
     for (const wake of waiters) wake();
