@@ -1,5 +1,5 @@
 import type { IndexRange, IndexSelector, RedisCacheReader } from '@rolecall/cache/reader';
-import type { CachedItem } from '@rolecall/shared/contracts';
+import type { CachedItem, ItemSummary } from '@rolecall/shared/contracts';
 import type { ResourceIndex } from './resource-index.js';
 
 export type { IndexRange, IndexSelector };
@@ -36,10 +36,22 @@ export async function* walkIndex(
   }
 }
 
-/** Account id → name, with a readable stand-in for accounts discovery no longer reports. */
-export async function loadAccountNames(readModel: ReadModel): Promise<(accountId: string) => string> {
-  const names = new Map((await readModel.listAccounts()).map((a) => [a.id, a.name]));
-  return (accountId) => names.get(accountId) ?? 'Unknown';
+/**
+ * Every summary in ARN order, in chunks: from the in-memory index when it is current (one chunk, a copy
+ * taken at once, so a scan that pauses between rows sees one state), else read from Redis chunk by chunk.
+ */
+export async function* everySummary(
+  readModel: ReadModel,
+  index: ResourceIndex | undefined,
+  chunkSize: number,
+): AsyncGenerator<(ItemSummary | undefined)[]> {
+  if (index) {
+    yield [...index.walk({})];
+    return;
+  }
+  for await (const arns of walkIndex(readModel, { kind: 'all' }, { chunkSize })) {
+    yield await readModel.getSummaries(arns);
+  }
 }
 
 /** What a read route gets for one request: the accounts' names, and the index when it is current. */
