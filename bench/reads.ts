@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import type { AwsAccount, CachedItem, ItemType } from '@rolecall/shared/contracts';
 import { sha256Of } from '@rolecall/shared/dynamic-config';
 import { silentLogger } from '@rolecall/shared/log';
-import { createRedis, redisKeys, type Redis } from '@rolecall/shared/redis';
+import { createRedis, Redis, redisKeys } from '@rolecall/shared/redis';
 import { cachedItem } from '@rolecall/testing';
 import { createRedisAuthorization } from '../services/broker/src/adapters/redis-authorization.js';
 import { factsOfRole } from '../services/broker/src/domain/roles.js';
@@ -177,8 +177,9 @@ async function seed(
 
 /** The broker's own builder of the authorization mapping, from the seeded roles. */
 async function buildMapping(stack: Stack, roles: CachedItem[]): Promise<void> {
-  const redis = createRedis(stack.env.redis.url, 'bench-mapping');
-  const watchRedis = createRedis(stack.env.redis.url, 'bench-mapping-watch');
+  // Plain clients: the build is one MULTI of some 100k commands, longer than the services' 2 s command timeout.
+  const redis = new Redis(stack.env.redis.url);
+  const watchRedis = new Redis(stack.env.redis.url);
   const mapping = createRedisAuthorization({
     redis,
     watchRedis,
