@@ -9,7 +9,7 @@ import { startSeededGateway, type SeededGateway } from './support/seeded-gateway
 import { ACCOUNTS, PROD, USER } from './seed.js';
 
 const prefix = 'gw-live:';
-const BASE = 200;
+const BASE = 100;
 let gateway: SeededGateway;
 
 const role = (name: string, stage: string, seenAt: string): CachedItem =>

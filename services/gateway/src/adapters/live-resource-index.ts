@@ -2,7 +2,6 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import { buildSummary, type CacheMarkers, type RedisCacheReader } from '@rolecall/cache/reader';
 import { cacheEvents, type ItemSummary, type ResourceChange } from '@rolecall/shared/contracts';
-import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { readMessage, whenStreamExists } from '@rolecall/shared/nats';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,8 +30,9 @@ export interface LiveResourceIndexOptions {
   /** ARNs read from Redis per round trip while loading. */
   loadChunk?: number;
   /**
-   * Whether the Redis connection is up (ioredis `status === 'ready'`): checked on every request, so a
-   * request fails fast with REDIS_UNAVAILABLE while Redis is down, as when every read went to Redis.
+   * Whether the Redis connection is up (ioredis `status === 'ready'`), checked on every request: while
+   * it is not, every request reads Redis, so it fails fast with REDIS_UNAVAILABLE while Redis is down,
+   * as when every read went to Redis.
    */
   redisReady: () => boolean;
   /**
@@ -202,10 +202,10 @@ export function startLiveResourceIndex(options: LiveResourceIndexOptions): LiveR
 
   return {
     async view() {
-      if (!options.redisReady()) {
-        throw new AppError('REDIS_UNAVAILABLE', 'Redis is unreachable; try again shortly');
-      }
-      const names = await accountNames();
+      // Not connected: read the markers now rather than trust the last read, so the answer is Redis's
+      // own. A client that lost its connection fails that read at once with REDIS_UNAVAILABLE; one that
+      // has not connected yet (a gateway just started) waits for its first connection.
+      const names = options.redisReady() ? await accountNames() : await check();
       return { index, accountName: (id) => names.get(id) ?? 'Unknown' };
     },
     isCurrent: () => index !== undefined,
