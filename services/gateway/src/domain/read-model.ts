@@ -58,7 +58,7 @@ export async function* everySummary(
 export interface CatalogView {
   /** Undefined while the index loads, resyncs or has lost its event feed: read Redis instead. */
   index: ResourceIndex | undefined;
-  accountName(accountId: string): string;
+  accountName: (accountId: string) => string;
 }
 
 /** The read routes' way in: an in-memory index of the cache's summaries, kept current by its events. */
