@@ -73,8 +73,17 @@ describe('the crawl pipeline, end to end with every service running as a process
       const requestedAt = new Date().toISOString();
       const crawl = await refresh(stack, { accountIds: [account.id], resourceTypes: ['iam'] });
       await waitForCrawl(stack, crawl, requestedAt);
+      return requestedAt;
     };
     const role = async () => stack.api(`/api/v2/roles/${account.id}/e2e-lifecycle`);
+    const listedRoles = async () =>
+      (
+        (await (
+          await stack.api(`/api/v3/resources?type=iam_role&account=${account.id}&limit=500`)
+        ).json()) as {
+          data: { arn: string; lastSeenAt: string }[];
+        }
+      ).data;
 
     await iam.send(new CreateRoleCommand({ RoleName: 'e2e-lifecycle', AssumeRolePolicyDocument: TRUST }));
     await crawlIam();
@@ -91,12 +100,22 @@ describe('the crawl pipeline, end to end with every service running as a process
     const changed = (await (await role()).json()) as { tags: { Key: string; Value: string }[] };
     expect(changed.tags).toContainEqual({ Key: 'team', Value: 'payments' });
 
+    expect((await listedRoles()).map((r) => r.arn)).toContain(arn);
     await iam.send(new DeleteRoleCommand({ RoleName: 'e2e-lifecycle' }));
     await crawlIam();
     expect((await role()).status).toBe(404);
+    // The gateway's in-memory index drops it too: the deletion matches the copy it holds.
+    await eventually(
+      async () => ((await listedRoles()).some((r) => r.arn === arn) ? undefined : true),
+      () => 'the deleted role is still listed',
+    );
 
-    // A quiet crawl with nothing changed publishes nothing more.
-    await crawlIam();
+    // A quiet crawl with nothing changed publishes nothing more, and writes nothing: yet every role
+    // the list shows was seen by it (its partition's last complete crawl).
+    const quietAt = await crawlIam();
+    const listed = await listedRoles();
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.filter((r) => r.lastSeenAt < quietAt)).toEqual([]);
     await eventually(
       () => (events.forArn(arn).length >= 3 ? true : undefined),
       () => JSON.stringify(events.forArn(arn)),

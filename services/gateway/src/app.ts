@@ -18,6 +18,7 @@ import { createNatsCrawlStarter } from './adapters/nats-crawl-starter.js';
 import { createDynamoProbe, createNatsProbe, createRedisProbe } from './adapters/readiness-probes.js';
 import { createRedisChallengeStore } from './adapters/redis-challenge-store.js';
 import { createRedisRateLimiter } from './adapters/redis-rate-limiter.js';
+import { startLiveResourceIndex, type LiveResourceIndex } from './adapters/live-resource-index.js';
 import { createRedisReadModel } from './adapters/redis-read-model.js';
 import { createStsCallerIdentityLookup } from './adapters/sts-caller-identity.js';
 import { createTrustedHeaderIdentitySource, type IdentitySource } from './domain/identity.js';
@@ -88,6 +89,11 @@ export interface BuildAppDeps {
   callerIdentity?: CallerIdentityLookup;
   /** Unix milliseconds; tests move it to expire challenges and JWTs. */
   now?: () => number;
+  /**
+   * The read routes' index; defaults to one started here on the cache's change events. A test passes
+   * one it started itself, to wait until it is current.
+   */
+  catalog?: LiveResourceIndex;
 }
 
 /** Builds the HTTP API (without listening): plugins first, then every route. */
@@ -150,10 +156,21 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   });
   await registerOpenApi(app, { publicUrl: config.gateway.publicUrl });
 
+  const readModel = createRedisReadModel({ redis: deps.redis, keyPrefix: config.redis.keyPrefix, log });
+  const catalog =
+    deps.catalog ??
+    startLiveResourceIndex({
+      nc: deps.nc,
+      reader: readModel,
+      log,
+      redisReady: () => deps.redis.status === 'ready',
+    });
+  app.addHook('onClose', () => catalog.close());
   const routeDeps: RouteDeps = {
     config,
     log,
-    readModel: createRedisReadModel({ redis: deps.redis, keyPrefix: config.redis.keyPrefix, log }),
+    readModel,
+    catalog,
     crawlStarter: createNatsCrawlStarter({ nc: deps.nc }),
     probes: [
       createNatsProbe(deps.nc),

@@ -6,8 +6,11 @@
  */
 export { checkCachedItem, type Checked } from './check-item.js';
 export type { CorruptionCounts, EntryLocation } from './corrupt-entries.js';
+export { buildSummary } from '../domain/summary.js';
 export {
   createRedisCacheReader,
+  type CacheMarkers,
+  type FreshnessFields,
   type IndexRange,
   type IndexSelector,
   type RedisCacheReader,

@@ -26,6 +26,7 @@ function memoryRedis() {
     hgetall: (key) => Promise.resolve(Object.fromEntries(hashes.get(key) ?? [])),
     zrangebylex: () => Promise.resolve([]),
     zcard: () => Promise.resolve(0),
+    mget: (...keys) => Promise.resolve(keys.map((key) => strings.get(key) ?? null)),
   };
   return { reads, strings, hash };
 }

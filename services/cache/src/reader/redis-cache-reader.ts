@@ -44,6 +44,26 @@ export interface RedisReads {
     count: number,
   ): Promise<string[]>;
   zcard(key: string): Promise<number>;
+  mget(...keys: string[]): Promise<(string | null)[]>;
+}
+
+/**
+ * Values that change whenever what a copy of the cache was loaded from stops being current without a
+ * change event saying so: the accounts (replaced whole by discovery) and the refill marker (gone when
+ * Redis lost its data, set again once refilled). Opaque: compare them, never parse them.
+ */
+/** What `partitionFreshness().freshen` reads and sets. */
+export type FreshnessFields = {
+  accountId: string;
+  itemType: ItemType;
+  lastSeenAt: string;
+  lastCrawlId?: string;
+  lastJobId?: string;
+};
+
+export interface CacheMarkers {
+  accounts: string | null;
+  loaded: string | null;
 }
 
 /**
@@ -64,6 +84,17 @@ export interface RedisCacheReader {
    * `lastSeenAt` as for `getItem`.
    */
   getSummaries(arns: readonly string[]): Promise<(ItemSummary | undefined)[]>;
+  /**
+   * The summaries as the cache stored them, `lastSeenAt` being the item's own write. For a copy kept
+   * current by change events, whose `before` images carry stored times: freshen what it serves with
+   * `partitionFreshness`.
+   */
+  getStoredSummaries(arns: readonly string[]): Promise<(ItemSummary | undefined)[]>;
+  /**
+   * `freshen(summary)` applies the partitions' last complete crawls as `getSummaries` does. One Redis
+   * read of the freshness version; the partitions themselves only when it moved.
+   */
+  partitionFreshness(): Promise<{ freshen<T extends FreshnessFields>(item: T): T }>;
   /** ARNs of an index in ascending ARN order. */
   rangeIndex(index: IndexSelector, range: IndexRange): Promise<string[]>;
   countIndex(index: IndexSelector): Promise<number>;
@@ -71,6 +102,8 @@ export interface RedisCacheReader {
   /** The accounts among `accountIds` that are known, by id. */
   getAccounts(accountIds: readonly string[]): Promise<Map<string, AwsAccount>>;
   listCrawlStatuses(): Promise<CrawlStatus[]>;
+  /** Both markers in one round trip. */
+  readMarkers(): Promise<CacheMarkers>;
   /** Corrupt entries met so far (a counter for metrics and tests). */
   corruption(): CorruptionCounts;
 }
@@ -180,6 +213,19 @@ export function createRedisCacheReader(options: {
       });
     },
 
+    async getStoredSummaries(arns) {
+      if (arns.length === 0) return [];
+      const raw = await redis.hmget(keys.summaries, ...arns);
+      return arns.map((arn, i) =>
+        decode({ key: keys.summaries, field: arn }, raw[i], belongingTo(checkSummary, arnOf, arn)),
+      );
+    },
+
+    async partitionFreshness() {
+      const byPartition = await freshnessAt(await redis.get(keys.partitionFreshnessVersion));
+      return { freshen: (item) => withFreshness(item, byPartition.get(partitionOf(item))) };
+    },
+
     async rangeIndex(index, range) {
       const min =
         range.after !== undefined ? `(${range.after}` : range.from !== undefined ? `[${range.from}` : '-';
@@ -224,6 +270,11 @@ export function createRedisCacheReader(options: {
         );
         return status === undefined ? [] : [status];
       });
+    },
+
+    async readMarkers() {
+      const [accounts = null, loaded = null] = await redis.mget(keys.accountsDiscoveredAt, keys.loaded);
+      return { accounts, loaded };
     },
 
     corruption: () => corrupt.counts(),

@@ -1,5 +1,6 @@
-import type { IndexRange, IndexSelector, RedisCacheReader } from '@rolecall/cache/reader';
-import type { CachedItem } from '@rolecall/shared/contracts';
+import type { FreshnessFields, IndexRange, IndexSelector, RedisCacheReader } from '@rolecall/cache/reader';
+import type { CachedItem, ItemSummary } from '@rolecall/shared/contracts';
+import type { ResourceIndex } from './resource-index.js';
 
 export type { IndexRange, IndexSelector };
 
@@ -35,8 +36,43 @@ export async function* walkIndex(
   }
 }
 
-/** Account id → name, with a readable stand-in for accounts discovery no longer reports. */
-export async function loadAccountNames(readModel: ReadModel): Promise<(accountId: string) => string> {
-  const names = new Map((await readModel.listAccounts()).map((a) => [a.id, a.name]));
-  return (accountId) => names.get(accountId) ?? 'Unknown';
+/**
+ * Every summary in ARN order, in chunks: from the in-memory index when it is current (one chunk, a copy
+ * taken at once, so a scan that pauses between rows sees one state), else read from Redis chunk by chunk.
+ */
+export async function* everySummary(
+  readModel: ReadModel,
+  index: ResourceIndex | undefined,
+  chunkSize: number,
+): AsyncGenerator<(ItemSummary | undefined)[]> {
+  if (index) {
+    yield [...index.walk({})];
+    return;
+  }
+  for await (const arns of walkIndex(readModel, { kind: 'all' }, { chunkSize })) {
+    yield await readModel.getSummaries(arns);
+  }
+}
+
+/** What a read route gets for one request: the accounts' names, and the index when it is current. */
+export interface CatalogView {
+  /** Undefined while the index loads, resyncs or has lost its event feed: read Redis instead. */
+  index: ResourceIndex | undefined;
+  accountName: (accountId: string) => string;
+  /**
+   * A summary as the API shows it: `lastSeenAt` the later of its own and its partition's last complete
+   * crawl. Apply it to what the index gives; what Redis gives is fresh already (applying it again is
+   * harmless).
+   */
+  freshen: <T extends FreshnessFields>(summary: T) => T;
+}
+
+/** The read routes' way in: an in-memory index of the cache's summaries, kept current by its events. */
+export interface Catalog {
+  /**
+   * Fails fast with REDIS_UNAVAILABLE while Redis is down, as a read of Redis would. The cache's
+   * markers (accounts replaced, Redis refilled: changes no event announces) are read again when the
+   * last read is older than a quarter of a second, one read shared by the requests meanwhile.
+   */
+  view(): Promise<CatalogView>;
 }

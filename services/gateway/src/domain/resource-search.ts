@@ -1,6 +1,7 @@
 import type { ItemSummary, ItemType } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
 import { walkIndex, type IndexSelector, type ReadModel } from './read-model.js';
+import type { IndexHints, ResourceIndex } from './resource-index.js';
 
 export interface TagFilter {
   key: string;
@@ -99,6 +100,36 @@ export async function searchResources(readModel: ReadModel, options: SearchPageO
       scanned += 1;
       if (scanned >= options.scanLimit) return { items, nextAfter: position };
     }
+  }
+  return { items, nextAfter: null };
+}
+
+/** What every match of the filter must have, for the index to skip the rest. */
+export function hintsOf(filter: ResourceFilter): IndexHints {
+  return {
+    ...(filter.query ? { needle: filter.query.toLowerCase() } : {}),
+    ...(filter.accountId === undefined ? {} : { accountId: filter.accountId }),
+    ...(filter.itemType === undefined ? {} : { itemType: filter.itemType }),
+    ...(filter.tag === undefined ? {} : { tagKey: filter.tag.key }),
+    ...(filter.tag?.value === undefined ? {} : { tagValue: filter.tag.value }),
+  };
+}
+
+/**
+ * The same page as `searchResources`, from the in-memory index: every match is found in this one
+ * request however selective the filter (no scan limit, so no empty page with a cursor), since the index
+ * skips what cannot match without looking at it.
+ */
+export function searchIndex(
+  index: ResourceIndex,
+  options: Pick<SearchPageOptions, 'filter' | 'limit' | 'after'>,
+): SearchPage {
+  const items: ItemSummary[] = [];
+  for (const summary of index.walk(hintsOf(options.filter), options.after)) {
+    if (!matchesResourceFilter(summary, options.filter)) continue;
+    if (items.length === options.limit)
+      return { items, nextAfter: (items[items.length - 1] as ItemSummary).arn };
+    items.push(summary);
   }
   return { items, nextAfter: null };
 }

@@ -1,5 +1,7 @@
 import { parseArn } from '@rolecall/shared/iam';
+import type { ItemSummary } from '@rolecall/shared/contracts';
 import { walkIndex, type IndexSelector, type ReadModel } from './read-model.js';
+import type { ResourceIndex } from './resource-index.js';
 
 export interface ArnTypeaheadQuery {
   typeahead: string;
@@ -45,6 +47,22 @@ export async function typeaheadArns(
       }
       if (++scanned >= scan.scanLimit) return found;
     }
+  }
+  return found;
+}
+
+/** `typeaheadArns` from the in-memory index: the same matches, in the same (ARN) order. */
+export function typeaheadArnsInIndex(index: ResourceIndex, query: ArnTypeaheadQuery): string[] {
+  const found: string[] = [];
+  const hints = {
+    needle: query.typeahead.toLowerCase(),
+    ...(query.accountId === undefined ? {} : { accountId: query.accountId }),
+  };
+  for (const summary of index.walk(hints)) {
+    if (query.accountId !== undefined && summary.accountId !== query.accountId) continue;
+    if (!matchesArnTypeahead(summary.arn, query)) continue;
+    found.push(summary.arn);
+    if (found.length >= query.limit) break;
   }
   return found;
 }
@@ -100,24 +118,56 @@ export async function typeaheadPolicies(
     query.accountId === undefined
       ? { kind: 'itemType', itemType }
       : { kind: 'account', accountId: query.accountId };
-  const results: TypeaheadEntry[] = [];
-  const seen = new Set<string>();
+  const collector = createPolicyTypeaheadCollector({ ...query, resource: query.resource });
   let scanned = 0;
   for await (const arns of walkIndex(readModel, index, { chunkSize: scan.chunkSize })) {
-    const summaries = await readModel.getSummaries(arns);
-    for (const summary of summaries) {
-      if (++scanned > scan.scanLimit) return results;
-      if (!summary || summary.itemType !== itemType) continue;
-      const entry = toTypeaheadEntry(query, summary.arn, summary.name, summary.accountId);
-      if (!entry || seen.has(entry.title)) continue;
-      const searched = query.resource === 's3' || query.resource === 'iam_role' ? entry.title : summary.arn;
-      if (!searched.toLowerCase().includes(needle)) continue;
-      seen.add(entry.title);
-      results.push(entry);
-      if (results.length >= query.limit) return results;
+    for (const summary of await readModel.getSummaries(arns)) {
+      if (++scanned > scan.scanLimit) return collector.results;
+      if (summary && collector.offer(summary)) return collector.results;
     }
   }
-  return results;
+  return collector.results;
+}
+
+/** `typeaheadPolicies` from the in-memory index (the `account` kind is not in it: see typeaheadPolicies). */
+export function typeaheadPoliciesInIndex(
+  index: ResourceIndex,
+  query: PolicyTypeaheadQuery & { resource: Exclude<PolicyTypeaheadResource, 'account'> },
+): TypeaheadEntry[] {
+  const collector = createPolicyTypeaheadCollector(query);
+  const hints = {
+    needle: query.search.toLowerCase(),
+    itemType: ITEM_TYPE_OF_RESOURCE[query.resource],
+    ...(query.accountId === undefined ? {} : { accountId: query.accountId }),
+  };
+  for (const summary of index.walk(hints)) {
+    if (query.accountId !== undefined && summary.accountId !== query.accountId) continue;
+    if (collector.offer(summary)) break;
+  }
+  return collector.results;
+}
+
+/** Takes summaries in ARN order; `offer` says when the limit is reached. */
+function createPolicyTypeaheadCollector(
+  query: PolicyTypeaheadQuery & { resource: Exclude<PolicyTypeaheadResource, 'account'> },
+) {
+  const itemType = ITEM_TYPE_OF_RESOURCE[query.resource];
+  const needle = query.search.toLowerCase();
+  const results: TypeaheadEntry[] = [];
+  const seen = new Set<string>();
+  return {
+    results,
+    offer(summary: ItemSummary): boolean {
+      if (summary.itemType !== itemType) return false;
+      const entry = toTypeaheadEntry(query, summary.arn, summary.name, summary.accountId);
+      if (!entry || seen.has(entry.title)) return false;
+      const searched = query.resource === 's3' || query.resource === 'iam_role' ? entry.title : summary.arn;
+      if (!searched.toLowerCase().includes(needle)) return false;
+      seen.add(entry.title);
+      results.push(entry);
+      return results.length >= query.limit;
+    },
+  };
 }
 
 function toTypeaheadEntry(

@@ -17,7 +17,7 @@ import type {
   RateLimiter,
   ReadinessProbe,
 } from '../domain/ports.js';
-import type { ReadModel } from '../domain/read-model.js';
+import type { Catalog, ReadModel } from '../domain/read-model.js';
 
 /** The Fastify instance routes are registered on: TypeBox schemas give handlers their types. */
 export type GatewayApp = FastifyInstance<
@@ -32,6 +32,8 @@ export type GatewayApp = FastifyInstance<
 export interface RouteDeps {
   config: RolecallConfig;
   readModel: ReadModel;
+  /** The in-memory index of the read model's summaries, with the accounts' names. */
+  catalog: Catalog;
   crawlStarter: CrawlStarter;
   probes: readonly ReadinessProbe[];
   log: Logger;

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { compilePolicyFilters, toPolicyRow, type PolicyRow } from '../../domain/policy-table.js';
-import { loadAccountNames, walkIndex } from '../../domain/read-model.js';
+import { everySummary } from '../../domain/read-model.js';
 import { MAX_PATTERN_LENGTH, createScanBudget } from '@rolecall/shared/regex';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { commonErrors } from '../schemas.js';
@@ -68,21 +68,16 @@ export function registerListPoliciesRoute(app: GatewayApp, deps: RouteDeps): voi
       const limit = request.body.limit ?? 1000;
       const matches = compilePolicyFilters(request.body.filters ?? {});
       const budget = createScanBudget({ maxMs: deps.limits.filterBudgetMs });
-      const accountName = await loadAccountNames(deps.readModel);
+      const view = await deps.catalog.view();
       const data: PolicyRow[] = [];
       let totalCount = 0;
       let filteredCount = 0;
-      for await (const arns of walkIndex(
-        deps.readModel,
-        { kind: 'all' },
-        { chunkSize: deps.limits.chunkSize },
-      )) {
-        const summaries = await deps.readModel.getSummaries(arns);
+      for await (const summaries of everySummary(deps.readModel, view.index, deps.limits.chunkSize)) {
         for (const summary of summaries) {
           if (!summary) continue;
           await budget.spend();
           totalCount += 1;
-          const row = toPolicyRow(summary, accountName);
+          const row = toPolicyRow(view.freshen(summary), view.accountName);
           if (!matches(row)) continue;
           filteredCount += 1;
           if (data.length < limit) data.push(row);

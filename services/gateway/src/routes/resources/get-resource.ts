@@ -2,7 +2,6 @@ import { AppError } from '@rolecall/shared/errors';
 import { LiteralUnion } from '@rolecall/shared/contracts';
 import { Type } from 'typebox';
 import { RESOURCE_KINDS, resourceArnFromPath, toResourceModel } from '../../domain/consoleme-shapes.js';
-import { loadAccountNames } from '../../domain/read-model.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { AccountIdString, ErrorBody, commonErrors } from '../schemas.js';
 
@@ -52,14 +51,13 @@ export function registerGetResourceRoute(app: GatewayApp, deps: RouteDeps): void
       if (!address.ok) {
         throw new AppError('INVALID_ARN', `${request.url.split('?')[0] ?? ''}: ${address.problem}`);
       }
-      const item = await deps.readModel.getItem(address.arn);
+      const [item, view] = await Promise.all([deps.readModel.getItem(address.arn), deps.catalog.view()]);
       if (!item || item.itemType !== address.itemType || item.accountId !== accountId) {
         throw new AppError('NOT_FOUND', `${address.arn} is not in the cache for account ${accountId}`, {
           context: { arn: address.arn, accountId },
         });
       }
-      const accountName = await loadAccountNames(deps.readModel);
-      return toResourceModel(item, accountName(accountId));
+      return toResourceModel(item, view.accountName(accountId));
     },
   );
 }

@@ -1,8 +1,12 @@
 import { ItemSummary, ItemType } from '@rolecall/shared/contracts';
 import { Type } from 'typebox';
 import { decodeCursor, encodeCursor } from '../../domain/cursor.js';
-import { loadAccountNames } from '../../domain/read-model.js';
-import { parseTagFilter, searchResources } from '../../domain/resource-search.js';
+import {
+  parseTagFilter,
+  searchIndex,
+  searchResources,
+  type ResourceFilter,
+} from '../../domain/resource-search.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { AccountIdString, commonErrors } from '../schemas.js';
 
@@ -55,21 +59,30 @@ export function registerListResourcesRoute(app: GatewayApp, deps: RouteDeps): vo
     },
     async (request) => {
       const q = request.query;
-      const page = await searchResources(deps.readModel, {
-        filter: {
-          ...(q.query === undefined ? {} : { query: q.query }),
-          ...(q.type === undefined ? {} : { itemType: q.type }),
-          ...(q.account === undefined ? {} : { accountId: q.account }),
-          ...(q.tag === undefined ? {} : { tag: parseTagFilter(q.tag) }),
-        },
+      const filter: ResourceFilter = {
+        ...(q.query === undefined ? {} : { query: q.query }),
+        ...(q.type === undefined ? {} : { itemType: q.type }),
+        ...(q.account === undefined ? {} : { accountId: q.account }),
+        ...(q.tag === undefined ? {} : { tag: parseTagFilter(q.tag) }),
+      };
+      const options = {
+        filter,
         limit: q.limit ?? 50,
         ...(q.cursor === undefined ? {} : { after: decodeCursor(q.cursor) }),
-        chunkSize: deps.limits.chunkSize,
-        scanLimit: deps.limits.pageScanLimit,
-      });
-      const accountName = await loadAccountNames(deps.readModel);
+      };
+      const view = await deps.catalog.view();
+      const page = view.index
+        ? searchIndex(view.index, options)
+        : await searchResources(deps.readModel, {
+            ...options,
+            chunkSize: deps.limits.chunkSize,
+            scanLimit: deps.limits.pageScanLimit,
+          });
       return {
-        data: page.items.map((item) => ({ ...item, accountName: accountName(item.accountId) })),
+        data: page.items.map((item) => ({
+          ...view.freshen(item),
+          accountName: view.accountName(item.accountId),
+        })),
         nextCursor: page.nextAfter === null ? null : encodeCursor(page.nextAfter),
       };
     },

@@ -1,7 +1,6 @@
 import { AppError } from '@rolecall/shared/errors';
 import { Type } from 'typebox';
 import { toRoleModel } from '../../domain/consoleme-shapes.js';
-import { loadAccountNames } from '../../domain/read-model.js';
 import { findRole } from '../../domain/role-lookup.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { AccountIdString, ErrorBody, commonErrors } from '../schemas.js';
@@ -51,14 +50,14 @@ export function registerGetRoleRoute(app: GatewayApp, deps: RouteDeps): void {
     },
     async (request) => {
       const { accountId, roleName } = request.params;
-      const item = await findRole(deps.readModel, accountId, roleName, deps.limits.chunkSize);
+      const view = await deps.catalog.view();
+      const item = await findRole(deps.readModel, accountId, roleName, deps.limits.chunkSize, view.index);
       if (!item) {
         throw new AppError('NOT_FOUND', `role ${roleName} in account ${accountId} is not in the cache`, {
           context: { accountId, roleName },
         });
       }
-      const accountName = await loadAccountNames(deps.readModel);
-      return toRoleModel(item, accountName(accountId));
+      return toRoleModel(item, view.accountName(accountId));
     },
   );
 }

@@ -1,6 +1,11 @@
 import { LiteralUnion } from '@rolecall/shared/contracts';
 import { Type } from 'typebox';
-import { POLICY_TYPEAHEAD_RESOURCES, typeaheadPolicies } from '../../domain/typeahead.js';
+import {
+  POLICY_TYPEAHEAD_RESOURCES,
+  typeaheadPolicies,
+  typeaheadPoliciesInIndex,
+  type PolicyTypeaheadQuery,
+} from '../../domain/typeahead.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { AccountIdString, ErrorBody, commonErrors } from '../schemas.js';
 
@@ -37,17 +42,22 @@ export function registerPoliciesTypeaheadRoute(app: GatewayApp, deps: RouteDeps)
     },
     async (request) => {
       const q = request.query;
-      return typeaheadPolicies(
-        deps.readModel,
-        {
-          search: q.search,
-          resource: q.resource,
-          limit: q.limit ?? 10,
-          showFullArnForS3Buckets: q.show_full_arn_for_s3_buckets ?? false,
-          ...(q.account_id === undefined ? {} : { accountId: q.account_id }),
-        },
-        { chunkSize: deps.limits.chunkSize, scanLimit: deps.limits.typeaheadScanLimit },
-      );
+      const query: PolicyTypeaheadQuery = {
+        search: q.search,
+        resource: q.resource,
+        limit: q.limit ?? 10,
+        showFullArnForS3Buckets: q.show_full_arn_for_s3_buckets ?? false,
+        ...(q.account_id === undefined ? {} : { accountId: q.account_id }),
+      };
+      const { index } = await deps.catalog.view();
+      // Accounts are not in the index: that kind reads the (small) accounts hash.
+      if (index && query.resource !== 'account') {
+        return typeaheadPoliciesInIndex(index, { ...query, resource: query.resource });
+      }
+      return typeaheadPolicies(deps.readModel, query, {
+        chunkSize: deps.limits.chunkSize,
+        scanLimit: deps.limits.typeaheadScanLimit,
+      });
     },
   );
 }

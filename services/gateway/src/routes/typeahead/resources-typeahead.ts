@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { typeaheadArns } from '../../domain/typeahead.js';
+import { typeaheadArns, typeaheadArnsInIndex, type ArnTypeaheadQuery } from '../../domain/typeahead.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { AccountIdString, commonErrors } from '../schemas.js';
 
@@ -42,17 +42,20 @@ export function registerResourcesTypeaheadRoute(app: GatewayApp, deps: RouteDeps
     },
     async (request) => {
       const q = request.query;
-      const arns = await typeaheadArns(
-        deps.readModel,
-        {
-          typeahead: q.typeahead,
-          limit: q.limit ?? 20,
-          ...(q.account_id === undefined ? {} : { accountId: q.account_id }),
-          ...(q.resource_type === undefined ? {} : { service: q.resource_type }),
-          ...(q.region === undefined ? {} : { region: q.region }),
-        },
-        { chunkSize: deps.limits.chunkSize, scanLimit: deps.limits.typeaheadScanLimit },
-      );
+      const query: ArnTypeaheadQuery = {
+        typeahead: q.typeahead,
+        limit: q.limit ?? 20,
+        ...(q.account_id === undefined ? {} : { accountId: q.account_id }),
+        ...(q.resource_type === undefined ? {} : { service: q.resource_type }),
+        ...(q.region === undefined ? {} : { region: q.region }),
+      };
+      const { index } = await deps.catalog.view();
+      const arns = index
+        ? typeaheadArnsInIndex(index, query)
+        : await typeaheadArns(deps.readModel, query, {
+            chunkSize: deps.limits.chunkSize,
+            scanLimit: deps.limits.typeaheadScanLimit,
+          });
       return q.ui_formatted ? arns.map((title) => ({ title })) : arns;
     },
   );
