@@ -53,6 +53,8 @@ import { registerListPoliciesRoute } from './routes/policies/list-policies.js';
 import { registerGetResourceRoute } from './routes/resources/get-resource.js';
 import { registerListResourcesRoute } from './routes/resources/list-resources.js';
 import { registerGetRoleRoute } from './routes/roles/get-role.js';
+import { registerSessionRoutes } from './routes/session/session-routes.js';
+import { createWebUi, registerWebUi } from './routes/web/web-ui.js';
 import { registerPoliciesTypeaheadRoute } from './routes/typeahead/policies-typeahead.js';
 import { registerResourcesTypeaheadRoute } from './routes/typeahead/resources-typeahead.js';
 
@@ -78,6 +80,8 @@ export interface BuildAppDeps {
   callerIdentity?: CallerIdentityLookup;
   /** Unix milliseconds; tests move it to expire challenges and JWTs. */
   now?: () => number;
+  /** The built web UI (packages/web/dist); without it the page paths explain how to build it. */
+  webRoot?: string;
 }
 
 /** Builds the HTTP API (without listening): plugins first, then every route. */
@@ -121,7 +125,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     lowercaseGroups: config.auth.lowercaseGroups,
     now,
   });
-  registerErrorHandling(app, { log });
+  const webUi = createWebUi(deps.webRoot);
+  registerErrorHandling(app, { log, notFoundPage: (reply) => webUi.sendIndex(reply, 404) });
   registerRequestLimits(app);
   documentCommonStatuses(app);
   // Before registerAuth: its onRequest hook reads request.cookies, which this plugin's hook fills.
@@ -191,7 +196,9 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerGetResourceUrlRoute(app, routeDeps);
   registerRoleLoginRoute(app, routeDeps);
   registerChallengeRoutes(app, routeDeps);
-  registerChallengePage(app, routeDeps);
+  registerChallengePage(app, routeDeps, webUi);
+  registerSessionRoutes(app, routeDeps);
+  await registerWebUi(app, webUi, deps.webRoot);
   registerAuditRoutes(app, routeDeps);
   registerRequestRoutes(app, routeDeps);
   registerDynamicConfigRoutes(app, routeDeps);

@@ -7,7 +7,11 @@ import { configStreams } from '@rolecall/shared/contracts';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
+
+/** The web UI built beside this service in the monorepo (services/gateway/dist → packages/web/dist). */
+const WEB_ROOT = fileURLToPath(new URL('../../../packages/web/dist', import.meta.url));
 
 /** Composition root: config, connections, listen, graceful shutdown. The only place reading the environment. */
 async function main(): Promise<void> {
@@ -25,7 +29,7 @@ async function main(): Promise<void> {
     replicas: config.nats.streamReplicas,
   });
   const redis = createRedis(config.redis.url, 'rolecall-gateway', log);
-  const app = await buildApp({ config, redis, nc, dynamo, log });
+  const app = await buildApp({ config, redis, nc, dynamo, log, webRoot: WEB_ROOT });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   log.info({ url: `http://${config.gateway.host}:${config.gateway.port}` }, 'gateway listening');
 
