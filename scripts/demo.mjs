@@ -509,6 +509,8 @@ async function start(flags) {
           'bash',
           [join(root, 'scripts/install-system-deps.sh')],
           'install',
+          // The demo drives no browser; the browser tests (and CI) install chromium.
+          { ROLECALL_WITH_CHROMIUM: '0' },
         ),
       );
       if (!existsSync(join(root, 'node_modules'))) {
