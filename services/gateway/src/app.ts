@@ -50,6 +50,7 @@ import { DEFAULT_LIMITS, type GatewayApp, type GatewayLimits, type RouteDeps } f
 import { registerHealthcheckRoute } from './routes/health/healthcheck.js';
 import { registerReadyzRoute } from './routes/health/readyz.js';
 import { registerListPoliciesRoute } from './routes/policies/list-policies.js';
+import { registerGetItemRoute } from './routes/resources/get-item.js';
 import { registerGetResourceRoute } from './routes/resources/get-resource.js';
 import { registerListResourcesRoute } from './routes/resources/list-resources.js';
 import { registerGetRoleRoute } from './routes/roles/get-role.js';
@@ -186,6 +187,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerListResourcesRoute(app, routeDeps);
   registerGetRoleRoute(app, routeDeps);
   registerGetResourceRoute(app, routeDeps);
+  registerGetItemRoute(app, routeDeps);
   registerResourcesTypeaheadRoute(app, routeDeps);
   registerPoliciesTypeaheadRoute(app, routeDeps);
   registerRefreshCacheRoute(app, routeDeps);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSeededGateway, type SeededGateway } from './support/seeded-gateway.js';
-import { ACCOUNTS, USER, demoItems } from './seed.js';
+import { ACCOUNTS, PROD, USER, demoItems } from './seed.js';
 
 const INDEX =
   '<!doctype html><html><body><div id="root"></div><script src="/assets/app-3f2a9c.js"></script></body></html>';
@@ -207,5 +207,42 @@ describe('demo sign-in', () => {
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ code: 'DEMO_SIGN_IN_DISABLED' });
     expect(response.headers['set-cookie']).toBeUndefined();
+  });
+});
+
+describe('GET /api/v3/resources/item', () => {
+  it('answers one cached item whole, with its account name', async () => {
+    const arn = `arn:aws:iam::${PROD}:role/admin`;
+    const response = await app().inject({
+      method: 'GET',
+      url: `/api/v3/resources/item?arn=${encodeURIComponent(arn)}`,
+      headers: USER,
+    });
+    expect(response.statusCode).toBe(200);
+    const body = response.json<{ item: Record<string, unknown>; accountName: string }>();
+    expect(body.item).toMatchObject({
+      arn,
+      itemType: 'iam_role',
+      accountId: PROD,
+      details: {
+        inlinePolicies: [{ name: 'all' }],
+        permissionsBoundary: { arn: `arn:aws:iam::${PROD}:policy/boundary` },
+        lastUsed: { region: 'us-east-1' },
+      },
+    });
+    expect(body.accountName).toBe(ACCOUNTS.find((a) => a.id === PROD)?.name);
+  });
+
+  it('answers 404 NOT_FOUND for an ARN the cache does not hold, and 400 for one that is no ARN', async () => {
+    const missing = await app().inject({
+      method: 'GET',
+      url: `/api/v3/resources/item?arn=${encodeURIComponent(`arn:aws:iam::${PROD}:role/nobody`)}`,
+      headers: USER,
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'NOT_FOUND' });
+    const bad = await app().inject({ method: 'GET', url: '/api/v3/resources/item?arn=not-an-arn', headers: USER });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 });
