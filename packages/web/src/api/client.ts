@@ -72,10 +72,14 @@ function toApiError(status: number, body: unknown): ApiError {
       : typeof record.error === 'string'
         ? record.error
         : `HTTP_${status}`;
-  const message =
-    typeof record.message === 'string' && record.message !== ''
+  // The dynamic config's save answers ConsoleMe's `{status: "error", error: <message>}` with our code.
+  const text =
+    typeof record.message === 'string'
       ? record.message
-      : `The server answered ${status} without an explanation.`;
+      : typeof record.code === 'string' && typeof record.error === 'string'
+        ? record.error
+        : '';
+  const message = text !== '' ? text : `The server answered ${status} without an explanation.`;
   return new ApiError(status, code, message, body);
 }
 

@@ -1,9 +1,10 @@
-import AppLayout from '@cloudscape-design/components/app-layout';
+import Button from '@cloudscape-design/components/button';
 import SideNavigation, { type SideNavigationProps } from '@cloudscape-design/components/side-navigation';
 import TopNavigation from '@cloudscape-design/components/top-navigation';
 import { useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useSession, useSignOut } from '../api/session';
+import './layout.css';
 
 /** Follows a Cloudscape link with the router instead of a full page load (new tabs still work). */
 export function useFollow() {
@@ -30,7 +31,7 @@ export function Layout() {
   const navigate = useNavigate();
   const follow = useFollow();
   const location = useLocation();
-  const [navigationOpen, setNavigationOpen] = useState(false);
+  const [menuOpen, setMenuOpen] = useState(false);
   const user = session.data?.signedIn ? session.data.user : undefined;
 
   const items: SideNavigationProps.Item[] = [
@@ -45,7 +46,10 @@ export function Layout() {
 
   return (
     <>
-      <div id="top-nav" style={{ position: 'sticky', top: 0, zIndex: 1002 }}>
+      <a className="rc-skip" href="#main">
+        Skip to the content
+      </a>
+      <header className="rc-header">
         <TopNavigation
           identity={{ href: '/', title: 'Rolecall', onFollow: follow }}
           utilities={
@@ -68,30 +72,33 @@ export function Layout() {
               : [{ type: 'button', text: 'Sign in', href: '/signin', onFollow: follow }]
           }
         />
-      </div>
-      <AppLayout
-        headerSelector="#top-nav"
-        toolsHide
-        navigationOpen={navigationOpen}
-        onNavigationChange={({ detail }) => setNavigationOpen(detail.open)}
-        ariaLabels={{
-          navigation: 'Main menu',
-          navigationToggle: 'Open the menu',
-          navigationClose: 'Close the menu',
-        }}
-        navigation={
+      </header>
+      <div className="rc-body">
+        <nav className="rc-nav" aria-label="Main menu" data-open={menuOpen} id="main-menu">
           <SideNavigation
-            header={{ href: '/', text: 'Rolecall' }}
             activeHref={activeHref(location.pathname)}
             items={items}
             onFollow={(event) => {
               follow(event);
-              setNavigationOpen(false);
+              setMenuOpen(false);
             }}
           />
-        }
-        content={<Outlet />}
-      />
+        </nav>
+        <div>
+          <div className="rc-menu-button">
+            <Button
+              iconName={menuOpen ? 'close' : 'menu'}
+              variant="icon"
+              ariaLabel={menuOpen ? 'Close the menu' : 'Open the menu'}
+              ariaExpanded={menuOpen}
+              onClick={() => setMenuOpen(!menuOpen)}
+            />
+          </div>
+          <main className="rc-main" id="main" tabIndex={-1}>
+            <Outlet />
+          </main>
+        </div>
+      </div>
     </>
   );
 }

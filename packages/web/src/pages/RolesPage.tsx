@@ -198,7 +198,7 @@ export default function RolesPage() {
                       target="_blank"
                       disabled={role.cliOnly}
                       disabledReason="This role is granted for the command line only"
-                      ariaLabel={`Open the console as ${role.roleName} in ${role.accountName}`}
+                      ariaLabel={`Open console as ${role.roleName} in ${role.accountName}`}
                       onClick={() => setRecent(rememberRecent(role.arn))}
                     >
                       Open console
