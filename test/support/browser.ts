@@ -3,7 +3,12 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { DEMO_USERS, seedDemoOrganization, type DemoOrganization } from '@rolecall/testing';
+import {
+  DEMO_USERS,
+  seedDemoOrganization,
+  type DemoOrganization,
+  type SeedDemoOrganizationOptions,
+} from '@rolecall/testing';
 import { refresh, waitForCrawl } from './crawls.js';
 import { startStack, type Stack, type StackOptions } from './stack.js';
 
@@ -106,13 +111,19 @@ export interface UiStack {
  * demo organization, the demo users able to sign in, console sign-in going to the federation stand-in,
  * one full crawl done. Needs `npx turbo run build` first (the gateway serves packages/web/dist).
  */
-export async function startUiStack(options: StackOptions = {}): Promise<UiStack> {
+export async function startUiStack(
+  options: StackOptions & { seed?: Partial<SeedDemoOrganizationOptions>; crawlTimeoutMs?: number } = {},
+): Promise<UiStack> {
   if (!existsSync(join(WEB_DIST, 'index.html'))) {
     throw new Error('the web UI is not built: run `npx turbo run build` first');
   }
   const stack = await startStack({ ...options, services: [] });
   try {
-    const org = await seedDemoOrganization({ endpointUrl: stack.env.moto.url, region: 'us-east-1' });
+    const org = await seedDemoOrganization({
+      ...options.seed,
+      endpointUrl: stack.env.moto.url,
+      region: 'us-east-1',
+    });
     await stack.updateConfig({
       demo: { federationStandIn: true, users: DEMO_USERS.map((u) => ({ ...u, groups: [...u.groups] })) },
       broker: { federationUrl: `${stack.gatewayUrl}/demo/federation` },
@@ -121,7 +132,7 @@ export async function startUiStack(options: StackOptions = {}): Promise<UiStack>
       await stack.start(name);
     }
     const requestedAt = new Date().toISOString();
-    await waitForCrawl(stack, await refresh(stack), requestedAt);
+    await waitForCrawl(stack, await refresh(stack), requestedAt, options.crawlTimeoutMs);
     const browser = await launchBrowser();
     return {
       stack,
@@ -133,7 +144,8 @@ export async function startUiStack(options: StackOptions = {}): Promise<UiStack>
       },
     };
   } catch (error) {
+    const logs = stack.services.map((s) => `--- ${s.name}\n${s.output().slice(-4000)}`).join('\n');
     await stack.stop();
-    throw error;
+    throw new Error(`the UI stack did not start: ${String(error)}\n${logs}`, { cause: error });
   }
 }
