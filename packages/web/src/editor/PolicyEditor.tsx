@@ -158,6 +158,8 @@ export default function PolicyEditor(props: PolicyEditorProps) {
       }),
     });
     view.current = editor;
+    // Wrapped line heights depend on the web font; measure again once it has arrived.
+    void document.fonts.ready.then(() => editor.requestMeasure());
     return () => {
       abort?.abort();
       editor.destroy();
