@@ -97,7 +97,10 @@ describe('the resource, challenge and admin pages in a browser', () => {
     await dialog
       .getByRole('textbox', { name: 'Justification' })
       .fill('Incident responders read the UI test bucket');
-    await dialog.getByText('Dry run', { exact: true }).or(dialog.getByText('The dry run refused this change')).waitFor();
+    await dialog
+      .getByText('Dry run', { exact: true })
+      .or(dialog.getByText('The dry run refused this change'))
+      .waitFor();
     expect(await dialog.textContent()).not.toContain('The dry run refused this change');
     await dialog.getByRole('button', { name: 'Approve and apply now' }).click();
     await dialog.getByText(/Request .+ created/).waitFor();
