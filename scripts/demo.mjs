@@ -424,7 +424,9 @@ function printSummary(state, finished) {
     }
   }
   say('');
-  say('Demo users (sign in as one on the sign-in page, or send X-Forwarded-Email and X-Forwarded-Groups from this machine,');
+  say(
+    'Demo users (sign in as one on the sign-in page, or send X-Forwarded-Email and X-Forwarded-Groups from this machine,',
+  );
   say('e.g. curl -H X-Forwarded-Email:alice@example.com -H X-Forwarded-Groups:engineering,payments …):');
   const width = Math.max(...state.demoUsers.map((u) => u.email.length));
   for (const user of state.demoUsers) {

@@ -241,7 +241,11 @@ describe('GET /api/v3/resources/item', () => {
     });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ code: 'NOT_FOUND' });
-    const bad = await app().inject({ method: 'GET', url: '/api/v3/resources/item?arn=not-an-arn', headers: USER });
+    const bad = await app().inject({
+      method: 'GET',
+      url: '/api/v3/resources/item?arn=not-an-arn',
+      headers: USER,
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
