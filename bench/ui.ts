@@ -62,7 +62,16 @@ async function transferOf(ui: UiStack, user: string, path: string, ready: (page:
     );
   });
   await page.goto(path);
-  await ready(page);
+  try {
+    await ready(page);
+  } catch (error) {
+    throw new Error(
+      `${path} never became ready; it shows: ${(await page.locator('body').innerText()).slice(0, 800)}`,
+      {
+        cause: error,
+      },
+    );
+  }
   await page.waitForLoadState('networkidle');
   await Promise.all(pending);
   await context.close();
@@ -85,6 +94,8 @@ async function roleListTimes(context: BrowserContext): Promise<{ ms: number; flo
   await page.goto('/');
   await page.waitForFunction(
     () => (globalThis as unknown as { __roleListAt?: number }).__roleListAt !== undefined,
+    null,
+    { timeout: 120_000 },
   );
   const ms = await page.evaluate(() => (globalThis as unknown as { __roleListAt: number }).__roleListAt);
   // The floor: index.html, then the role list's one API call, fetched back to back by this page.
@@ -189,8 +200,18 @@ async function main(): Promise<void> {
     console.log(`cache holds ${cached} items; load now: ${load()}\n`);
 
     const pages: [string, string, string, (page: Page) => Promise<void>][] = [
-      ['/', '/', ALICE, (p) => p.locator('a[aria-label^="Open console as"]').first().waitFor()],
-      ['/resources', '/resources', ALICE, (p) => p.locator('table tbody tr').first().waitFor()],
+      [
+        '/',
+        '/',
+        ALICE,
+        (p) => p.locator('a[aria-label^="Open console as"]').first().waitFor({ timeout: 120_000 }),
+      ],
+      [
+        '/resources',
+        '/resources',
+        ALICE,
+        (p) => p.locator('table tbody tr').first().waitFor({ timeout: 120_000 }),
+      ],
       [
         'request page',
         `/requests/${requestId}`,
