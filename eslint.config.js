@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.rolecall/**', '.turbo/**', 'packages/web/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.rolecall/**', '.turbo/**', 'packages/web/.tsbuild/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -409,6 +409,10 @@ function printSummary(state, finished) {
       ? 'Rolecall demo infrastructure is running (no services).'
       : `Rolecall is running: ${url}`,
   );
+  if (!state.infraOnly) {
+    say(`  web UI:   ${url}/ (opens on the sign-in page: pick a demo user)`);
+    say(`  API docs: ${url}/docs`);
+  }
   say(`  accounts: ${accounts.map((a) => `${a.name} ${a.id}`).join(', ')}`);
   const failed = (finished ?? []).filter((r) => r.lastError && !r.lastSuccessAt);
   if (finished) {
@@ -420,7 +424,9 @@ function printSummary(state, finished) {
     }
   }
   say('');
-  say('Demo users (act as one by sending X-Forwarded-Email and X-Forwarded-Groups from this machine,');
+  say(
+    'Demo users (sign in as one on the sign-in page, or send X-Forwarded-Email and X-Forwarded-Groups from this machine,',
+  );
   say('e.g. curl -H X-Forwarded-Email:alice@example.com -H X-Forwarded-Groups:engineering,payments …):');
   const width = Math.max(...state.demoUsers.map((u) => u.email.length));
   for (const user of state.demoUsers) {
@@ -509,6 +515,8 @@ async function start(flags) {
           'bash',
           [join(root, 'scripts/install-system-deps.sh')],
           'install',
+          // The demo drives no browser; the browser tests (and CI) install chromium.
+          { ROLECALL_WITH_CHROMIUM: '0' },
         ),
       );
       if (!existsSync(join(root, 'node_modules'))) {

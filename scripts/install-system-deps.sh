@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Rolecall needs outside npm on a Debian/Ubuntu machine, only where it is missing:
 # nats-server and redis-server from apt, and a virtualenv under .rolecall/venv that always holds schemathesis
-# (the API fuzz test runs its `st`) and also moto (server mode) unless a moto_server is already on PATH.
+# (the API fuzz test runs its `st`) and also moto (server mode) unless a moto_server is already on PATH, and
+# Debian's chromium, which the browser tests drive (ROLECALL_WITH_CHROMIUM=0 skips it: the demo needs none).
 # Used by `npm run demo` and by CI; safe to run again, and quick when everything is there.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,7 +21,7 @@ installed_version() {
 }
 # Debian/Ubuntu ship venv support (ensurepip) in a separate package.
 if ! have_venv && ! python3 -c 'import ensurepip' >/dev/null 2>&1; then need_apt+=(python3-venv); fi
-if [ "${ROLECALL_WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then need_apt+=(chromium); fi
+if [ "${ROLECALL_WITH_CHROMIUM:-1}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing with apt: ${need_apt[*]}"
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
@@ -44,4 +45,4 @@ if [ ${#need_pip[@]} -gt 0 ]; then
   "$venv/bin/pip" install -q --disable-pip-version-check "${need_pip[@]}"
 fi
 moto_bin="$venv/bin/moto_server"; [ -x "$moto_bin" ] || moto_bin="$(command -v moto_server)"
-echo "system dependencies ready: $(command -v nats-server || echo /usr/sbin/nats-server), $(command -v redis-server || echo /usr/bin/redis-server), $moto_bin, $venv/bin/st (schemathesis $SCHEMATHESIS_VERSION)"
+echo "system dependencies ready: $(command -v nats-server || echo /usr/sbin/nats-server), $(command -v redis-server || echo /usr/bin/redis-server), $moto_bin, $venv/bin/st (schemathesis $SCHEMATHESIS_VERSION)$(command -v chromium >/dev/null 2>&1 && echo ", $(command -v chromium)")"

@@ -143,7 +143,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
     };
     services.push(service);
-    if (name === 'gateway') await waitForPort(gatewayPort, 30_000, child);
+    // Generous: on a loaded machine a cold start (module loading, NATS streams, tables) can take this long.
+    if (name === 'gateway') await waitForPort(gatewayPort, 90_000, child);
     return service;
   };
 

@@ -57,6 +57,7 @@ import { registerHealthcheckRoute } from './routes/health/healthcheck.js';
 import { registerReadyzRoute } from './routes/health/readyz.js';
 import { registerCheckPolicyRoute } from './routes/policies/check-policy.js';
 import { registerListPoliciesRoute } from './routes/policies/list-policies.js';
+import { registerGetItemRoute } from './routes/resources/get-item.js';
 import { registerGetResourceRoute } from './routes/resources/get-resource.js';
 import { registerListResourcesRoute } from './routes/resources/list-resources.js';
 import { registerCloneRoleRoute } from './routes/roles/clone-role.js';
@@ -64,6 +65,8 @@ import { registerCreateRoleRoute } from './routes/roles/create-role.js';
 import { registerDeleteRoleRoute } from './routes/roles/delete-role.js';
 import { registerGetRoleRoute } from './routes/roles/get-role.js';
 import { registerSelfServiceRoutes } from './routes/self-service/self-service-routes.js';
+import { registerSessionRoutes } from './routes/session/session-routes.js';
+import { createWebUi, registerWebUi } from './routes/web/web-ui.js';
 import { registerPoliciesTypeaheadRoute } from './routes/typeahead/policies-typeahead.js';
 import { registerResourcesTypeaheadRoute } from './routes/typeahead/resources-typeahead.js';
 
@@ -94,6 +97,8 @@ export interface BuildAppDeps {
    * one it started itself, to wait until it is current.
    */
   catalog?: LiveResourceIndex;
+  /** The built web UI (packages/web/dist); without it the page paths explain how to build it. */
+  webRoot?: string;
 }
 
 /** Builds the HTTP API (without listening): plugins first, then every route. */
@@ -137,7 +142,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     lowercaseGroups: config.auth.lowercaseGroups,
     now,
   });
-  registerErrorHandling(app, { log });
+  const webUi = createWebUi(deps.webRoot);
+  registerErrorHandling(app, { log, notFoundPage: (reply) => webUi.sendIndex(reply, 404) });
   registerRequestLimits(app);
   registerHttpMetrics(app);
   documentCommonStatuses(app);
@@ -213,6 +219,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerCloneRoleRoute(app, routeDeps);
   registerDeleteRoleRoute(app, routeDeps);
   registerGetResourceRoute(app, routeDeps);
+  registerGetItemRoute(app, routeDeps);
   registerResourcesTypeaheadRoute(app, routeDeps);
   registerPoliciesTypeaheadRoute(app, routeDeps);
   registerRefreshCacheRoute(app, routeDeps);
@@ -223,7 +230,9 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerGetResourceUrlRoute(app, routeDeps);
   registerRoleLoginRoute(app, routeDeps);
   registerChallengeRoutes(app, routeDeps);
-  registerChallengePage(app, routeDeps);
+  registerChallengePage(app, routeDeps, webUi);
+  registerSessionRoutes(app, routeDeps);
+  await registerWebUi(app, webUi, deps.webRoot);
   registerAuditRoutes(app, routeDeps);
   registerRequestRoutes(app, routeDeps);
   registerDynamicConfigRoutes(app, routeDeps);

@@ -8,7 +8,11 @@ import { startServiceMetrics } from '@rolecall/shared/metrics';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
+
+/** The web UI built beside this service in the monorepo (services/gateway/dist → packages/web/dist). */
+const WEB_ROOT = fileURLToPath(new URL('../../../packages/web/dist', import.meta.url));
 
 /** Composition root: config, connections, listen, graceful shutdown. The only place reading the environment. */
 async function main(): Promise<void> {
@@ -26,7 +30,7 @@ async function main(): Promise<void> {
     replicas: config.nats.streamReplicas,
   });
   const redis = createRedis(config.redis.url, 'rolecall-gateway', log);
-  const app = await buildApp({ config, redis, nc, dynamo, log });
+  const app = await buildApp({ config, redis, nc, dynamo, log, webRoot: WEB_ROOT });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
   log.info({ url: `http://${config.gateway.host}:${config.gateway.port}` }, 'gateway listening');
   const metricsServer = await startServiceMetrics(config, 'gateway', log);

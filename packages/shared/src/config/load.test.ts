@@ -82,6 +82,22 @@ describe('cross-key rules', () => {
     }
   });
 
+  it('refuses demo users (who sign in by name alone) in production, and keeps them elsewhere', () => {
+    const users = [{ email: 'alice@example.com', groups: ['engineering'] }];
+    const problems = problemsOf(
+      { environment: 'production', auth: { jwt: { secret: secret(40) } }, demo: { users } },
+      'config',
+      { service: 'gateway' },
+    );
+    expect(problems).toEqual([
+      {
+        path: '/demo/users',
+        message: 'demo.users must be empty in production (they may sign in without a password)',
+      },
+    ]);
+    expect(parseConfig({ environment: 'demo', demo: { users } }).demo.users).toEqual(users);
+  });
+
   it('refuses a production gateway without a JWT secret of at least the minimum length', () => {
     expect(MIN_JWT_SECRET_LENGTH).toBe(32);
     for (const jwt of [{}, { secret: '' }, { secret: secret(MIN_JWT_SECRET_LENGTH - 1) }]) {

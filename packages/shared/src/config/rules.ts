@@ -34,6 +34,18 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
         : undefined,
   },
   {
+    // Demo users can sign in by name alone (the demo's user picker sets their session cookie): that must
+    // never be possible in production, where the trusted proxy says who someone is.
+    reads: ['/environment', '/demo/users'],
+    check: (config) =>
+      config.demo.users.length > 0 && config.environment === 'production'
+        ? {
+            path: '/demo/users',
+            message: 'demo.users must be empty in production (they may sign in without a password)',
+          }
+        : undefined,
+  },
+  {
     // Every gateway copy signs and verifies with this key: a random per-process one (ConsoleMe's fallback)
     // would make each copy refuse the others' cookies. Only the gateway needs it, so the other services
     // start without it (and need not be given it). Demo and test get a random key when it is unset.

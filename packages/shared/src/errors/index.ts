@@ -42,6 +42,10 @@ export const ErrorCatalogue = {
   INVALID_CONFIG: { status: 500, fault: 'server', retryable: false },
   INVALID_MESSAGE: { status: 400, fault: 'client', retryable: false },
   INTERNAL: { status: 500, fault: 'server', retryable: false },
+  /** The demo's user picker was used where demo sign-in is off (production, or no demo users configured). */
+  DEMO_SIGN_IN_DISABLED: { status: 404, fault: 'client', retryable: false },
+  /** The demo sign-in named someone who is not one of the configured demo users. */
+  UNKNOWN_DEMO_USER: { status: 400, fault: 'client', retryable: false },
 } as const satisfies Record<string, { status: number; fault: 'client' | 'server'; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

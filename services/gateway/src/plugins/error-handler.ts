@@ -89,8 +89,22 @@ export function errorBody(error: AppError, url: string): Record<string, unknown>
   return body;
 }
 
+export interface ErrorHandlingOptions {
+  log: Logger;
+  /**
+   * What a browser navigating to an unknown page gets instead of the JSON 404 (the web UI, which shows
+   * its own "not found"). API paths always get JSON.
+   */
+  notFoundPage?: (reply: FastifyReply) => FastifyReply;
+}
+
+const API_PREFIXES = ['/api/', '/noauth/', '/docs', '/demo/'];
+
 /** The single place where errors become HTTP responses, plus the JSON 404 for unknown routes. */
-export function registerErrorHandling(app: FastifyInstance, { log }: { log: Logger }): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  { log, notFoundPage }: ErrorHandlingOptions,
+): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const appError = toHttpError(error);
     if (appError.fault === 'server') {
@@ -105,6 +119,14 @@ export function registerErrorHandling(app: FastifyInstance, { log }: { log: Logg
     return reply.status(appError.status).type('application/json').send(errorBody(appError, request.url));
   });
   app.setNotFoundHandler((request, reply) => {
+    if (
+      notFoundPage &&
+      request.method === 'GET' &&
+      (request.headers.accept ?? '').includes('text/html') &&
+      !API_PREFIXES.some((prefix) => request.url.startsWith(prefix))
+    ) {
+      return notFoundPage(reply);
+    }
     const error = new AppError(
       'ROUTE_NOT_FOUND',
       `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,

@@ -37,6 +37,8 @@ export async function startSeededGateway(options: {
   seed: Parameters<typeof seedRedis>[2];
   config?: Record<string, unknown>;
   limits?: BuildAppDeps['limits'];
+  /** A built web UI to serve (a directory like packages/web/dist). */
+  webRoot?: string;
 }): Promise<SeededGateway> {
   const [nats, redisServer] = await Promise.all([startNats(), startRedis()]);
   const log = silentLogger();
@@ -65,6 +67,7 @@ export async function startSeededGateway(options: {
     log,
     catalog,
     ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
   });
   await app.ready();
   return {

@@ -1,26 +1,39 @@
+import { AppError } from '@rolecall/shared/errors';
 import { Type } from 'typebox';
 import { viewChallenge } from '../../domain/challenge.js';
 import { escapeHtml, htmlPage } from '../../domain/html.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
+import { wantsHtml, type WebUi } from '../web/web-ui.js';
 import { peerAddress, refusalError } from './challenge-routes.js';
 
 /**
- * `/challenge_validator/{token}`: the page Weep opens in the browser. A plain server-rendered page (the
- * web UI restyles it later): who is asking, from where, when, and an Approve button. The button posts
+ * `/challenge_validator/{token}`: the page Weep opens in the browser. A browser navigating here gets the
+ * web UI, whose challenge page reads and approves through `/api/v2/challenge_validator/{token}`; any
+ * other client (or a gateway without a built UI) gets this plain server-rendered page: who is asking,
+ * from where, when, and an Approve button. The button posts
  * the nonce as JSON with fetch, so a cross-site form cannot approve on the user's behalf (a JSON
  * content type needs a CORS preflight this server never grants).
  */
-export function registerChallengePage(app: GatewayApp, deps: RouteDeps): void {
+export function registerChallengePage(app: GatewayApp, deps: RouteDeps, webUi?: WebUi): void {
   const rules = { requireSameIp: deps.config.auth.challenge.requireSameIp };
   app.get(
     '/challenge_validator/:token',
     {
+      // A signed-out browser gets the app, which signs in and comes back; the handler refuses the rest.
+      config: { access: 'public' },
       schema: {
         hide: true,
         params: Type.Object({ token: Type.String({ pattern: '^[a-zA-Z0-9_-]{1,128}$' }) }),
       },
     },
     async (request, reply) => {
+      if (webUi?.available && wantsHtml(request)) return webUi.sendIndex(reply);
+      if (!request.identity) {
+        throw new AppError(
+          'UNAUTHENTICATED',
+          'sign-in required: no identity was presented by a trusted proxy for this request',
+        );
+      }
       void reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
       const viewer = request.identity;
       const viewed = viewer

@@ -1,3 +1,4 @@
+import { EligibleRole } from '@rolecall/shared/contracts';
 import { Type } from 'typebox';
 import { sortByAccountThenRole, toEligibleRoleRow } from '../../domain/eligible-roles.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
@@ -66,6 +67,28 @@ export function registerEligibleRolesRoutes(app: GatewayApp, deps: RouteDeps): v
     async (request) => {
       const { roles } = await deps.broker.eligibleRoles(callerOf(request), 'console');
       return { eligible_roles: roles.map((r) => r.arn).sort() };
+    },
+  );
+
+  app.get(
+    '/api/v3/roles/eligible',
+    {
+      schema: {
+        tags: ['credentials'],
+        summary: 'Every role you may use, console and CLI-only, with account names (the web UI home page)',
+        response: {
+          200: Type.Object({ roles: Type.Array(EligibleRole) }),
+          ...commonErrors,
+          503: ErrorBody,
+          504: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      // The CLI channel's answer holds every role; cliOnly marks those that cannot open the console.
+      const { roles } = await deps.broker.eligibleRoles(callerOf(request), 'cli');
+      void reply.header('cache-control', 'private, no-store');
+      return { roles: sortByAccountThenRole(roles) };
     },
   );
 }
