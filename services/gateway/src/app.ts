@@ -13,6 +13,7 @@ import { redisKeys, type Redis } from '@rolecall/shared/redis';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { createNatsBroker } from './adapters/nats-broker.js';
 import { createNatsPolicyRequests } from './adapters/nats-policy-requests.js';
+import { createNatsSelfService } from './adapters/nats-self-service.js';
 import { createNatsCrawlStarter } from './adapters/nats-crawl-starter.js';
 import { createDynamoProbe, createNatsProbe, createRedisProbe } from './adapters/readiness-probes.js';
 import { createRedisChallengeStore } from './adapters/redis-challenge-store.js';
@@ -53,6 +54,7 @@ import { registerListPoliciesRoute } from './routes/policies/list-policies.js';
 import { registerGetResourceRoute } from './routes/resources/get-resource.js';
 import { registerListResourcesRoute } from './routes/resources/list-resources.js';
 import { registerGetRoleRoute } from './routes/roles/get-role.js';
+import { registerSelfServiceRoutes } from './routes/self-service/self-service-routes.js';
 import { registerSessionRoutes } from './routes/session/session-routes.js';
 import { createWebUi, registerWebUi } from './routes/web/web-ui.js';
 import { registerPoliciesTypeaheadRoute } from './routes/typeahead/policies-typeahead.js';
@@ -202,6 +204,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerAuditRoutes(app, routeDeps);
   registerRequestRoutes(app, routeDeps);
   registerDynamicConfigRoutes(app, routeDeps);
+  registerSelfServiceRoutes(app, { ...routeDeps, generator: createNatsSelfService({ nc: deps.nc }) });
   if (config.demo.federationStandIn) {
     registerDemoFederationRoute(app, {
       ...routeDeps,

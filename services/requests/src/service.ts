@@ -9,6 +9,7 @@ import {
   requestsEvents,
   requestsOperations,
   requestsStreams,
+  selfServiceOperations,
   type Handlers,
   type PolicyRequestSettings,
 } from '@rolecall/shared/contracts';
@@ -38,6 +39,7 @@ import type { SpokeClients } from './adapters/spoke-clients.js';
 import type { ChangeWriter } from './domain/ports.js';
 import { createCreateRequestHandler } from './handlers/create-request.js';
 import { createExpireGrants, startInterval } from './handlers/expire-grants.js';
+import { createGenerateChangesHandler } from './handlers/generate-changes.js';
 import { createGetRequestHandler } from './handlers/get-request.js';
 import { createListRequestsHandler } from './handlers/list-requests.js';
 import { createModifyRequestHandler } from './handlers/modify-request.js';
@@ -186,7 +188,12 @@ export function buildRequestsService(options: RequestsServiceOptions): RequestsS
       await list.rebuildIfEmpty(() => store.all());
       for (const consumer of consumers) await consumer.start();
 
-      endpoints = [await serve(nc, { version: '0.1.0', log }, requestsOperations, handlers)];
+      endpoints = [
+        await serve(nc, { version: '0.1.0', log }, requestsOperations, handlers),
+        await serve(nc, { version: '0.1.0', log }, selfServiceOperations, {
+          generateChanges: createGenerateChangesHandler({ lookup }),
+        }),
+      ];
       // A crash mid-apply left requests `applying`: finished (or reported) before new work is taken.
       await resumeApplying({ workflow, store, log });
       expiry = startInterval(() => expireGrants.run(), config.requests.expiryIntervalMs, log);

@@ -10,3 +10,4 @@ export * from './cache.js';
 export * from './broker.js';
 export * from './config.js';
 export * from './requests.js';
+export * from './self-service.js';

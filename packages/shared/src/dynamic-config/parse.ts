@@ -3,6 +3,7 @@ import { Value } from 'typebox/value';
 import { parseDocument } from 'yaml';
 import { schemaProblems } from '../contracts/schema-problems.js';
 import { AppError } from '../errors/index.js';
+import { permissionTemplateProblems } from './permission-templates.js';
 import { DynamicConfigDocument } from './schema.js';
 
 /** sha256 (hex) of the exact YAML text: the optimistic-lock token, as in ConsoleMe. */
@@ -30,6 +31,7 @@ export function parseDynamicConfig(text: string): DynamicConfigDocument {
   const problems: DynamicConfigProblem[] = schemaProblems(Value.Errors(DynamicConfigDocument, value)).map(
     ({ path, message }) => ({ path: path || '/', message }),
   );
+  if (problems.length === 0) problems.push(...permissionTemplateProblems(value as DynamicConfigDocument));
   if (problems.length > 0) throw invalid('dynamic config does not match its schema', problems);
   return value as DynamicConfigDocument;
 }

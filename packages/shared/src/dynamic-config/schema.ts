@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { PolicyRequestSettings } from '../contracts/requests.js';
+import { PermissionTemplate } from '../contracts/self-service.js';
 
 const RoleArn = Type.String({
   pattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/.+$',
@@ -38,6 +39,8 @@ export const DynamicConfigDocument = Type.Object(
     ),
     /** Who approves policy requests, which are approved automatically, where notifications go. */
     policy_requests: Type.Optional(PolicyRequestSettings),
+    /** The wizard's templates (`GET /api/v2/permission_templates`); each replaces the default of its key. */
+    permission_templates: Type.Optional(Type.Array(PermissionTemplate, { maxItems: 200 })),
   },
   { additionalProperties: true },
 );

@@ -24,7 +24,7 @@ const REFUSAL_CODES: Record<RequestRefusal['kind'], ErrorCode> = {
   not_found: 'NOT_FOUND',
 };
 
-function refused(refusal: RequestRefusal): AppError {
+export function refused(refusal: Pick<RequestRefusal, 'kind' | 'code' | 'message' | 'problems'>): AppError {
   return new AppError(REFUSAL_CODES[refusal.kind], refusal.message, {
     context: { reason: refusal.code, ...(refusal.problems ? { problems: refusal.problems } : {}) },
   });
