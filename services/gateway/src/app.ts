@@ -50,6 +50,7 @@ import { registerDemoFederationRoute } from './routes/demo/demo-federation.js';
 import { DEFAULT_LIMITS, type GatewayApp, type GatewayLimits, type RouteDeps } from './routes/deps.js';
 import { registerHealthcheckRoute } from './routes/health/healthcheck.js';
 import { registerReadyzRoute } from './routes/health/readyz.js';
+import { registerCheckPolicyRoute } from './routes/policies/check-policy.js';
 import { registerListPoliciesRoute } from './routes/policies/list-policies.js';
 import { registerGetResourceRoute } from './routes/resources/get-resource.js';
 import { registerListResourcesRoute } from './routes/resources/list-resources.js';
@@ -185,6 +186,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerHealthcheckRoute(app);
   registerReadyzRoute(app, routeDeps);
   registerListPoliciesRoute(app, routeDeps);
+  registerCheckPolicyRoute(app);
   registerListResourcesRoute(app, routeDeps);
   registerGetRoleRoute(app, routeDeps);
   registerGetResourceRoute(app, routeDeps);

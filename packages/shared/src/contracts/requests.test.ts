@@ -137,6 +137,20 @@ describe('request contracts', () => {
       }),
     ).toBe(false);
   });
+
+  it('takes access levels in an auto-approval rule, which must name levels or prefixes', () => {
+    const rule = { name: 'read', accounts: ['222222222222'], principal_arns: ['arn:aws:iam::*:role/*'] };
+    const withRule = (extra: Record<string, unknown>) => ({
+      policy_requests: { auto_approval_rules: [{ ...rule, ...extra }] },
+    });
+    expect(Value.Check(DynamicConfigDocument, withRule({ access_levels: ['List', 'Read'] }))).toBe(true);
+    expect(
+      Value.Check(DynamicConfigDocument, withRule({ access_levels: ['Read'], action_prefixes: ['s3:'] })),
+    ).toBe(true);
+    expect(Value.Check(DynamicConfigDocument, withRule({}))).toBe(false);
+    expect(Value.Check(DynamicConfigDocument, withRule({ access_levels: ['Admin'] }))).toBe(false);
+    expect(Value.Check(DynamicConfigDocument, withRule({ access_levels: [] }))).toBe(false);
+  });
 });
 
 describe('request subjects and events', () => {

@@ -100,6 +100,54 @@ export const ChangeError = Type.Object({
 });
 export type ChangeError = Static<typeof ChangeError>;
 
+/*
+ * Policy intelligence on a change (issue 10 §1–2): what @rolecall/policy finds in its document and what it
+ * newly grants. `POST /api/v2/policies/check` answers the same findings.
+ */
+
+export const FindingSeverities = ['error', 'warning', 'info'] as const;
+export const FindingSeverity = LiteralUnion(FindingSeverities);
+export type FindingSeverity = Static<typeof FindingSeverity>;
+
+/** One thing a policy check found: a stable code, how bad it is, a message for a person, and where. */
+export const PolicyFinding = Type.Object({
+  code: Type.String({ description: 'Stable, SCREAMING_SNAKE (UNKNOWN_ACTION, PUBLIC_RESOURCE_POLICY…)' }),
+  severity: FindingSeverity,
+  message: Type.String(),
+  /** The statement's index in `Statement` (0 for a single statement object); null for the whole document. */
+  statementIndex: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** A JSON path into the document: `$`, `$.Statement[0].Action[1]`. */
+  path: Type.String(),
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type PolicyFinding = Static<typeof PolicyFinding>;
+
+/** IAM's access levels, as AWS's service authorization reference names them. */
+export const AccessLevels = ['List', 'Read', 'Write', 'Permissions management', 'Tagging'] as const;
+export const AccessLevel = LiteralUnion(AccessLevels);
+export type AccessLevel = Static<typeof AccessLevel>;
+
+/** Actions of one service and access level that a document allows, on these resources. */
+export const GrantGroup = Type.Object({
+  service: Type.String(),
+  accessLevel: AccessLevel,
+  /** Wildcards expanded from the IAM data, sorted; empty only when `everyAction` and the table is truncated. */
+  actions: Type.Array(Type.String()),
+  resources: Type.Array(Type.String()),
+  /** The group holds every action of the service at this access level. */
+  everyAction: Type.Optional(Type.Boolean()),
+});
+export type GrantGroup = Static<typeof GrantGroup>;
+
+/** What a change's document allows that the document before did not (`added`), and the reverse. */
+export const NewlyGranted = Type.Object({
+  added: Type.Array(GrantGroup),
+  removed: Type.Array(GrantGroup),
+  /** The table listed too many actions: groups with `everyAction` leave their list empty. */
+  truncated: Type.Optional(Type.Boolean()),
+});
+export type NewlyGranted = Static<typeof NewlyGranted>;
+
 /** Fields every change type has: ConsoleMe's, then Rolecall's (expiry, outcome). */
 const changeBase = {
   principal: PrincipalModel,
@@ -129,6 +177,10 @@ const changeBase = {
   granted_sids: Type.Optional(Type.Array(Type.String())),
   /** What the removal at expiry found, where it was not exactly what Rolecall had put there. */
   expiry_findings: Type.Optional(Type.Array(ChangeError)),
+  /** The policy check of the change's document (changes that carry one), computed when it is shown. */
+  findings: Type.Optional(Type.Array(PolicyFinding)),
+  /** What the change's document allows that `old_policy` did not, and the reverse; computed when shown. */
+  newly_granted: Type.Optional(NewlyGranted),
 };
 
 export const InlinePolicyChangeModel = Type.Object({
@@ -592,15 +644,24 @@ export const AutoApprovalRule = Type.Object(
     /** IAM wildcard patterns the request's principal ARN must match. */
     principal_arns: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     /** Every allowed action must start with one of these (`s3:Get`, `sqs:Receive`), case-insensitively. */
-    action_prefixes: Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9-]+:[A-Za-z0-9]*$' }), {
-      minItems: 1,
-    }),
+    action_prefixes: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9-]+:[A-Za-z0-9]*$' }), { minItems: 1 }),
+    ),
+    /**
+     * Every action the request newly grants (wildcards expanded from the IAM data) must be at one of these
+     * access levels. A rule names `action_prefixes`, `access_levels` or both; each it names must hold.
+     */
+    access_levels: Type.Optional(Type.Array(AccessLevel, { minItems: 1, uniqueItems: true })),
     /** Every change must expire within this; absent: changes need not expire. */
     max_duration: Type.Optional(Duration),
     /** Whether a matching request may come without a justification. */
     justification_required: Type.Optional(Type.Boolean({ default: true })),
   },
-  { additionalProperties: false },
+  // Without either condition a rule would approve any action: it must name one.
+  {
+    additionalProperties: false,
+    anyOf: [{ required: ['action_prefixes'] }, { required: ['access_levels'] }],
+  },
 );
 export type AutoApprovalRule = Static<typeof AutoApprovalRule>;
 

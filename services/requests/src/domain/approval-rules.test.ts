@@ -4,6 +4,7 @@ import type {
   ChangeModel,
   PolicyRequestSettings,
 } from '@rolecall/shared/contracts';
+import { newlyGranted } from '@rolecall/policy';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -206,5 +207,68 @@ describe('matchAutoApproval', () => {
     expect(justificationRequired({}, undefined)).toBe(true);
     expect(justificationRequired({}, { ...rule, justification_required: false })).toBe(false);
     expect(justificationRequired({ justification_required: false }, undefined)).toBe(false);
+  });
+});
+
+describe('matchAutoApproval with access levels', () => {
+  const rule: AutoApprovalRule = {
+    name: 'read-only',
+    accounts: [DEV],
+    principal_arns: ['arn:aws:iam::*:role/dev-*'],
+    access_levels: ['List', 'Read'],
+  };
+  const document = (Action: string | string[]) => ({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action, Resource: '*' }],
+  });
+  const inline = (Action: string | string[]): ChangeModel => ({
+    principal: { principal_type: 'AwsResource', principal_arn: `arn:aws:iam::${DEV}:role/dev-app` },
+    change_type: 'inline_policy',
+    action: 'attach',
+    policy_name: 'p',
+    policy: { policy_document: document(Action) },
+  });
+  const match = async (Action: string | string[], rules: AutoApprovalRule[] = [rule]) =>
+    matchAutoApproval({
+      rules,
+      principalArn: `arn:aws:iam::${DEV}:role/dev-app`,
+      changes: [inline(Action)],
+      accountOf: () => DEV,
+      granted: [await newlyGranted(null, document(Action))],
+      justification: 'reading',
+      now: new Date('2030-01-01T00:00:00Z'),
+    });
+
+  it('approves when every newly granted action, wildcards expanded, is List or Read', async () => {
+    expect(await match(['s3:Get*', 's3:ListBucket', 'sqs:ReceiveMessage'])).toMatchObject({ matched: true });
+  });
+
+  it.each([
+    ['a Write action', 's3:PutObject', 'Write'],
+    ['a wildcard that expands to Write actions', 's3:*Object', 'Write'],
+    ['a Permissions management action', 'iam:PutRolePolicy', 'Permissions management'],
+    ['a Tagging action', 'sqs:TagQueue', 'Tagging'],
+  ])('refuses %s, naming its level', async (_what, action, level) => {
+    const result = await match(action);
+    expect(result.matched).toBe(false);
+    expect(!result.matched && result.reasons[0]?.reason).toContain(level);
+  });
+
+  it('refuses when what the change grants is not known', () => {
+    const result = matchAutoApproval({
+      rules: [rule],
+      principalArn: `arn:aws:iam::${DEV}:role/dev-app`,
+      changes: [inline('s3:GetObject')],
+      accountOf: () => DEV,
+      justification: 'reading',
+      now: new Date('2030-01-01T00:00:00Z'),
+    });
+    expect(result.matched).toBe(false);
+  });
+
+  it('needs both conditions when a rule names prefixes and levels', async () => {
+    const both: AutoApprovalRule = { ...rule, action_prefixes: ['sqs:'] };
+    expect((await match('s3:GetObject', [both])).matched).toBe(false);
+    expect((await match('sqs:ReceiveMessage', [both])).matched).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import type {
   ApprovalRequirement,
   AutoApprovalRule,
   ChangeModel,
+  NewlyGranted,
   PolicyRequestSettings,
   Tags,
 } from '@rolecall/shared/contracts';
@@ -168,6 +169,8 @@ export interface AutoApprovalFacts {
   changes: readonly ChangeModel[];
   /** The account a change is applied in (the principal's, or the resource's for a generated change). */
   accountOf: (change: ChangeModel) => string;
+  /** What each change (same index) newly grants, for rules with `access_levels`; undefined: not known. */
+  granted?: readonly (NewlyGranted | undefined)[];
   justification?: string | undefined;
   now: Date;
 }
@@ -180,7 +183,9 @@ export type AutoApproval =
  * resource and trust policy changes generated for it), in one of the rule's accounts, on a principal
  * matching its patterns, whose granted Allow statements name only actions starting with its prefixes
  * (no NotAction), each expiring within its max_duration, with a justification unless the rule needs
- * none. Other change types (managed policies, boundaries, tags, trust edits) always need a person.
+ * none. A rule with `access_levels` also needs every action each change newly grants (wildcards and
+ * NotAction expanded from the IAM data) to be at one of those levels. Other change types (managed
+ * policies, boundaries, tags, trust edits) always need a person.
  */
 export function matchAutoApproval(facts: AutoApprovalFacts): AutoApproval {
   const reasons: { rule: string; reason: string }[] = [];
@@ -198,7 +203,8 @@ function refusalOf(rule: AutoApprovalRule, facts: AutoApprovalFacts): string | u
   if (!rule.principal_arns.some((p) => matchesIamPattern(p, facts.principalArn))) {
     return `${facts.principalArn} matches none of ${rule.principal_arns.join(', ')}`;
   }
-  const prefixes = rule.action_prefixes.map((p) => p.toLowerCase());
+  const prefixes = rule.action_prefixes?.map((p) => p.toLowerCase());
+  const levels = rule.access_levels === undefined ? undefined : new Set<string>(rule.access_levels);
   const maxMs = rule.max_duration === undefined ? undefined : parseDuration(rule.max_duration);
   for (const [index, change] of facts.changes.entries()) {
     const eligible =
@@ -209,13 +215,25 @@ function refusalOf(rule: AutoApprovalRule, facts: AutoApprovalFacts): string | u
     const account = facts.accountOf(change);
     if (!rule.accounts.includes(account))
       return `account ${account} is not one of ${rule.accounts.join(', ')}`;
-    for (const { statement } of grantedStatements(change, { requestId: '', changeIndex: index })) {
-      if (statement.Effect !== 'Allow') continue;
-      if ('NotAction' in statement) return 'a statement uses NotAction';
-      const outside = asStrings(statement.Action).find(
-        (a) => !prefixes.some((p) => a.toLowerCase().startsWith(p)),
-      );
-      if (outside !== undefined) return `${outside} does not start with ${rule.action_prefixes.join(', ')}`;
+    if (prefixes !== undefined) {
+      for (const { statement } of grantedStatements(change, { requestId: '', changeIndex: index })) {
+        if (statement.Effect !== 'Allow') continue;
+        if ('NotAction' in statement) return 'a statement uses NotAction';
+        const outside = asStrings(statement.Action).find(
+          (a) => !prefixes.some((p) => a.toLowerCase().startsWith(p)),
+        );
+        if (outside !== undefined) return `${outside} does not start with ${prefixes.join(', ')}`;
+      }
+    }
+    if (levels !== undefined) {
+      const granted = facts.granted?.[index];
+      if (granted === undefined)
+        return `what change ${index} grants is not known, so its access levels are not`;
+      const outside = granted.added.find((g) => !levels.has(g.accessLevel));
+      if (outside !== undefined) {
+        const example = outside.actions.slice(0, 3).join(', ') || `every ${outside.service} action`;
+        return `${example} ${outside.actions.length === 1 ? 'is' : 'are'} ${outside.accessLevel}, not ${[...levels].join(' or ')}`;
+      }
     }
     if (maxMs !== undefined) {
       const expiry = resolveExpiry(change, facts.now);

@@ -18,6 +18,7 @@ import {
 } from '../domain/cross-account.js';
 import type { ResourceLookup } from '../domain/ports.js';
 import { prepareChanges } from '../domain/prepare-changes.js';
+import { reviewChange, reviewedRequest, withoutReview, withReviews } from '../domain/review-change.js';
 import { approveAutomatically, newRequest } from '../domain/request-state.js';
 import type { PrincipalState, ResourceState, TargetState } from '../domain/target-state.js';
 import { targetArnOf } from '../domain/target-state.js';
@@ -69,9 +70,11 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
     const id = newId();
     const cache = createPrefetchingIndex(lookup);
 
-    await cache.load(body.changes.changes.map(targetArnOf));
+    // Findings and grant tables are Rolecall's to compute: whatever a client sent in their place goes.
+    const asked = body.changes.changes.map(withoutReview);
+    await cache.load(asked.map(targetArnOf));
     const { prepared, problems } = await cache.settle(() => {
-      const changes = prepareChanges(body.changes.changes, cache.get, id);
+      const changes = prepareChanges(asked, cache.get, id);
       return {
         prepared: changes,
         problems: validateRequestChanges(changes, { lookup: cache.get, now, requestId: id }),
@@ -95,11 +98,13 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
     const changes: ChangeModel[] = [...prepared, ...generated.changes];
     const accounts = await accountsOf(changes, workflow);
     const settings = workflow.settings();
+    const reviews = await Promise.all(changes.map(reviewChange));
     const auto = matchAutoApproval({
       rules: settings?.auto_approval_rules ?? [],
       principalArn: body.changes.changes[0]?.principal.principal_arn ?? '',
       changes,
       accountOf: (change) => accounts.get(targetArnOf(change)) ?? '',
+      granted: reviews.map((r) => r?.newly_granted),
       justification: body.justification,
       now,
     });
@@ -139,7 +144,10 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
           errors: 0,
           request_created: false,
           action_results: results,
-          extended_request: created.request,
+          extended_request: {
+            ...created.request,
+            changes: { changes: await withReviews(created.request.changes.changes, reviews) },
+          },
         },
       };
     }
@@ -170,7 +178,7 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
           ...results,
           { status: 'success', message: `request ${id} is ${request.request_status}` },
         ],
-        extended_request: request,
+        extended_request: await reviewedRequest(request),
       },
     };
   };

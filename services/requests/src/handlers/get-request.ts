@@ -1,6 +1,7 @@
 import type { GetRequestReply, RequestOf, requestsOperations } from '@rolecall/shared/contracts';
 import { requestConfigOf } from '../domain/authorization.js';
 import type { RequestStore } from '../domain/ports.js';
+import { reviewedRequest } from '../domain/review-change.js';
 import type { Workflow } from './workflow.js';
 
 type GetData = RequestOf<(typeof requestsOperations)['get']>;
@@ -22,7 +23,7 @@ export function createGetRequestHandler(options: { workflow: Workflow; store: Re
     const facts = workflow.facts(request, caller, touched);
     return {
       outcome: 'found',
-      request,
+      request: await reviewedRequest(request),
       requestConfig: requestConfigOf(facts),
       approval: facts.explanation,
     };
