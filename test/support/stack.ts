@@ -9,6 +9,7 @@ import {
   MOTO_CREDENTIALS,
   startTestEnvironment,
   waitForPort,
+  type StartMotoOptions,
   type TestEnvironment,
 } from '@rolecall/testing';
 export { eventually } from '@rolecall/testing';
@@ -55,13 +56,27 @@ export interface StackOptions {
   config?: Record<string, unknown>;
   /** Services started by startStack, in this order; default every service. */
   services?: ServiceName[];
+  /** Options of the stack's own moto (its environment, e.g. INITIAL_NO_AUTH_ACTION_COUNT). */
+  moto?: StartMotoOptions;
+  /**
+   * Runs once the servers are up and before any service starts. Credentials it returns are the services'
+   * instead of moto's defaults (a moto that enforces IAM needs an IAM user's keys).
+   */
+  prepare?: (env: TestEnvironment) => Promise<{ accessKeyId: string; secretAccessKey: string } | void>;
 }
 
 /** Every service, in start order: consumers first, the gateway (which waits for them) last. */
 export const ALL_SERVICES: readonly ServiceName[] = ['cache', 'crawler', 'broker', 'requests', 'gateway'];
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const env = await startTestEnvironment();
+  const env = await startTestEnvironment(options.moto ? { moto: options.moto } : {});
+  let credentials: { accessKeyId: string; secretAccessKey: string } = MOTO_CREDENTIALS;
+  try {
+    credentials = (await options.prepare?.(env)) ?? MOTO_CREDENTIALS;
+  } catch (error) {
+    await env.stop();
+    throw error;
+  }
   const dir = await mkdtemp(join(tmpdir(), 'rolecall-stack-'));
   const configPath = join(dir, 'rolecall.yaml');
   const gatewayPort = await freePort();
@@ -89,8 +104,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     REDIS_URL: env.redis.url,
     AWS_ENDPOINT_URL: env.moto.url,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     ROLECALL_PORT: String(gatewayPort),
   };
   const services: ServiceProcess[] = [];

@@ -148,6 +148,11 @@ export interface StartMotoOptions {
    * them; off by default because it makes each account's first IAM call slower.
    */
   loadAwsManagedPolicies?: boolean;
+  /**
+   * More environment for moto's process, e.g. `INITIAL_NO_AUTH_ACTION_COUNT` (moto answers that many
+   * requests without checking who sends them, then enforces IAM on every later one).
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -170,7 +175,10 @@ export const startMoto = (options: StartMotoOptions = {}) =>
     binary: motoPython(),
     args: (port) => [MOTO_SCRIPT, '127.0.0.1', String(port)],
     url: (port) => `http://127.0.0.1:${port}`,
-    ...(options.loadAwsManagedPolicies ? { env: { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } } : {}),
+    env: {
+      ...(options.loadAwsManagedPolicies ? { MOTO_IAM_LOAD_MANAGED_POLICIES: 'true' } : {}),
+      ...options.env,
+    },
   });
 
 /** Credentials moto accepts; they map to moto's default account 123456789012. */
@@ -205,7 +213,9 @@ export async function startTestEnvironment(
   const [nats, redis, moto] = await Promise.all([
     external(process.env.ROLECALL_TEST_NATS_URL) ?? startNats(),
     external(process.env.ROLECALL_TEST_REDIS_URL) ?? startRedis(),
-    external(process.env.ROLECALL_TEST_AWS_ENDPOINT) ?? startMoto(options.moto),
+    // A moto with its own environment (IAM enforced, say) is always this test's own.
+    (options.moto?.env ? undefined : external(process.env.ROLECALL_TEST_AWS_ENDPOINT)) ??
+      startMoto(options.moto),
   ]);
   return {
     nats,

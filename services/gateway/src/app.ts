@@ -34,6 +34,9 @@ import {
   registerRequestLimits,
 } from './plugins/request-limits.js';
 import { validatorCompiler } from './plugins/validation.js';
+import { createNatsAccessSimulator } from './adapters/nats-access-simulator.js';
+import { registerAccessDeniedRoute } from './routes/access/access-denied.js';
+import { registerSimulateAccessRoute } from './routes/access/simulate-access.js';
 import { registerAuditRoutes } from './routes/audit/audit-routes.js';
 import { registerGetCacheStatusRoute } from './routes/cache/get-cache-status.js';
 import { registerRefreshCacheRoute } from './routes/cache/refresh-cache.js';
@@ -207,6 +210,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerRequestRoutes(app, routeDeps);
   registerDynamicConfigRoutes(app, routeDeps);
   registerSelfServiceRoutes(app, { ...routeDeps, generator: createNatsSelfService({ nc: deps.nc }) });
+  registerSimulateAccessRoute(app, createNatsAccessSimulator({ nc: deps.nc }));
+  registerAccessDeniedRoute(app);
   if (config.demo.federationStandIn) {
     registerDemoFederationRoute(app, {
       ...routeDeps,

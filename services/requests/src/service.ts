@@ -6,6 +6,7 @@ import { createRedisCacheReader } from '@rolecall/cache/reader';
 import { tableNames } from '@rolecall/shared/aws';
 import type { RolecallConfig } from '@rolecall/shared/config';
 import {
+  accessOperations,
   requestsEvents,
   requestsOperations,
   requestsStreams,
@@ -44,6 +45,7 @@ import { createGetRequestHandler } from './handlers/get-request.js';
 import { createListRequestsHandler } from './handlers/list-requests.js';
 import { createModifyRequestHandler } from './handlers/modify-request.js';
 import { createRequestHistoryHandler } from './handlers/request-history.js';
+import { createSimulateAccessHandler } from './handlers/simulate-access.js';
 import { resumeApplying } from './handlers/resume-applying.js';
 import { createWorkflow } from './handlers/workflow.js';
 import type { Notifier, RecipientsLookup } from './notifications/index.js';
@@ -89,9 +91,8 @@ export function buildRequestsService(options: RequestsServiceOptions): RequestsS
   const configStore = createDynamicConfigStore({ dynamo: options.dynamo, tableName: tables.dynamicConfig });
   let settings: PolicyRequestSettings | undefined;
   const store = createDynamoRequestStore({ doc, tableName: tables.requests });
-  const lookup = createCacheResourceLookup({
-    reader: createRedisCacheReader({ redis, keys, log: log.child({ component: 'cache-reader' }) }),
-  });
+  const reader = createRedisCacheReader({ redis, keys, log: log.child({ component: 'cache-reader' }) });
+  const lookup = createCacheResourceLookup({ reader });
   const writer = options.writer ?? createAwsChangeWriter({ spokes: options.spokes });
   const list = createRedisRequestList({
     redis,
@@ -192,6 +193,9 @@ export function buildRequestsService(options: RequestsServiceOptions): RequestsS
         await serve(nc, { version: '0.1.0', log }, requestsOperations, handlers),
         await serve(nc, { version: '0.1.0', log }, selfServiceOperations, {
           generateChanges: createGenerateChangesHandler({ lookup }),
+        }),
+        await serve(nc, { version: '0.1.0', log }, accessOperations, {
+          simulate: createSimulateAccessHandler({ reader, lookup, store }),
         }),
       ];
       // A crash mid-apply left requests `applying`: finished (or reported) before new work is taken.

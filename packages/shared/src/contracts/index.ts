@@ -11,3 +11,4 @@ export * from './broker.js';
 export * from './config.js';
 export * from './requests.js';
 export * from './self-service.js';
+export * from './access.js';

@@ -1,18 +1,13 @@
+import type { PrincipalFacts } from '@rolecall/policy';
 import type { ChangeModel, Tags, TypedCachedItem } from '@rolecall/shared/contracts';
 
-/** An IAM role or user as a change sees it: what the cache holds, or what AWS answers before a write. */
-export interface PrincipalState {
+/**
+ * An IAM role or user as a change sees it: what the cache holds, or what AWS answers before a write. Its
+ * fields are the simulator's principal facts (@rolecall/policy), so a state a change leads to can be
+ * simulated as it is; group membership is no change's concern.
+ */
+export interface PrincipalState extends Omit<PrincipalFacts, 'groups'> {
   kind: 'principal';
-  arn: string;
-  accountId: string;
-  principalType: 'role' | 'user';
-  /** name → parsed document. */
-  inlinePolicies: Readonly<Record<string, unknown>>;
-  /** ARNs of the attached managed policies. */
-  managedPolicies: readonly string[];
-  permissionsBoundary?: string | undefined;
-  /** Roles only. */
-  assumeRolePolicy?: unknown;
   tags: Tags;
 }
 
