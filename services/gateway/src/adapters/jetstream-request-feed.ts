@@ -1,11 +1,6 @@
 import { DeliverPolicy, jetstream, type Consumer, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  requestsEvents,
-  requestsStreams,
-  requestsSubjects,
-  type PolicyRequestHistoryItem,
-} from '@rolecall/shared/contracts';
+import { requestsEvents, requestsStreams, type PolicyRequestHistoryItem } from '@rolecall/shared/contracts';
 import { AppError, isAppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { assertNatsConnected, isStreamNotFound, natsUnavailable, readMessage } from '@rolecall/shared/nats';
@@ -50,10 +45,9 @@ export function createJetStreamRequestFeed(options: { nc: NatsConnection; log: L
     let consumer: Consumer;
     let messages: ConsumerMessages;
     try {
-      consumer = await js.consumers.get(requestsStreams.events.name, {
-        filter_subjects: [requestsSubjects.happenedAll],
-        deliver_policy: DeliverPolicy.New,
-      });
+      // No subject filter: the stream holds only requests.policy-request.> (and servers before 2.10 have
+      // no filter_subjects).
+      consumer = await js.consumers.get(requestsStreams.events.name, { deliver_policy: DeliverPolicy.New });
       messages = await consumer.consume();
     } catch (error) {
       throw feedUnavailable(error);
@@ -80,7 +74,8 @@ export function createJetStreamRequestFeed(options: { nc: NatsConnection; log: L
     running = undefined;
     const current = await pending?.catch(() => undefined);
     if (!current) return;
-    await current.messages.close();
+    // stop(), not close(): close waits for the iterator to drain, which a server may hold up.
+    current.messages.stop();
     // The server would keep an idle ordered consumer for minutes; nobody needs it now.
     await current.consumer.delete().catch(() => undefined);
   };
