@@ -191,7 +191,10 @@ describe('live request updates over server-sent events, fed by the requests serv
     const id = await askForRead('read the shared assets');
     await until('the created event on the list stream', () =>
       expect(
-        list.events.map((e) => [e.event, (JSON.parse(e.data) as { requestId: string }).requestId]),
+        list.events.map((e) => {
+          const item = JSON.parse(e.data) as { kind: string; requestId: string };
+          return [item.kind, item.requestId];
+        }),
       ).toContainEqual(['created', id]),
     );
 
@@ -214,7 +217,7 @@ describe('live request updates over server-sent events, fed by the requests serv
     expect(approve.status).toBe(200);
 
     await until('the comment, the approval and the apply on the request stream', () =>
-      expect(one.events.map((e) => e.event)).toEqual(
+      expect(one.events.map((e) => (JSON.parse(e.data) as { kind: string }).kind)).toEqual(
         expect.arrayContaining(['commented', 'approved', 'applied']),
       ),
     );

@@ -13,6 +13,7 @@ import { useSearchParams } from 'react-router';
 import { useFollow } from '../../app/Layout';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { LiveBadge, RequestStatusBadge } from './RequestStatusBadge';
+import { useSettled } from './use-settled';
 import { requestKeys, useLiveInvalidation, useRequestList, type RequestFilters } from './requests-api';
 
 const PAGE_SIZE = 25;
@@ -25,16 +26,6 @@ const STATUS_OPTIONS = [
     value: s,
   })),
 ];
-
-/** Text typed into a filter reaches the server once typing pauses. */
-function useDebounced<T>(value: T, ms: number): T {
-  const [current, setCurrent] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setCurrent(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return current;
-}
 
 /**
  * Every policy request, newest first, filtered by the server (status, principal, requester, justification),
@@ -50,7 +41,7 @@ export default function RequestsPage() {
   const [page, setPage] = useState(1);
   // Debounced as text: a new object each render would restart the timer for ever.
   const typed = JSON.stringify({ status, arn: principal, username: requester, justification });
-  const settled = useDebounced(typed, 300);
+  const settled = useSettled(typed, 300);
   const filters = useMemo(() => JSON.parse(settled) as RequestFilters, [settled]);
   const list = useRequestList(filters, LIMIT);
   const live = useLiveInvalidation('/api/v3/requests/stream', [requestKeys.all]);
@@ -62,6 +53,11 @@ export default function RequestsPage() {
     setParams(next, { replace: true });
   }, [filters, setParams]);
 
+  const textFilters = [
+    { label: 'Principal', placeholder: 'role name or ARN', value: principal, set: setPrincipal },
+    { label: 'Requested by', placeholder: 'email', value: requester, set: setRequester },
+    { label: 'Justification', placeholder: 'words', value: justification, set: setJustification },
+  ];
   const rows = list.data?.data ?? [];
   const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
   const shown = rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
@@ -101,30 +97,16 @@ export default function RequestsPage() {
               }}
             />
           </FormField>
-          <FormField label="Principal">
-            <Input
-              type="search"
-              value={principal}
-              placeholder="role name or ARN"
-              onChange={({ detail }) => setPrincipal(detail.value)}
-            />
-          </FormField>
-          <FormField label="Requested by">
-            <Input
-              type="search"
-              value={requester}
-              placeholder="email"
-              onChange={({ detail }) => setRequester(detail.value)}
-            />
-          </FormField>
-          <FormField label="Justification">
-            <Input
-              type="search"
-              value={justification}
-              placeholder="words"
-              onChange={({ detail }) => setJustification(detail.value)}
-            />
-          </FormField>
+          {textFilters.map((filter) => (
+            <FormField key={filter.label} label={filter.label}>
+              <Input
+                type="search"
+                value={filter.value}
+                placeholder={filter.placeholder}
+                onChange={({ detail }) => filter.set(detail.value)}
+              />
+            </FormField>
+          ))}
         </SpaceBetween>
       }
       pagination={

@@ -260,18 +260,8 @@ export function useLiveInvalidation(path: string, keys: readonly QueryKey[]): St
       setState('live');
     };
     source.onerror = () => setState('reconnecting');
-    const kinds = [
-      'created',
-      'commented',
-      'updated',
-      'approved',
-      'rejected',
-      'cancelled',
-      'applied',
-      'failed',
-      'expired',
-    ];
-    for (const kind of kinds) source.addEventListener(kind, invalidate);
+    // Every step comes as a plain message (its kind is in the data): any of them changes what is shown.
+    source.onmessage = invalidate;
     return () => source.close();
   }, [client, path, serialized]);
   return state;

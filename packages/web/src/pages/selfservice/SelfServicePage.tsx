@@ -352,28 +352,56 @@ export default function SelfServicePage() {
 }
 
 function PrincipalPicker({ value, onChange }: { value: string; onChange: (arn: string) => void }) {
-  const results = useTypeahead(PRINCIPAL_TYPEAHEAD, value, isPrincipalArn);
   return (
     <FormField
       label="Role or user"
       description="Type part of its name, account id or ARN, then pick it from the list."
       constraintText={value && !isPrincipalArn(value) ? 'Pick an entry from the list.' : undefined}
     >
-      <Autosuggest
+      <TypeaheadBox
+        endpoint={PRINCIPAL_TYPEAHEAD}
+        keep={isPrincipalArn}
+        label="Role or user"
         value={value}
-        onChange={({ detail }) => onChange(detail.value)}
-        onSelect={({ detail }) => onChange(detail.value)}
-        options={(results.data ?? []).map((arn) => ({ value: arn }))}
-        filteringType="manual"
-        statusType={results.isFetching ? 'loading' : results.isError ? 'error' : 'finished'}
-        loadingText="Searching"
-        errorText={results.isError ? results.error.message : 'Search failed'}
-        empty={value.trim() === '' ? 'Start typing' : 'No role or user matches'}
-        enteredTextLabel={(text) => `Use "${text}"`}
+        onChange={onChange}
         placeholder="arn:aws:iam::123456789012:role/app"
-        ariaLabel="Role or user"
       />
     </FormField>
+  );
+}
+
+/** A text box suggesting what the typeahead endpoint finds for the text; Enter or a click picks one. */
+function TypeaheadBox({
+  endpoint,
+  keep,
+  label,
+  value,
+  onChange,
+  placeholder,
+}: {
+  endpoint: string;
+  keep?: (title: string) => boolean;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder?: string;
+}) {
+  const results = useTypeahead(endpoint, value, keep);
+  return (
+    <Autosuggest
+      value={value}
+      onChange={({ detail }) => onChange(detail.value)}
+      onSelect={({ detail }) => onChange(detail.value)}
+      options={(results.data ?? []).map((title) => ({ value: title }))}
+      filteringType="manual"
+      statusType={results.isFetching ? 'loading' : results.isError ? 'error' : 'finished'}
+      loadingText="Searching"
+      errorText={results.isError ? results.error.message : 'Search failed'}
+      empty={value.trim() === '' ? 'Start typing' : 'Nothing matches'}
+      enteredTextLabel={(text) => `Use "${text}"`}
+      ariaLabel={label}
+      {...(placeholder ? { placeholder } : {})}
+    />
   );
 }
 
@@ -504,22 +532,14 @@ function GeneratorInput({
   value: string;
   onChange: (value: string) => void;
 }) {
-  const endpoint = input.typeahead_endpoint;
-  const results = useTypeahead(endpoint ?? '', endpoint ? value : '');
   return (
     <FormField label={input.text}>
-      {endpoint ? (
-        <Autosuggest
+      {input.typeahead_endpoint ? (
+        <TypeaheadBox
+          endpoint={input.typeahead_endpoint}
+          label={input.text}
           value={value}
-          onChange={({ detail }) => onChange(detail.value)}
-          onSelect={({ detail }) => onChange(detail.value)}
-          options={(results.data ?? []).map((title) => ({ value: title }))}
-          filteringType="manual"
-          statusType={results.isFetching ? 'loading' : 'finished'}
-          loadingText="Searching"
-          empty={value.trim() === '' ? 'Start typing' : 'Nothing matches'}
-          enteredTextLabel={(text) => `Use "${text}"`}
-          ariaLabel={input.text}
+          onChange={onChange}
         />
       ) : (
         <Input value={value} onChange={({ detail }) => onChange(detail.value)} ariaLabel={input.text} />

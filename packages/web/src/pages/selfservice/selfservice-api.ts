@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
 import { api } from '../../api/client';
 import type { Change, CreationBody } from '../requests/requests-api';
+import { useSettled } from '../requests/use-settled';
 
 /* The wizard's routes in ConsoleMe's shapes (packages/shared/src/contracts/self-service.ts and access.ts). */
 
@@ -77,16 +77,6 @@ export const generateChanges = (changes: ChangeGenerator[]) =>
 
 export const readAccessDenied = (message: string) =>
   api<AccessDeniedAnswer>('/api/v3/access-denied', { method: 'POST', body: { message } });
-
-/** A value once it has stopped changing for `ms`: typeahead asks the server once typing pauses. */
-export function useSettled(value: string, ms = 250): string {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return settled;
-}
 
 /**
  * Options for a typeahead box. `endpoint` is a gateway path with `{query}` where the text goes

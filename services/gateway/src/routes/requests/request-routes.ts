@@ -30,12 +30,12 @@ export function refused(refusal: Pick<RequestRefusal, 'kind' | 'code' | 'message
   });
 }
 
-const RequestIdParams = Type.Object({
+export const RequestIdParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
 });
 
 /** The answers every requests route may give besides its own. */
-const requestErrors = {
+export const requestErrors = {
   ...commonErrors,
   403: ErrorBody,
   404: ErrorBody,

@@ -6,8 +6,8 @@ import type { RequestEventFeed, RequestFeedEvent } from '../../adapters/jetstrea
 import { formatServerSentEvent } from '../../domain/server-sent-events.js';
 import { callerOf } from '../credentials/request-context.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
-import { ErrorBody, commonErrors } from '../schemas.js';
-import { refused } from './request-routes.js';
+import { ErrorBody } from '../schemas.js';
+import { RequestIdParams, refused, requestErrors } from './request-routes.js';
 
 export interface RequestStreamDeps extends RouteDeps {
   feed: RequestEventFeed;
@@ -22,23 +22,14 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 /** What EventSource waits before reconnecting after the stream ends. */
 const RETRY_MS = 3_000;
 
-const StreamParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
-});
-
-const streamErrors = {
-  ...commonErrors,
-  403: ErrorBody,
-  404: ErrorBody,
-  406: ErrorBody,
-  503: ErrorBody,
-} as const;
+const streamErrors = { ...requestErrors, 406: ErrorBody } as const;
 
 const EventStream = {
   description:
-    'Server-sent events: one `event: <kind>` (created, commented, updated, approved, rejected, cancelled, ' +
-    'applied, failed, expired) per step, `id:` its sequence in REQUEST_EVENTS and `data:` the history item ' +
-    '(PolicyRequestHistoryItem), plus `:` comment lines as a heartbeat. It stays open until the client leaves.',
+    'Server-sent events: one message per step, `id:` its sequence in REQUEST_EVENTS and `data:` the history ' +
+    'item (PolicyRequestHistoryItem, whose `kind` is created, commented, updated, approved, rejected, ' +
+    'cancelled, applied, failed or expired), plus `:` comment lines as a heartbeat. It stays open until the ' +
+    'client leaves.',
   content: { 'text/event-stream': { schema: Type.String() } },
 };
 
@@ -84,7 +75,8 @@ export function registerRequestStreamRoutes(app: GatewayApp, deps: RequestStream
     // Subscribed before the answer starts: a failure is still a JSON 503, and no event after the 200 is lost.
     held.unsubscribe = await deps.feed.subscribe((event) => {
       if (accepts(event)) {
-        write(formatServerSentEvent({ id: String(event.seq), event: event.item.kind, data: event.item }));
+        // No `event:` field: EventSource's onmessage gets every kind (in the data) without a list of them.
+        write(formatServerSentEvent({ id: String(event.seq), data: event.item }));
       }
     });
     reply.hijack();
@@ -125,7 +117,7 @@ export function registerRequestStreamRoutes(app: GatewayApp, deps: RequestStream
       schema: {
         tags: ['policy requests'],
         summary: "One request's steps as they happen (server-sent events)",
-        params: StreamParams,
+        params: RequestIdParams,
         response: { 200: EventStream, ...streamErrors },
       },
     },
