@@ -94,9 +94,7 @@ describe('the self-service wizard and the request pages, in headless Chromium ag
     // The admin's list, open all along, shows it without a reload.
     const row = admin.getByRole('link', { name: `Request ${requestId} for ${roleArn}` });
     await row.waitFor();
-    expect(await admin.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
-      true,
-    );
+    expect(await admin.evaluate<boolean>('window.notReloaded === true')).toBe(true);
     await row.click();
     await admin.getByRole('button', { name: 'Approve' }).click();
     await admin.getByTestId('request-status').getByText('approved').waitFor();
