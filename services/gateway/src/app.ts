@@ -46,6 +46,8 @@ import { registerChallengeRoutes } from './routes/challenge/challenge-routes.js'
 import { registerDynamicConfigRoutes } from './routes/config/dynamic-config.js';
 import { registerEligibleRolesRoutes } from './routes/credentials/eligible-roles.js';
 import { registerRequestRoutes } from './routes/requests/request-routes.js';
+import { registerRequestStreamRoutes } from './routes/requests/request-stream.js';
+import { createJetStreamRequestFeed } from './adapters/jetstream-request-feed.js';
 import { registerGetCredentialsRoute } from './routes/credentials/get-credentials.js';
 import { registerGetResourceUrlRoute } from './routes/credentials/get-resource-url.js';
 import { registerGetRolesRoutes } from './routes/credentials/get-roles.js';
@@ -235,6 +237,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   await registerWebUi(app, webUi, deps.webRoot);
   registerAuditRoutes(app, routeDeps);
   registerRequestRoutes(app, routeDeps);
+  registerRequestStreamRoutes(app, { ...routeDeps, feed: createJetStreamRequestFeed({ nc: deps.nc, log }) });
   registerDynamicConfigRoutes(app, routeDeps);
   registerSelfServiceRoutes(app, { ...routeDeps, generator: createNatsSelfService({ nc: deps.nc }) });
   registerSimulateAccessRoute(app, createNatsAccessSimulator({ nc: deps.nc }));

@@ -17,6 +17,8 @@ export const ErrorCatalogue = {
   INVALID_JWT: { status: 403, fault: 'client', retryable: false },
   FORBIDDEN: { status: 403, fault: 'client', retryable: false },
   NOT_FOUND: { status: 404, fault: 'client', retryable: false },
+  /** The route answers only in a format the client's Accept header leaves out (an event stream). */
+  NOT_ACCEPTABLE: { status: 406, fault: 'client', retryable: false },
   ROUTE_NOT_FOUND: { status: 404, fault: 'client', retryable: false },
   CONFLICT: { status: 409, fault: 'client', retryable: false },
   RATE_LIMITED: { status: 429, fault: 'client', retryable: true },

@@ -30,7 +30,7 @@ export function refused(refusal: Pick<RequestRefusal, 'kind' | 'code' | 'message
   });
 }
 
-const RequestIdParams = Type.Object({
+export const RequestIdParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
 });
 
