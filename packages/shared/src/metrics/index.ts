@@ -18,109 +18,80 @@ function once<M>(name: string, make: () => M): M {
 /** Latency buckets in seconds, from a cached read (1 ms) to a slow AWS write (10 s). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+  once(name, () => new Counter({ name, help, labelNames }));
+const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+  once(name, () => new Gauge({ name, help, labelNames }));
+const histogram = <L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  buckets: number[] = LATENCY_BUCKETS,
+) => once(name, () => new Histogram({ name, help, labelNames, buckets }));
+
 export const metrics = {
-  /** HTTP requests the gateway answered, by route pattern, method and status code. */
   get httpRequests() {
-    return once(
+    return counter(
       'rolecall_http_requests_total',
-      () =>
-        new Counter({
-          name: 'rolecall_http_requests_total',
-          help: 'HTTP requests answered, by route pattern, method and status code',
-          labelNames: ['route', 'method', 'status'] as const,
-        }),
+      'HTTP requests answered, by route pattern, method and status code',
+      ['route', 'method', 'status'],
     );
   },
   get httpDuration() {
-    return once(
+    return histogram(
       'rolecall_http_request_duration_seconds',
-      () =>
-        new Histogram({
-          name: 'rolecall_http_request_duration_seconds',
-          help: 'Time to answer an HTTP request, by route pattern and method',
-          labelNames: ['route', 'method'] as const,
-          buckets: LATENCY_BUCKETS,
-        }),
+      'Time to answer an HTTP request, by route pattern and method',
+      ['route', 'method'],
     );
   },
   /** NATS request/reply operations: `side` client (the caller) or server (the service answering). */
   get natsOperations() {
-    return once(
+    return counter(
       'rolecall_nats_operations_total',
-      () =>
-        new Counter({
-          name: 'rolecall_nats_operations_total',
-          help: 'NATS request/reply operations, by subject, side (client or server) and outcome (ok or an error code)',
-          labelNames: ['subject', 'side', 'outcome'] as const,
-        }),
+      'NATS request/reply operations, by subject, side (client or server) and outcome (ok or an error code)',
+      ['subject', 'side', 'outcome'],
     );
   },
   get natsDuration() {
-    return once(
+    return histogram(
       'rolecall_nats_operation_duration_seconds',
-      () =>
-        new Histogram({
-          name: 'rolecall_nats_operation_duration_seconds',
-          help: 'Time of a NATS request/reply operation, by subject and side',
-          labelNames: ['subject', 'side'] as const,
-          buckets: LATENCY_BUCKETS,
-        }),
+      'Time of a NATS request/reply operation, by subject and side',
+      ['subject', 'side'],
     );
   },
   get crawlDuration() {
-    return once(
+    return histogram(
       'rolecall_crawl_duration_seconds',
-      () =>
-        new Histogram({
-          name: 'rolecall_crawl_duration_seconds',
-          help: 'Time to crawl one account for one crawl type, by account, type and outcome',
-          labelNames: ['account', 'type', 'outcome'] as const,
-          buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
-        }),
+      'Time to crawl one account for one crawl type, by account, type and outcome',
+      ['account', 'type', 'outcome'],
+      [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
     );
   },
   get crawlItems() {
-    return once(
-      'rolecall_crawl_items',
-      () =>
-        new Gauge({
-          name: 'rolecall_crawl_items',
-          help: 'Items the last complete crawl of an account and type found',
-          labelNames: ['account', 'type'] as const,
-        }),
-    );
+    return gauge('rolecall_crawl_items', 'Items the last complete crawl of an account and type found', [
+      'account',
+      'type',
+    ]);
   },
   get credentialIssuances() {
-    return once(
+    return counter(
       'rolecall_credential_issuances_total',
-      () =>
-        new Counter({
-          name: 'rolecall_credential_issuances_total',
-          help: 'Credential and console sign-in requests the broker decided, by channel, outcome (issued, failed, refused, audit_unavailable) and the refusal or failure reason',
-          labelNames: ['channel', 'outcome', 'reason'] as const,
-        }),
+      'Credential and console sign-in requests the broker decided, by channel, outcome (issued, failed, refused, audit_unavailable) and the refusal or failure reason',
+      ['channel', 'outcome', 'reason'],
     );
   },
   get notificationFailures() {
-    return once(
+    return counter(
       'rolecall_notification_failures_total',
-      () =>
-        new Counter({
-          name: 'rolecall_notification_failures_total',
-          help: 'Notifications that failed after their retries, by channel',
-          labelNames: ['channel'] as const,
-        }),
+      'Notifications that failed after their retries, by channel',
+      ['channel'],
     );
   },
   get consumerPending() {
-    return once(
+    return gauge(
       'rolecall_jetstream_consumer_pending',
-      () =>
-        new Gauge({
-          name: 'rolecall_jetstream_consumer_pending',
-          help: 'Messages of a stream a durable consumer has not yet been delivered (its lag), read at scrape',
-          labelNames: ['stream', 'consumer'] as const,
-        }),
+      'Messages of a stream a durable consumer has not yet been delivered (its lag), read at scrape',
+      ['stream', 'consumer'],
     );
   },
 };
