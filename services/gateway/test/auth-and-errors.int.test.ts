@@ -220,7 +220,7 @@ describe('bad input', () => {
       expect(response.statusCode).toBe(404);
       expect(response.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
     }
-    const v2 = await app.inject({ method: 'DELETE', url: `/api/v2/roles/${PROD}/admin`, headers: USER });
+    const v2 = await app.inject({ method: 'PATCH', url: `/api/v2/roles/${PROD}/admin`, headers: USER });
     expect(v2.statusCode).toBe(404);
     expect(v2.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND', status: 404, title: 'Not Found' });
   });
