@@ -204,7 +204,7 @@ describe('the resource, challenge and admin pages in a browser', () => {
 
     await page.goto(`/requests/${requestId}`);
     await page
-      .getByRole('heading', { name: new RegExp(requestId) })
+      .getByTestId('request-status')
       .or(page.getByText(/Could not load request/))
       .first()
       .waitFor();
