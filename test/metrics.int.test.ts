@@ -64,6 +64,17 @@ describe('Prometheus metrics on each service’s own port', () => {
     });
     prod = org.accounts.find((a) => a.name === 'prod')!;
     for (const name of ALL_SERVICES) await stack.start(name);
+    // Each service opens its metrics port once it has started, which the stack does not wait for.
+    for (const service of ALL_SERVICES) {
+      await eventually(
+        () =>
+          fetch(`http://127.0.0.1:${ports[service]}/metrics`).then(
+            (r) => (r.ok ? true : undefined),
+            () => undefined,
+          ),
+        `the ${service}'s metrics port`,
+      );
+    }
   });
   afterAll(async () => {
     await stack?.stop();

@@ -239,6 +239,9 @@ export function createRequest(body: CreationBody): Promise<CreationResponse> {
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting';
 
+/** When a page reads again after an event, besides at once (see useLiveInvalidation). */
+const REREAD_AFTER_EVENT_MS = [1_000, 4_000];
+
 /**
  * Follows a server-sent event stream of the gateway and invalidates `keys` on every event and every
  * (re)connection (events while disconnected are not replayed: what the page shows is read again).
@@ -261,8 +264,23 @@ export function useLiveInvalidation(path: string, keys: readonly QueryKey[]): St
     };
     source.onerror = () => setState('reconnecting');
     // Every step comes as a plain message (its kind is in the data): any of them changes what is shown.
-    source.onmessage = invalidate;
-    return () => source.close();
+    // The request list is kept in Redis by the requests service from these same events, so a read made
+    // the moment one arrives can come before the list has it: the page reads again a little later.
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    source.onmessage = () => {
+      invalidate();
+      for (const delayMs of REREAD_AFTER_EVENT_MS) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          invalidate();
+        }, delayMs);
+        timers.add(timer);
+      }
+    };
+    return () => {
+      source.close();
+      for (const timer of timers) clearTimeout(timer);
+    };
   }, [client, path, serialized]);
   return state;
 }
