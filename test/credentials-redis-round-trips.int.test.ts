@@ -165,7 +165,7 @@ describe('Redis round trips per credential issuance', () => {
     }
   });
 
-  it('still charges the limit once per request: the caller\'s counter rises by one per issuance', async () => {
+  it("still charges the limit once per request: the caller's counter rises by one per issuance", async () => {
     const windowStart = (now: number) => now - (now % 60_000);
     const key = (at: number) => `rc:ratelimit:credentials:${windowStart(at)}:${USER}`;
     // Asked again only when a minute boundary fell between the two reads (another window's counter).

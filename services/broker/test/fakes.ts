@@ -69,7 +69,10 @@ export function createInMemoryIssuanceReader(mapping: AuthorizationMapping): Iss
           });
         }
       }
-      return { eligible: await mapping.eligible(identities, channel), facts: await mapping.describeRoles(arns) };
+      return {
+        eligible: await mapping.eligible(identities, channel),
+        facts: await mapping.describeRoles(arns),
+      };
     },
   };
 }

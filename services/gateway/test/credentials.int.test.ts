@@ -669,7 +669,8 @@ describe('credential rate limit', () => {
     const limitedUser = as('limited');
     const readonly = { requested_role: roleArn(prod, 'readonly') };
     const statuses: number[] = [];
-    for (let i = 0; i < 2; i++) statuses.push((await getCredentials(readonly, limitedUser, lenient)).statusCode);
+    for (let i = 0; i < 2; i++)
+      statuses.push((await getCredentials(readonly, limitedUser, lenient)).statusCode);
     statuses.push(
       (await lenient.inject({ method: 'GET', url: '/api/v2/role_login/readonly', headers: limitedUser }))
         .statusCode,

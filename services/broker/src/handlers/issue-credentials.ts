@@ -47,14 +47,15 @@ export function createIssueCredentialsHandler(options: {
 }) {
   const { mapping, reads, issuer, audit, settings, log } = options;
   const exempt = settings.ipRestrictionExemptGroups.map((g) => normalizeIdentity(g, settings));
-  const read = (request: IssueCredentialsRequest) => (identities: string[], channel: Channel, arns: string[]) =>
-    reads.readForIssuance({
-      user: request.caller.user,
-      identities,
-      channel,
-      arns,
-      ratePerMinute: request.rateLimitPerMinute,
-    });
+  const read =
+    (request: IssueCredentialsRequest) => (identities: string[], channel: Channel, arns: string[]) =>
+      reads.readForIssuance({
+        user: request.caller.user,
+        identities,
+        channel,
+        arns,
+        ratePerMinute: request.rateLimitPerMinute,
+      });
   return async (request: IssueCredentialsRequest): Promise<IssueCredentialsReply> => {
     const identities = callerIdentities(request.caller, settings);
     if (asksForIpExemption(request) && !mayChooseIpRestrictions(identities, exempt)) {
