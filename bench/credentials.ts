@@ -32,8 +32,8 @@ import http from 'node:http';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
 import { brokerOperations } from '@rolecall/shared/contracts';
 import { request } from '@rolecall/shared/nats';
-import { MOTO_CREDENTIALS, seedDemoOrganization } from '@rolecall/testing';
-import { refresh, waitForCrawl } from '../test/support/crawls.js';
+import { MOTO_CREDENTIALS } from '@rolecall/testing';
+import { seedAndCrawlRoles } from '../test/support/crawls.js';
 import { ALL_SERVICES, eventually, startStack, type Stack } from '../test/support/stack.js';
 import { startSplitAws } from './support/split-aws.js';
 
@@ -264,13 +264,7 @@ const aws = await startSplitAws(stack.env.moto.url);
 try {
   for (const name of ALL_SERVICES) await stack.start(name, name, { AWS_ENDPOINT_URL: aws.url });
   process.stdout.write('  seeding the demo organization into moto and crawling it… ');
-  const org = await seedDemoOrganization({
-    endpointUrl: stack.env.moto.url,
-    region: 'us-east-1',
-    withResources: false,
-  });
-  const requestedAt = new Date().toISOString();
-  await waitForCrawl(stack, await refresh(stack, { resourceTypes: ['iam'] }), requestedAt);
+  const org = await seedAndCrawlRoles(stack);
   const prod = org.accounts.find((a) => a.name === 'prod');
   if (!prod) throw new Error('the demo organization has no prod account');
   const roleArn = `arn:aws:iam::${prod.id}:role/readonly`;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis, type Redis } from '@rolecall/shared/redis';
-import { seedDemoOrganization } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refresh, waitForCrawl } from './support/crawls.js';
+import { seedAndCrawlRoles } from './support/crawls.js';
 import { eventually, startStack, type Stack } from './support/stack.js';
 
 /**
@@ -34,13 +33,7 @@ beforeAll(async () => {
       gateway: { rateLimit: { credentialsPerMinute: 1000 } },
     },
   });
-  const org = await seedDemoOrganization({
-    endpointUrl: stack.env.moto.url,
-    region: 'us-east-1',
-    withResources: false,
-  });
-  const requestedAt = new Date().toISOString();
-  await waitForCrawl(stack, await refresh(stack, { resourceTypes: ['iam'] }), requestedAt);
+  const org = await seedAndCrawlRoles(stack);
   roleArn = `arn:aws:iam::${org.accounts.find((a) => a.name === 'prod')!.id}:role/readonly`;
   redis = createRedis(stack.env.redis.url, 'round-trip-test');
   reader = createRedis(stack.env.redis.url, 'round-trip-reader');
