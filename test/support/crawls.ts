@@ -1,3 +1,4 @@
+import { seedDemoOrganization, type DemoOrganization } from '@rolecall/testing';
 import type { Stack } from './stack.js';
 import { eventually } from './stack.js';
 
@@ -57,4 +58,19 @@ export async function waitForCrawl(
       `crawl ${crawl.crawlId} unfinished: ${JSON.stringify(await cacheStatus(stack).catch(String))}`,
     timeoutMs,
   );
+}
+
+/**
+ * The demo organization, roles only, seeded into the stack's moto and crawled once (IAM): what the credential
+ * bench and tests issue against.
+ */
+export async function seedAndCrawlRoles(stack: Stack): Promise<DemoOrganization> {
+  const org = await seedDemoOrganization({
+    endpointUrl: stack.env.moto.url,
+    region: 'us-east-1',
+    withResources: false,
+  });
+  const requestedAt = new Date().toISOString();
+  await waitForCrawl(stack, await refresh(stack, { resourceTypes: ['iam'] }), requestedAt);
+  return org;
 }

@@ -128,6 +128,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
   const handlers: Handlers<typeof brokerOperations> = {
     issueCredentials: createIssueCredentialsHandler({
       mapping: authorization,
+      reads: authorization,
       issuer: options.issuer,
       audit: auditRecorder,
       settings: {

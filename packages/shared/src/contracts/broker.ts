@@ -64,6 +64,12 @@ export const IssueCredentialsRequest = Type.Object({
   noIpRestrictions: Type.Optional(Type.Boolean()),
   customIpRestrictions: Type.Optional(Type.Array(Type.String())),
   context: RequestContext,
+  /**
+   * The caller's per-user credential limit (the gateway's `gateway.rateLimit.credentialsPerMinute`): the
+   * broker charges it in the Redis round trip that reads the caller's roles, on the counter role_login
+   * shares, and answers RATE_LIMITED over it. Absent: not charged (trusted internal callers).
+   */
+  rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 export type IssueCredentialsRequest = Static<typeof IssueCredentialsRequest>;
 export const IssueCredentials = defineMessage('broker.credentials.issue', 1, IssueCredentialsRequest);
@@ -218,7 +224,7 @@ export const brokerOperations = {
     subject: brokerSubjects.issueCredentials,
     request: IssueCredentials,
     reply: IssueCredentialsReplied,
-    errors: ['AUDIT_UNAVAILABLE', 'UPSTREAM_FAILED', 'ACCESS_DENIED', 'REDIS_UNAVAILABLE'],
+    errors: ['AUDIT_UNAVAILABLE', 'UPSTREAM_FAILED', 'ACCESS_DENIED', 'REDIS_UNAVAILABLE', 'RATE_LIMITED'],
   }),
   consoleLogin: defineOperation({
     owner: 'broker',
