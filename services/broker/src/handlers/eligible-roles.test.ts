@@ -19,10 +19,10 @@ const grantedRole = (account: string, name: string) =>
 const manyRoles = (n: number, path = '') =>
   Array.from({ length: n }, (_, i) => grantedRole(A, `${path}role-${String(i).padStart(4, '0')}`));
 
-function handlerOver(roles: RoleFacts[], maxReplyBytes: number) {
+function handlerOver(roles: RoleFacts[], maxReplyBytes: number, directory = accounts) {
   return createEligibleRolesHandler({
     mapping: createInMemoryMapping(roles, {}, DEFAULT_SETTINGS),
-    accounts,
+    accounts: directory,
     lowercaseIdentities: true,
     maxReplyBytes: () => maxReplyBytes,
   });
@@ -79,6 +79,19 @@ describe('eligible roles, paged by the size of a NATS message', () => {
     for (const page of pages.slice(0, -1)) expect(jsonBytes(page) + one).toBeGreaterThan(10_000);
     const arns = pages.flat().map((r) => r.arn);
     expect(arns).toEqual(roles.map((r) => r.arn).sort());
+  });
+
+  it('sizes names JSON must escape or that take several bytes a character exactly', async () => {
+    const named: AccountDirectory = {
+      names: (ids) => Promise.resolve(new Map(ids.map((id) => [id, 'Zürich "prod" \\ 東京']))),
+    };
+    const maxReplyBytes = REPLY_OVERHEAD_BYTES + 3_000;
+    const pages = await allPages(handlerOver(manyRoles(60), maxReplyBytes, named));
+    expect(pages.length).toBeGreaterThan(2);
+    const one = jsonBytes(pages[0]!.slice(0, 1)) + 1;
+    for (const page of pages) expect(jsonBytes(page)).toBeLessThanOrEqual(3_000);
+    for (const page of pages.slice(0, -1)) expect(jsonBytes(page) + one).toBeGreaterThan(3_000);
+    expect(pages.flat()).toHaveLength(60);
   });
 
   it('refuses, rather than truncates, a list too large for one message when the caller did not ask for pages', async () => {

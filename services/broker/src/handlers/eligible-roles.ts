@@ -64,7 +64,7 @@ export function createEligibleRolesHandler(options: {
         roleName: roleNameOf(grant.arn),
         cliOnly: grant.cliOnly,
       };
-      const size = Buffer.byteLength(JSON.stringify(role)) + (sized.length > 0 ? 1 : 0);
+      const size = jsonSize(role) + (sized.length > 0 ? 1 : 0);
       // A page always takes one role, so paging moves on even past a role larger than the budget.
       if (bytes + size > budget && sized.length > 0) break;
       bytes += size;
@@ -82,6 +82,22 @@ export function createEligibleRolesHandler(options: {
     // Not the last page, so this one holds at least one role.
     return { roles: sized, nextPage: { after: (sized[sized.length - 1] as EligibleRole).arn } };
   };
+}
+
+/** Printable ASCII but `"` and `\\`: JSON writes such a string as it is, one byte a character. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const EMPTY_ROLE_JSON =
+  JSON.stringify({ arn: '', accountId: '', accountName: '', roleName: '', cliOnly: false }).length -
+  'false'.length;
+
+/**
+ * The bytes JSON.stringify writes for a role, counted without writing it when its strings need no escape
+ * (ARNs and account ids always; names nearly always): a page of thousands is sized on every request.
+ */
+function jsonSize(role: EligibleRole): number {
+  const strings = [role.arn, role.accountId, role.accountName, role.roleName];
+  if (!strings.every((text) => PLAIN.test(text))) return Buffer.byteLength(JSON.stringify(role));
+  return EMPTY_ROLE_JSON + (role.cliOnly ? 4 : 5) + strings.reduce((sum, text) => sum + text.length, 0);
 }
 
 /** The index of the first grant whose ARN sorts after `after` (grants sorted by {@link byArn}). */
