@@ -20,6 +20,15 @@ describe('the roles page in a browser', () => {
     await ui?.stop();
   });
 
+  /** alice on the roles page, its filter filled in. */
+  async function rolesFilteredBy(text: string) {
+    const context = await newContext(ui.browser, ui.stack.gatewayUrl, { user: ALICE });
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByRole('searchbox', { name: 'Find a role' }).fill(text);
+    return { context, page };
+  }
+
   it('signs alice in on the sign-in page, and she finds a role and opens the console as it', async () => {
     const context = await newContext(ui.browser, ui.stack.gatewayUrl);
     const page = await context.newPage();
@@ -50,10 +59,7 @@ describe('the roles page in a browser', () => {
   });
 
   it('shows the command-line snippets of a role once its section is opened, with the chosen region', async () => {
-    const context = await newContext(ui.browser, ui.stack.gatewayUrl, { user: ALICE });
-    const page = await context.newPage();
-    await page.goto('/');
-    await page.getByRole('searchbox', { name: 'Find a role' }).fill('payments-oncall');
+    const { context, page } = await rolesFilteredBy('payments-oncall');
     const card = page.locator('li', { hasText: 'payments-oncall' }).filter({ hasText: prodAccount().id });
     const arn = `arn:aws:iam::${prodAccount().id}:role/payments-oncall`;
     await card.getByRole('button', { name: 'Console region for payments-oncall' }).click();
@@ -71,10 +77,7 @@ describe('the roles page in a browser', () => {
   });
 
   it('says why nothing matches and offers a request', async () => {
-    const context = await newContext(ui.browser, ui.stack.gatewayUrl, { user: ALICE });
-    const page = await context.newPage();
-    await page.goto('/');
-    await page.getByRole('searchbox', { name: 'Find a role' }).fill('no-such-role-anywhere');
+    const { context, page } = await rolesFilteredBy('no-such-role-anywhere');
     await page.getByText('No role matches “no-such-role-anywhere”').waitFor();
     const request = page.getByRole('link', { name: 'Request access' }).last();
     expect(await request.getAttribute('href')).toBe('/selfservice');
