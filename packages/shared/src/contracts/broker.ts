@@ -127,9 +127,25 @@ export const EligibleRole = Type.Object({
 });
 export type EligibleRole = Static<typeof EligibleRole>;
 
-export const EligibleRolesRequest = Type.Object({ caller: Caller, channel: Channel });
+/**
+ * Where a page of eligible roles starts: after this ARN (compared by UTF-16 code units), or at the start
+ * when `after` is absent. A caller that sends `page` gets as many roles as fit in one NATS message and,
+ * while more remain, `nextPage` to send back; without `page` the reply holds every role or, when they do
+ * not fit in one message, an error (callers that predate paging).
+ */
+export const EligibleRolesPage = Type.Object({ after: Type.Optional(Type.String({ minLength: 1 })) });
+export type EligibleRolesPage = Static<typeof EligibleRolesPage>;
+export const EligibleRolesRequest = Type.Object({
+  caller: Caller,
+  channel: Channel,
+  page: Type.Optional(EligibleRolesPage),
+});
 export const EligibleRolesQuery = defineMessage('broker.roles.eligible', 1, EligibleRolesRequest);
-export const EligibleRolesReply = Type.Object({ roles: Type.Array(EligibleRole) });
+export const EligibleRolesReply = Type.Object({
+  roles: Type.Array(EligibleRole),
+  /** Present while roles remain after this page: the `page` of the next request. */
+  nextPage: Type.Optional(Type.Object({ after: Type.String({ minLength: 1 }) })),
+});
 export type EligibleRolesReply = Static<typeof EligibleRolesReply>;
 export const EligibleRolesReplied = defineMessage('broker.roles.eligible.reply', 1, EligibleRolesReply);
 

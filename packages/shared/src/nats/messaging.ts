@@ -206,6 +206,39 @@ async function requestOnce<O extends Operation>(
   return operation.reply.unwrap(reply.data).data as ReplyOf<O>;
 }
 
+/**
+ * Sends a reply, or, when it is larger than the server's max_payload, an INTERNAL error reply naming its
+ * size: a publish over the limit throws, and thrown here it would end the whole process, taking down
+ * every request this copy of the service was serving, and the caller would only see a timeout.
+ */
+function respondWithin(
+  nc: NatsConnection,
+  msg: { subject: string; respond(data: Uint8Array): unknown },
+  reply: Reply<unknown>,
+  key: string,
+  log: Logger,
+): string {
+  let data = encode(reply);
+  let outcome = reply.ok ? 'ok' : reply.error.code;
+  const limit = nc.info?.max_payload;
+  if (limit !== undefined && data.length > limit) {
+    const error = new AppError(
+      'INTERNAL',
+      `the ${key} reply is ${data.length} bytes, more than NATS's max_payload of ${limit} bytes`,
+      { context: { bytes: data.length, maxPayload: limit } },
+    );
+    log.error({ err: error, subject: msg.subject }, 'reply too large for NATS');
+    data = encode({ ok: false, error: error.toJSON() } satisfies Reply<unknown>);
+    outcome = error.code;
+  }
+  try {
+    msg.respond(data);
+  } catch (error) {
+    log.error({ err: error, subject: msg.subject }, 'could not send a reply');
+  }
+  return outcome;
+}
+
 /** A running set of endpoints; `stop` stops taking requests (in-flight ones still answer). */
 export interface ServedEndpoints {
   stop(): Promise<void>;
@@ -263,11 +296,8 @@ export async function serve<C extends Catalogue>(
               options.log.error({ err: caught, subject: msg.subject }, 'request failed');
             reply = { ok: false, error: appError.toJSON() };
           }
-          msg.respond(encode(reply));
-          recordOperation(operation.subject, 'server')(
-            (performance.now() - start) / 1000,
-            reply.ok ? 'ok' : reply.error.code,
-          );
+          const outcome = respondWithin(nc, msg, reply, key, options.log);
+          recordOperation(operation.subject, 'server')((performance.now() - start) / 1000, outcome);
         })();
       },
     });
