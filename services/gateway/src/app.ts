@@ -23,7 +23,7 @@ import { createRedisReadModel } from './adapters/redis-read-model.js';
 import { createStsCallerIdentityLookup } from './adapters/sts-caller-identity.js';
 import { createTrustedHeaderIdentitySource, type IdentitySource } from './domain/identity.js';
 import { createJwtCookieIdentity } from './domain/jwt-identity.js';
-import { resolveJwtSecret } from './domain/jwt-secret.js';
+import { resolveJwtKeys } from './domain/jwt-secret.js';
 import type { Broker, CallerIdentityLookup } from './domain/ports.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
@@ -109,8 +109,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   const now = deps.now ?? Date.now;
   // The config's cross-key rules (no demo federation stand-in in production, a shared JWT secret there) were
   // checked when it was parsed for the gateway; see CONFIG_RULES in @rolecall/shared/config.
-  const jwtSecret = resolveJwtSecret(config);
-  if (jwtSecret.generated) {
+  const jwtKeys = resolveJwtKeys(config);
+  if (jwtKeys.generated) {
     log.warn('auth.jwt.secret is not set: using a random key, so JWTs from this gateway work on it alone');
   }
   // pino's Logger is what Fastify logs with; typed as Fastify's view of it so the instance type stays the default one.
@@ -140,7 +140,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   });
   const jwtCookie = createJwtCookieIdentity({
     cookieName: config.auth.jwt.cookieName,
-    secret: jwtSecret.secret,
+    keys: jwtKeys.keys,
     lowercaseGroups: config.auth.lowercaseGroups,
     now,
   });
@@ -205,7 +205,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     }),
     dynamicConfig: deps.dynamicConfig ?? defaultDynamicConfigStore(deps),
     jwt: {
-      secret: jwtSecret.secret,
+      keys: jwtKeys.keys,
       cookieName: config.auth.jwt.cookieName,
       expirationMinutes: config.auth.jwt.expirationMinutes,
     },

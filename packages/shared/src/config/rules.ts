@@ -49,19 +49,44 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     // Every gateway copy signs and verifies with this key: a random per-process one (ConsoleMe's fallback)
     // would make each copy refuse the others' cookies. Only the gateway needs it, so the other services
     // start without it (and need not be given it). Demo and test get a random key when it is unset.
-    reads: ['/environment', '/auth/jwt/secret'],
+    reads: ['/environment', '/auth/jwt/secret', '/auth/jwt/keys'],
     services: ['gateway'],
     check: (config) => {
       const secret = config.auth.jwt.secret;
-      if (config.environment !== 'production' || (secret?.length ?? 0) >= MIN_JWT_SECRET_LENGTH) {
-        return undefined;
+      const keys = config.auth.jwt.keys ?? [];
+      if (config.environment !== 'production') return undefined;
+      const shortKey = keys.findIndex((key) => key.secret.length < MIN_JWT_SECRET_LENGTH);
+      if (shortKey >= 0) {
+        return {
+          path: `/auth/jwt/keys/${shortKey}/secret`,
+          message: `auth.jwt.keys[${shortKey}].secret must be at least ${MIN_JWT_SECRET_LENGTH} characters in production (e.g. \`openssl rand -base64 48\`)`,
+        };
       }
+      // With rotating keys, `secret` may be absent; when it is set it still verifies, so it must be strong too.
+      if (keys.length > 0 && (secret === undefined || secret.length >= MIN_JWT_SECRET_LENGTH))
+        return undefined;
+      if ((secret?.length ?? 0) >= MIN_JWT_SECRET_LENGTH) return undefined;
       return {
         path: '/auth/jwt/secret',
         message:
           `auth.jwt.secret must be set to at least ${MIN_JWT_SECRET_LENGTH} characters in ${config.environment} ` +
           '(the same value on every gateway copy; e.g. `openssl rand -base64 48`, or ROLECALL__AUTH__JWT__SECRET)',
       };
+    },
+  },
+  {
+    // A `kid` names one key: two keys under one id would make a token verify against whichever came first.
+    reads: ['/auth/jwt/keys'],
+    services: ['gateway'],
+    check: (config) => {
+      const ids = (config.auth.jwt.keys ?? []).map((key) => key.id);
+      const repeated = ids.findIndex((id, index) => ids.indexOf(id) !== index);
+      return repeated < 0
+        ? undefined
+        : {
+            path: `/auth/jwt/keys/${repeated}/id`,
+            message: `auth.jwt.keys: the id ${ids[repeated]} is used twice; every key needs its own id`,
+          };
     },
   },
 ];

@@ -355,6 +355,27 @@ export const RolecallConfig = Type.Object(
               default: 60,
               description: 'Lifetime of an issued JWT',
             }),
+            keys: Type.Optional(
+              Type.Array(
+                Type.Object(
+                  {
+                    id: Type.String({
+                      pattern: '^[A-Za-z0-9._-]{1,64}$',
+                      description: 'The key id written into the `kid` header of the JWTs this key signs',
+                    }),
+                    secret: Type.String({
+                      description: 'HS256 key; at least 32 characters outside demo/test',
+                    }),
+                  },
+                  { additionalProperties: false },
+                ),
+                {
+                  minItems: 1,
+                  description:
+                    'Rotating HS256 keys, newest first: the first signs, every one listed (and `secret`) verifies. Rotate by adding a key in front; drop the old one once expirationMinutes have passed',
+                },
+              ),
+            ),
           },
           { additionalProperties: false, default: {} },
         ),

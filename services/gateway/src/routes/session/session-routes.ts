@@ -97,7 +97,7 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
       }
       const iat = Math.floor(deps.now() / 1000);
       const exp = iat + deps.jwt.expirationMinutes * 60;
-      const token = await signJwt({ email: user.email, groups: user.groups, iat, exp }, deps.jwt.secret);
+      const token = await signJwt({ email: user.email, groups: user.groups, iat, exp }, deps.jwt.keys);
       void reply.header('cache-control', 'no-store').setCookie(cookieName, token, {
         path: '/',
         httpOnly: true,
