@@ -24,10 +24,9 @@ let after: GatewayApp;
 
 async function copyWithKeys(keys: (typeof OLD_KEY)[]): Promise<GatewayApp> {
   if (!gateway) throw new Error('the seeded gateway is not running');
-  const config = parseConfig({
-    ...JSON.parse(JSON.stringify(gateway.config)),
-    auth: { ...JSON.parse(JSON.stringify(gateway.config.auth)), jwt: { keys } },
-  });
+  // structuredClone: the parsed config is frozen, and parsing fills defaults in place.
+  const document = structuredClone(gateway.config);
+  const config = parseConfig({ ...document, auth: { ...document.auth, jwt: { keys } } });
   const app = await buildApp({ config, redis: gateway.redis, nc: gateway.nc, log: silentLogger() });
   await app.ready();
   apps.push(app);
