@@ -137,6 +137,11 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     groupsHeader: config.auth.groupsHeader,
     lowercaseGroups: config.auth.lowercaseGroups,
     trustedProxies: config.gateway.trustedProxies,
+    // Trusted headers on CLI routes are a choice: a proxy that passes client-sent headers through
+    // would let anyone claim any user (see README, "Credentials and Weep").
+    routeGroups: config.auth.cliAcceptsTrustedHeaders
+      ? [...new Set([...config.auth.trustedHeaderRoutes, 'cli' as const])]
+      : config.auth.trustedHeaderRoutes,
   });
   const jwtCookie = createJwtCookieIdentity({
     cookieName: config.auth.jwt.cookieName,
@@ -153,11 +158,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   await app.register(fastifyCookie);
   registerAuth(app, {
     sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source],
-    // Trusted headers on CLI routes are a choice: a proxy that passes client-sent headers through
-    // would let anyone claim any user (see README, "Credentials and Weep").
-    cliSources: config.auth.cliAcceptsTrustedHeaders
-      ? [jwtCookie.source, trustedHeaders]
-      : [jwtCookie.source],
+    // The trusted-header source itself refuses the route groups it is not configured for.
+    cliSources: [jwtCookie.source, trustedHeaders],
     checkCookie: (request) => jwtCookie.check(request),
     adminGroups: config.auth.adminGroups,
     lowercaseGroups: config.auth.lowercaseGroups,

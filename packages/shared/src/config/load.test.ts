@@ -137,6 +137,29 @@ describe('cross-key rules', () => {
     expect(problemsOf(production({ keys: [] }), 'config', gateway).length).toBeGreaterThan(0);
   });
 
+  it('refuses a trusted proxy entry that is not an address or CIDR range, naming it', () => {
+    const gateway = { service: 'gateway' } as const;
+    for (const entry of ['proxy.internal', '10.0.0.0/33', 'fd00::/129', '10.0.0.1/8/8', '10.0.0.0/x']) {
+      expect(
+        problemsOf(
+          { environment: 'test', gateway: { trustedProxies: ['10.0.0.1', entry] } },
+          'config',
+          gateway,
+        ),
+      ).toEqual([
+        {
+          path: '/gateway/trustedProxies/1',
+          message: expect.stringContaining(`${entry} is not an IP address or CIDR range`) as string,
+        },
+      ]);
+    }
+    const ok = ['10.0.0.0/8', 'fd00::/8', '::1', '::ffff:10.0.0.1', '192.0.2.7/32'];
+    expect(
+      parseConfig({ environment: 'test', gateway: { trustedProxies: ok } }, 'config', gateway).gateway
+        .trustedProxies,
+    ).toEqual(ok);
+  });
+
   it('never repeats the refused JWT secret in the error', () => {
     try {
       parseConfig({ environment: 'production', auth: { jwt: { secret: 'hunter2-hunter2' } } }, 'config', {

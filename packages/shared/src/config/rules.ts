@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { RolecallConfig } from './schema.js';
 
 /** One thing wrong with a configuration: a JSON pointer into it (`/auth/jwt/secret`) and what is wrong. */
@@ -89,7 +90,31 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
           };
     },
   },
+  {
+    // An entry that is not an address would otherwise be skipped silently, and the proxy behind it would
+    // find every user signed out with no word why.
+    reads: ['/gateway/trustedProxies'],
+    services: ['gateway'],
+    check: (config) => {
+      const bad = config.gateway.trustedProxies.findIndex((entry) => !isAddressOrCidr(entry));
+      return bad < 0
+        ? undefined
+        : {
+            path: `/gateway/trustedProxies/${bad}`,
+            message: `gateway.trustedProxies: ${config.gateway.trustedProxies[bad]} is not an IP address or CIDR range (e.g. 10.0.12.15, 10.0.12.0/24, fd00::/8)`,
+          };
+    },
+  },
 ];
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.trim().split('/');
+  const family = isIP(address.replace(/^::ffff:(?=\d+\.)/i, ''));
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  return bits >= 0 && bits <= (family === 6 ? 128 : 32);
+}
 
 /**
  * The problems the cross-key rules find: those of every service plus, when `service` is given, its own.

@@ -297,7 +297,7 @@ export const RolecallConfig = Type.Object(
         trustedProxies: Type.Array(Type.String(), {
           default: ['127.0.0.1', '::1'],
           description:
-            'Addresses whose identity headers are believed; requests from anywhere else carry no identity',
+            'Addresses or CIDR ranges (10.0.12.0/24, fd00::/8) whose identity headers are believed; requests from anywhere else carry no identity',
         }),
         rateLimit: Type.Object(
           {
@@ -382,7 +382,13 @@ export const RolecallConfig = Type.Object(
         cliAcceptsTrustedHeaders: Type.Boolean({
           default: false,
           description:
-            'CLI routes (get_credentials, get_roles…) also believe the trusted-proxy headers, not only the JWT cookie',
+            'CLI routes (get_credentials, get_roles…) also believe the trusted-proxy headers, not only the JWT cookie (the same as listing cli in trustedHeaderRoutes)',
+        }),
+        trustedHeaderRoutes: Type.Array(LiteralUnion(['ui', 'api', 'cli']), {
+          default: ['ui', 'api'],
+          uniqueItems: true,
+          description:
+            "Route groups on which the trusted-proxy headers are believed: ui (pages), api (/api/… and /noauth/… routes, the UI's data calls included), cli (Weep's routes). Headers on other groups are ignored",
         }),
         challenge: Type.Object(
           {
