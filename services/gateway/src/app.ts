@@ -68,6 +68,8 @@ import { registerDeleteRoleRoute } from './routes/roles/delete-role.js';
 import { registerGetRoleRoute } from './routes/roles/get-role.js';
 import { registerSelfServiceRoutes } from './routes/self-service/self-service-routes.js';
 import { registerSessionRoutes } from './routes/session/session-routes.js';
+import { registerOidcRoutes } from './routes/auth/oidc-routes.js';
+import { createOidcSignIn } from './domain/oidc.js';
 import { createWebUi, registerWebUi } from './routes/web/web-ui.js';
 import { registerPoliciesTypeaheadRoute } from './routes/typeahead/policies-typeahead.js';
 import { registerResourcesTypeaheadRoute } from './routes/typeahead/resources-typeahead.js';
@@ -236,6 +238,12 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerChallengeRoutes(app, routeDeps);
   registerChallengePage(app, routeDeps, webUi);
   registerSessionRoutes(app, routeDeps);
+  registerOidcRoutes(app, {
+    ...routeDeps,
+    oidc: config.auth.oidc
+      ? createOidcSignIn({ config: config.auth.oidc, allowHttp: config.environment !== 'production', now })
+      : undefined,
+  });
   await registerWebUi(app, webUi, deps.webRoot);
   registerAuditRoutes(app, routeDeps);
   registerRequestRoutes(app, routeDeps);
