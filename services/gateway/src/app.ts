@@ -23,7 +23,7 @@ import { createRedisReadModel } from './adapters/redis-read-model.js';
 import { createStsCallerIdentityLookup } from './adapters/sts-caller-identity.js';
 import { createTrustedHeaderIdentitySource, type IdentitySource } from './domain/identity.js';
 import { createJwtCookieIdentity } from './domain/jwt-identity.js';
-import { resolveJwtSecret } from './domain/jwt-secret.js';
+import { resolveJwtKeys } from './domain/jwt-secret.js';
 import type { Broker, CallerIdentityLookup } from './domain/ports.js';
 import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
@@ -68,6 +68,8 @@ import { registerDeleteRoleRoute } from './routes/roles/delete-role.js';
 import { registerGetRoleRoute } from './routes/roles/get-role.js';
 import { registerSelfServiceRoutes } from './routes/self-service/self-service-routes.js';
 import { registerSessionRoutes } from './routes/session/session-routes.js';
+import { registerOidcRoutes } from './routes/auth/oidc-routes.js';
+import { createOidcSignIn } from './domain/oidc.js';
 import { createWebUi, registerWebUi } from './routes/web/web-ui.js';
 import { registerPoliciesTypeaheadRoute } from './routes/typeahead/policies-typeahead.js';
 import { registerResourcesTypeaheadRoute } from './routes/typeahead/resources-typeahead.js';
@@ -109,8 +111,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   const now = deps.now ?? Date.now;
   // The config's cross-key rules (no demo federation stand-in in production, a shared JWT secret there) were
   // checked when it was parsed for the gateway; see CONFIG_RULES in @rolecall/shared/config.
-  const jwtSecret = resolveJwtSecret(config);
-  if (jwtSecret.generated) {
+  const jwtKeys = resolveJwtKeys(config);
+  if (jwtKeys.generated) {
     log.warn('auth.jwt.secret is not set: using a random key, so JWTs from this gateway work on it alone');
   }
   // pino's Logger is what Fastify logs with; typed as Fastify's view of it so the instance type stays the default one.
@@ -137,10 +139,15 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     groupsHeader: config.auth.groupsHeader,
     lowercaseGroups: config.auth.lowercaseGroups,
     trustedProxies: config.gateway.trustedProxies,
+    // Trusted headers on CLI routes are a choice: a proxy that passes client-sent headers through
+    // would let anyone claim any user (see README, "Credentials and Weep").
+    routeGroups: config.auth.cliAcceptsTrustedHeaders
+      ? [...new Set([...config.auth.trustedHeaderRoutes, 'cli' as const])]
+      : config.auth.trustedHeaderRoutes,
   });
   const jwtCookie = createJwtCookieIdentity({
     cookieName: config.auth.jwt.cookieName,
-    secret: jwtSecret.secret,
+    keys: jwtKeys.keys,
     lowercaseGroups: config.auth.lowercaseGroups,
     now,
   });
@@ -153,11 +160,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   await app.register(fastifyCookie);
   registerAuth(app, {
     sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source],
-    // Trusted headers on CLI routes are a choice: a proxy that passes client-sent headers through
-    // would let anyone claim any user (see README, "Credentials and Weep").
-    cliSources: config.auth.cliAcceptsTrustedHeaders
-      ? [jwtCookie.source, trustedHeaders]
-      : [jwtCookie.source],
+    // The trusted-header source itself refuses the route groups it is not configured for.
+    cliSources: [jwtCookie.source, trustedHeaders],
     checkCookie: (request) => jwtCookie.check(request),
     adminGroups: config.auth.adminGroups,
     lowercaseGroups: config.auth.lowercaseGroups,
@@ -205,7 +209,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     }),
     dynamicConfig: deps.dynamicConfig ?? defaultDynamicConfigStore(deps),
     jwt: {
-      secret: jwtSecret.secret,
+      keys: jwtKeys.keys,
       cookieName: config.auth.jwt.cookieName,
       expirationMinutes: config.auth.jwt.expirationMinutes,
     },
@@ -234,6 +238,12 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerChallengeRoutes(app, routeDeps);
   registerChallengePage(app, routeDeps, webUi);
   registerSessionRoutes(app, routeDeps);
+  registerOidcRoutes(app, {
+    ...routeDeps,
+    oidc: config.auth.oidc
+      ? createOidcSignIn({ config: config.auth.oidc, allowHttp: config.environment !== 'production', now })
+      : undefined,
+  });
   await registerWebUi(app, webUi, deps.webRoot);
   registerAuditRoutes(app, routeDeps);
   registerRequestRoutes(app, routeDeps);

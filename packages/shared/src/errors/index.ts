@@ -48,6 +48,14 @@ export const ErrorCatalogue = {
   DEMO_SIGN_IN_DISABLED: { status: 404, fault: 'client', retryable: false },
   /** The demo sign-in named someone who is not one of the configured demo users. */
   UNKNOWN_DEMO_USER: { status: 400, fault: 'client', retryable: false },
+  /** OIDC sign-in is not configured on this gateway (auth.oidc). */
+  OIDC_NOT_CONFIGURED: { status: 404, fault: 'client', retryable: false },
+  /** The OIDC callback's state is missing, altered or not this browser's (or the sign-in took too long). */
+  OIDC_STATE_INVALID: { status: 400, fault: 'client', retryable: false },
+  /** The provider refused the code or gave a token that does not verify (audience, issuer, expiry, nonce). */
+  OIDC_SIGN_IN_FAILED: { status: 401, fault: 'client', retryable: false },
+  /** The OpenID provider cannot be reached (discovery, token or userinfo endpoint). */
+  OIDC_PROVIDER_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
 } as const satisfies Record<string, { status: number; fault: 'client' | 'server'; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

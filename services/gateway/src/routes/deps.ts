@@ -17,6 +17,7 @@ import type {
   RateLimiter,
   ReadinessProbe,
 } from '../domain/ports.js';
+import type { JwtKeySet } from '../domain/jwt.js';
 import type { Catalog, ReadModel } from '../domain/read-model.js';
 
 /** The Fastify instance routes are registered on: TypeBox schemas give handlers their types. */
@@ -47,8 +48,8 @@ export interface RouteDeps {
   /** Per source address: the unauthenticated challenge_generator. */
   challengeRateLimiter: RateLimiter;
   dynamicConfig: DynamicConfigStore;
-  /** Signs the JWTs the challenge login issues (the key every gateway copy shares). */
-  jwt: { secret: string; cookieName: string; expirationMinutes: number };
+  /** Signs the JWTs the challenge login issues (the keys every gateway copy shares; the newest signs). */
+  jwt: { keys: JwtKeySet; cookieName: string; expirationMinutes: number };
   /** Unix milliseconds; injectable so expiry can be tested without waiting. */
   now: () => number;
 }

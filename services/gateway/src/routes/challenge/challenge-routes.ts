@@ -139,7 +139,7 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
       const expiration = iat + deps.jwt.expirationMinutes * 60;
       const encoded = await signJwt(
         { email: result.jwtUser, groups: result.groups, iat, exp: expiration },
-        deps.jwt.secret,
+        deps.jwt.keys,
       );
       void reply.header('cache-control', 'no-store');
       return {
