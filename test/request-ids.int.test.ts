@@ -55,7 +55,11 @@ describe('one request id in every log line of every service that handles the req
     });
     prod = org.accounts.find((a) => a.name === 'prod')!;
     const requestedAt = new Date().toISOString();
-    await waitForCrawl(stack, await refresh(stack, { accountIds: [prod.id], resourceTypes: ['iam'] }), requestedAt);
+    await waitForCrawl(
+      stack,
+      await refresh(stack, { accountIds: [prod.id], resourceTypes: ['iam'] }),
+      requestedAt,
+    );
   });
   afterAll(async () => {
     await stack?.stop();
@@ -80,7 +84,9 @@ describe('one request id in every log line of every service that handles the req
       roleArn: `arn:aws:iam::${prod.id}:role/readonly`,
     });
     // Nothing of another request is logged under this id.
-    expect(linesOf('broker').filter((line) => line.requestId === id && line.user !== alice.email)).toEqual([]);
+    expect(linesOf('broker').filter((line) => line.requestId === id && line.user !== alice.email)).toEqual(
+      [],
+    );
   });
 
   it('logs a policy request under its request id in the gateway and the requests service', async () => {
@@ -137,7 +143,13 @@ describe('one request id in every log line of every service that handles the req
     const port = Number(new URL(stack.gatewayUrl).port);
     const answered = await new Promise<string | undefined>((resolve, reject) => {
       const req = httpRequest(
-        { host: '127.0.0.1', port, path: '/healthcheck', localAddress: '127.0.0.2', headers: { 'x-request-id': chosen } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/healthcheck',
+          localAddress: '127.0.0.2',
+          headers: { 'x-request-id': chosen },
+        },
         (res) => {
           res.resume();
           resolve(res.headers['x-request-id'] as string | undefined);

@@ -26,7 +26,9 @@ interface OtlpAttribute {
 interface OtlpExport {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: (Omit<ReceivedSpan, 'service' | 'attributes'> & { attributes?: OtlpAttribute[] })[] }[];
+    scopeSpans?: {
+      spans?: (Omit<ReceivedSpan, 'service' | 'attributes'> & { attributes?: OtlpAttribute[] })[];
+    }[];
   }[];
 }
 
@@ -40,7 +42,11 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: ReceivedSpan[]
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/traces' || !req.headers['content-type']?.includes('json')) {
+      if (
+        req.method !== 'POST' ||
+        req.url !== '/v1/traces' ||
+        !req.headers['content-type']?.includes('json')
+      ) {
         res.writeHead(404).end();
         return;
       }
@@ -95,7 +101,11 @@ describe('OpenTelemetry traces across HTTP → NATS → service → AWS', () => 
     });
     prod = org.accounts.find((a) => a.name === 'prod')!;
     const requestedAt = new Date().toISOString();
-    await waitForCrawl(stack, await refresh(stack, { accountIds: [prod.id], resourceTypes: ['iam'] }), requestedAt);
+    await waitForCrawl(
+      stack,
+      await refresh(stack, { accountIds: [prod.id], resourceTypes: ['iam'] }),
+      requestedAt,
+    );
   });
   afterAll(async () => {
     await stack?.stop();
@@ -125,9 +135,12 @@ describe('OpenTelemetry traces across HTTP → NATS → service → AWS', () => 
         const natsRequest = inTrace.find((s) => s.name === `nats request ${subject}`);
         const handler = inTrace.find((s) => s.name === `nats handle ${subject}`);
         const assumeRole = inTrace.find((s) => s.name === 'sts.AssumeRole');
-        return natsRequest && handler && assumeRole ? { http, natsRequest, handler, assumeRole, inTrace } : undefined;
+        return natsRequest && handler && assumeRole
+          ? { http, natsRequest, handler, assumeRole, inTrace }
+          : undefined;
       },
-      () => `the credential request's spans; the collector has ${collector.spans.map((s) => `${s.service}:${s.name}`).join(', ')}`,
+      () =>
+        `the credential request's spans; the collector has ${collector.spans.map((s) => `${s.service}:${s.name}`).join(', ')}`,
       30_000,
     );
     const { http, natsRequest, handler, assumeRole } = found;
@@ -135,7 +148,11 @@ describe('OpenTelemetry traces across HTTP → NATS → service → AWS', () => 
     expect(http).toMatchObject({ kind: KIND.server, name: 'POST /api/v1/get_credentials' });
     expect(http.attributes['http.response.status_code']).toBe(200);
     expect(http.parentSpanId ?? '').toBe('');
-    expect(natsRequest).toMatchObject({ service: 'rolecall-gateway', kind: KIND.client, parentSpanId: http.spanId });
+    expect(natsRequest).toMatchObject({
+      service: 'rolecall-gateway',
+      kind: KIND.client,
+      parentSpanId: http.spanId,
+    });
     // The hop: the broker's span continues the gateway's trace, as the child of its NATS request.
     expect(handler).toMatchObject({
       service: 'rolecall-broker',

@@ -32,11 +32,7 @@ const OFF: Tracing = { enabled: false, shutdown: () => Promise.resolve() };
  * started and the API's no-op tracer stays in place. A collector that is down costs nothing but the
  * dropped spans: export never blocks or fails a request.
  */
-export function startTracing(
-  config: Pick<RolecallConfig, 'tracing'>,
-  service: string,
-  log: Logger,
-): Tracing {
+export function startTracing(config: Pick<RolecallConfig, 'tracing'>, service: string, log: Logger): Tracing {
   const { otlpEndpoint, sampleRatio, exportDelayMs } = config.tracing;
   if (!otlpEndpoint) return OFF;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -47,7 +43,10 @@ export function startTracing(
     // A trace that arrives sampled (or not) from the gateway stays so; only new traces are sampled here.
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(sampleRatio) }),
     spanProcessors: [
-      new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: exportDelayMs }),
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url }),
+        scheduledDelayMillis: exportDelayMs,
+      }),
     ],
   });
   trace.setGlobalTracerProvider(provider);
@@ -56,7 +55,9 @@ export function startTracing(
   return {
     enabled: true,
     shutdown: async () => {
-      await provider.shutdown().catch((error: unknown) => log.warn({ err: error }, 'trace export at shutdown failed'));
+      await provider
+        .shutdown()
+        .catch((error: unknown) => log.warn({ err: error }, 'trace export at shutdown failed'));
     },
   };
 }

@@ -16,7 +16,9 @@ import { createAddressMatcher } from '../domain/identity.js';
  * trail), or the `X-Request-Id` a trusted proxy sent, when it has the shape of an id. A client elsewhere
  * cannot choose the id its request is logged and audited under.
  */
-export function createRequestIdGenerator(trustedProxies: readonly string[]): (req: IncomingMessage) => string {
+export function createRequestIdGenerator(
+  trustedProxies: readonly string[],
+): (req: IncomingMessage) => string {
   const isTrusted = createAddressMatcher(trustedProxies);
   return (req) => {
     const incoming = req.headers['x-request-id'];
@@ -36,7 +38,10 @@ interface RequestScope {
  * sent meanwhile passes it on with the trace context). Register before the other hooks, so that what they
  * log carries the id too.
  */
-export function registerRequestId(app: FastifyInstance, options: { trustedProxies: readonly string[] }): void {
+export function registerRequestId(
+  app: FastifyInstance,
+  options: { trustedProxies: readonly string[] },
+): void {
   const isTrusted = createAddressMatcher(options.trustedProxies);
   const scopes = new WeakMap<FastifyRequest, RequestScope>();
   app.addHook('onRequest', (request, reply, done) => {

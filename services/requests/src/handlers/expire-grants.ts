@@ -68,7 +68,10 @@ export function createExpireGrants(options: ExpireGrantsOptions) {
       log.info({ policyRequestId: listed.id, changeId: change.id, findings }, 'grant expired');
       await workflow.recrawl([{ arn, accountId }]);
     } catch (error) {
-      log.warn({ err: error, policyRequestId: listed.id, changeId: change.id }, 'grant not removed; tried again');
+      log.warn(
+        { err: error, policyRequestId: listed.id, changeId: change.id },
+        'grant not removed; tried again',
+      );
       await claims.release(key).catch((caught: unknown) => log.warn({ err: caught }, 'claim not released'));
     }
   };
