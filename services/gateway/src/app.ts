@@ -1,6 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fastifyCookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -53,6 +52,7 @@ import { registerGetResourceUrlRoute } from './routes/credentials/get-resource-u
 import { registerGetRolesRoutes } from './routes/credentials/get-roles.js';
 import { registerRoleLoginRoute } from './routes/credentials/role-login.js';
 import { registerHttpMetrics } from './plugins/http-metrics.js';
+import { createRequestIdGenerator, registerRequestId } from './plugins/request-id.js';
 import { registerDemoFederationRoute } from './routes/demo/demo-federation.js';
 import { DEFAULT_LIMITS, type GatewayApp, type GatewayLimits, type RouteDeps } from './routes/deps.js';
 import { registerHealthcheckRoute } from './routes/health/healthcheck.js';
@@ -127,8 +127,10 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     http: { maxHeaderSize: PARSER_MAX_HEADER_SIZE },
     clientErrorHandler: answerClientError,
-    // Unique across gateway copies: request ids go into the broker's audit trail.
-    genReqId: () => randomUUID(),
+    // Unique across gateway copies: request ids go into the broker's audit trail (see plugins/request-id).
+    genReqId: createRequestIdGenerator(config.gateway.trustedProxies),
+    // The same key as every other service's lines about the request (see @rolecall/shared/log).
+    requestIdLogLabel: 'requestId',
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Every body this API takes is JSON; anything else is answered 415 rather than parsed as text.
@@ -152,6 +154,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     now,
   });
   const webUi = createWebUi(deps.webRoot);
+  registerRequestId(app, { trustedProxies: config.gateway.trustedProxies });
   registerErrorHandling(app, { log, notFoundPage: (reply) => webUi.sendIndex(reply, 404) });
   registerRequestLimits(app);
   registerHttpMetrics(app);

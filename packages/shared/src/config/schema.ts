@@ -121,6 +121,30 @@ export const RolecallConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    tracing: Type.Object(
+      {
+        otlpEndpoint: Type.Optional(
+          Type.String({
+            pattern: '^https?://[^\\s]+$',
+            description:
+              'Base URL of an OTLP/HTTP collector (http://collector:4318); spans go to <url>/v1/traces as JSON. Absent: tracing is off, no SDK is started',
+          }),
+        ),
+        sampleRatio: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 1,
+          description:
+            'Share of new traces recorded (0 to 1); a trace that arrives from another service keeps its decision',
+        }),
+        exportDelayMs: Type.Integer({
+          minimum: 10,
+          default: 5000,
+          description: 'How long spans are batched before they are sent to the collector',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     aws: Type.Object(
       {
         region: Type.String({ default: 'us-east-1', description: 'Home region for STS, DynamoDB and S3' }),

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { currentRequestId } from '../tracing/request-context.js';
 
 export type { Logger } from 'pino';
 
@@ -46,6 +47,17 @@ export interface CreateLoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+/**
+ * Adds the id of the request being handled to every line logged while it is handled, whichever logger
+ * writes it (a handler's, an adapter's, a library's child), so one request's lines can be found in every
+ * service. Skipped where the logger is already bound to one (Fastify's request logger in the gateway).
+ */
+const withRequestId = (_merge: object, _level: number, logger: Logger): object => {
+  const requestId = currentRequestId();
+  if (requestId === undefined || 'requestId' in logger.bindings()) return {};
+  return { requestId };
+};
+
 export function createLogger({ service, level = 'info', destination }: CreateLoggerOptions): Logger {
   const options: LoggerOptions = {
     level,
@@ -54,6 +66,7 @@ export function createLogger({ service, level = 'info', destination }: CreateLog
     timestamp: pino.stdTimeFunctions.isoTime,
     // Field redaction cannot see inside strings; URLs with secrets in their query are blanked in each line.
     hooks: { streamWrite: redactUrlSecrets },
+    mixin: withRequestId,
   };
   return destination ? pino(options, destination as DestinationStream) : pino(options);
 }

@@ -188,7 +188,7 @@ function answerFailure(error: unknown, request: FastifyRequest, reply: FastifyRe
     void sendCredentialError(reply, request, 400, '904', message);
     return;
   }
-  request.log.error({ err: error, requestId: request.id, code: appError.code }, 'credential request failed');
+  request.log.error({ err: error, code: appError.code }, 'credential request failed');
   if (appError.status === 503 || appError.status === 504) {
     void sendCredentialError(reply, request, appError.status, appError.code, appError.message);
     return;
