@@ -27,7 +27,10 @@ export function call(
         method,
         headers: {
           accept: 'application/json',
-          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+          // Content-Length always: Node sends a DELETE body neither chunked nor sized otherwise.
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
           ...init.headers,
         },
         ...(init.localAddress ? { localAddress: init.localAddress } : {}),
