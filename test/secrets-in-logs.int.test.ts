@@ -52,7 +52,11 @@ async function signIn(email: string) {
   const csrf = cookieValue(who.headers['set-cookie'], 'rolecall_csrf');
   expect(session).not.toBe('');
   expect(csrf).not.toBe('');
-  return { session, csrf, headers: { cookie: `consoleme_auth=${session}; rolecall_csrf=${csrf}`, 'x-csrf-token': csrf } };
+  return {
+    session,
+    csrf,
+    headers: { cookie: `consoleme_auth=${session}; rolecall_csrf=${csrf}`, 'x-csrf-token': csrf },
+  };
 }
 
 describe('secrets in logs', () => {
@@ -105,7 +109,10 @@ describe('secrets in logs', () => {
           changes: [
             {
               change_type: 'inline_policy',
-              principal: { principal_type: 'AwsResource', principal_arn: `arn:aws:iam::${account.id}:role/support` },
+              principal: {
+                principal_type: 'AwsResource',
+                principal_arn: `arn:aws:iam::${account.id}:role/support`,
+              },
               action: 'attach',
               policy_name: 'logs-read',
               policy: {
@@ -132,7 +139,9 @@ describe('secrets in logs', () => {
       async () => {
         const detail = await stack.api(`/api/v2/requests/${requestId}`);
         const body = (await detail.json()) as { request: string };
-        return (JSON.parse(body.request) as { request_status: string }).request_status === 'approved' || undefined;
+        return (
+          (JSON.parse(body.request) as { request_status: string }).request_status === 'approved' || undefined
+        );
       },
       () => `request ${requestId} was never approved`,
       30_000,
@@ -156,7 +165,8 @@ describe('secrets in logs', () => {
         if (line.includes(secret)) found.push(`${what} at ${where}`);
       }
       if (JWT_SHAPE.test(line)) found.push(`a JWT at ${where}`);
-      if (/cookie/i.test(line) && /consoleme_auth=|rolecall_csrf=/.test(line)) found.push(`a cookie at ${where}`);
+      if (/cookie/i.test(line) && /consoleme_auth=|rolecall_csrf=/.test(line))
+        found.push(`a cookie at ${where}`);
     }
     expect(found).toEqual([]);
   });

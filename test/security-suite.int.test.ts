@@ -27,7 +27,8 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'GET /api/v3/session': 'tells a signed-out browser how to sign in (answers signedIn: false)',
   'POST /api/v3/session/demo': 'the demo sign-in itself (off in production; rate-limited per address)',
   'POST /api/v3/session/sign-out': 'clears the caller’s own cookie; CSRF-checked when a cookie is sent',
-  'GET /noauth/v1/challenge_generator/{user}': 'Weep starts a login before it has any identity (rate-limited)',
+  'GET /noauth/v1/challenge_generator/{user}':
+    'Weep starts a login before it has any identity (rate-limited)',
   'GET /noauth/v1/challenge_poller/{token}': 'Weep polls its own unguessable challenge token',
   'GET /demo/federation': 'the demo AWS console stand-in (only registered when demo.federationStandIn)',
 };
@@ -100,7 +101,10 @@ beforeAll(async () => {
         changes: [
           {
             change_type: 'inline_policy',
-            principal: { principal_type: 'AwsResource', principal_arn: `arn:aws:iam::${account.id}:role/support` },
+            principal: {
+              principal_type: 'AwsResource',
+              principal_arn: `arn:aws:iam::${account.id}:role/support`,
+            },
             action: 'attach',
             policy_name: 'suite-read',
             policy: {
@@ -118,7 +122,8 @@ beforeAll(async () => {
   expect(created.status, JSON.stringify(createdBody)).toBe(200);
   requestId = createdBody.request_id ?? '';
   const generated = await call(url(`/noauth/v1/challenge_generator/${ALICE.email}`));
-  challengeToken = (JSON.parse(generated.body) as { challenge_url: string }).challenge_url.split('/').pop() ?? '';
+  challengeToken =
+    (JSON.parse(generated.body) as { challenge_url: string }).challenge_url.split('/').pop() ?? '';
 
   const document = JSON.parse((await call(url('/docs/json'))).body) as {
     paths: Record<string, Record<string, unknown>>;
@@ -138,7 +143,11 @@ describe('the security suite, over every route of the OpenAPI document', () => {
   it('reads a document with the routes this suite must cover, and lists every public one with a reason', () => {
     expect(routes.length).toBeGreaterThan(30);
     const keys = new Set(routes.map((r) => r.key));
-    for (const key of [...CLI_ROUTES, 'PUT /api/v2/requests/{id}', 'POST /api/v2/challenge_validator/{token}']) {
+    for (const key of [
+      ...CLI_ROUTES,
+      'PUT /api/v2/requests/{id}',
+      'POST /api/v2/challenge_validator/{token}',
+    ]) {
       expect(keys, key).toContain(key);
     }
     // An exemption for a route that no longer exists is a stale reason: drop it.
@@ -151,13 +160,17 @@ describe('the security suite, over every route of the OpenAPI document', () => {
     const now = Math.floor(Date.now() / 1000);
     const valid = await signSession(SECRET, ALICE);
     const [header, , signature] = valid.split('.');
-    const adminPayload = Buffer.from(JSON.stringify({ ...ADMIN, iat: now, exp: now + 3600 })).toString('base64url');
+    const adminPayload = Buffer.from(JSON.stringify({ ...ADMIN, iat: now, exp: now + 3600 })).toString(
+      'base64url',
+    );
     const cases: Record<string, { headers?: Record<string, string>; localAddress?: string }> = {
       'no identity': {},
       // alice's signature over a payload that says admin: the signature no longer fits.
       'forged cookie': { headers: { cookie: `consoleme_auth=${header}.${adminPayload}.${signature}` } },
       'expired cookie': {
-        headers: { cookie: `consoleme_auth=${await signSession(SECRET, ADMIN, { iat: now - 7200, exp: now - 3600 })}` },
+        headers: {
+          cookie: `consoleme_auth=${await signSession(SECRET, ADMIN, { iat: now - 7200, exp: now - 3600 })}`,
+        },
       },
       // Stands for a key rotated out: a valid token under a key this gateway no longer has.
       'unknown key': { headers: { cookie: `consoleme_auth=${await signSession(`old-${SECRET}`, ADMIN)}` } },

@@ -43,7 +43,12 @@ export function call(
           let code: string | undefined;
           try {
             const parsed = JSON.parse(body) as { code?: unknown; error?: unknown };
-            code = typeof parsed.code === 'string' ? parsed.code : typeof parsed.error === 'string' ? parsed.error : undefined;
+            code =
+              typeof parsed.code === 'string'
+                ? parsed.code
+                : typeof parsed.error === 'string'
+                  ? parsed.error
+                  : undefined;
           } catch {
             code = undefined;
           }

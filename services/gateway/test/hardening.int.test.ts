@@ -119,7 +119,12 @@ describe('CSRF protection', () => {
         payload: { nonce },
       });
 
-    for (const headers of [{}, { [CSRF_HEADER]: bob.csrf }, { [CSRF_HEADER]: `${alice.csrf}x` }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { [CSRF_HEADER]: bob.csrf },
+      { [CSRF_HEADER]: `${alice.csrf}x` },
+    ];
+    for (const headers of attempts) {
       const refused = await approve(headers);
       expect(refused.statusCode).toBe(403);
       expect(refused.json()).toMatchObject({ code: 'CSRF_TOKEN_INVALID' });
