@@ -220,7 +220,7 @@ describe('Prometheus metrics on each service’s own port', () => {
       const created = await stack.api('/api/v2/request', {
         method: 'POST',
         user: alice.email,
-        groups: alice.groups,
+        groups: [...alice.groups],
         body: {
           justification: 'metrics test',
           changes: {

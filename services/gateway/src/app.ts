@@ -25,6 +25,8 @@ import { createJwtCookieIdentity } from './domain/jwt-identity.js';
 import { resolveJwtKeys } from './domain/jwt-secret.js';
 import type { Broker, CallerIdentityLookup } from './domain/ports.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerCsrfProtection } from './plugins/csrf.js';
+import { createSecureRequestCheck, registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import {
@@ -159,6 +161,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerRequestLimits(app);
   registerHttpMetrics(app);
   documentCommonStatuses(app);
+  await registerSecurityHeaders(app);
   // Before registerAuth: its onRequest hook reads request.cookies, which this plugin's hook fills.
   await app.register(fastifyCookie);
   registerAuth(app, {
@@ -168,6 +171,16 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     checkCookie: (request) => jwtCookie.check(request),
     adminGroups: config.auth.adminGroups,
     lowercaseGroups: config.auth.lowercaseGroups,
+  });
+  const isSecure = createSecureRequestCheck({
+    publicUrl: config.gateway.publicUrl,
+    trustedProxies: config.gateway.trustedProxies,
+  });
+  registerCsrfProtection(app, {
+    secret: jwtKeys.keys.signing.secret,
+    sessionCookieName: config.auth.jwt.cookieName,
+    headerSources: [trustedHeaders.name],
+    isSecure,
   });
   await registerOpenApi(app, { publicUrl: config.gateway.publicUrl });
 
@@ -210,12 +223,20 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
       windowMs: 60_000,
       now,
     }),
+    signInRateLimiter: createRedisRateLimiter({
+      redis: deps.redis,
+      key: redisKeys(config.redis.keyPrefix).signInRate,
+      limit: config.gateway.rateLimit.signInsPerMinute,
+      windowMs: 60_000,
+      now,
+    }),
     dynamicConfig: deps.dynamicConfig ?? defaultDynamicConfigStore(deps),
     jwt: {
       keys: jwtKeys.keys,
       cookieName: config.auth.jwt.cookieName,
       expirationMinutes: config.auth.jwt.expirationMinutes,
     },
+    isSecure,
     now,
   };
   registerHealthcheckRoute(app);

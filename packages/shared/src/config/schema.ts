@@ -337,6 +337,12 @@ export const RolecallConfig = Type.Object(
               description:
                 'Weep challenge logins (challenge_generator, unauthenticated) one source address may start per minute; more get 429',
             }),
+            signInsPerMinute: Type.Integer({
+              minimum: 1,
+              default: 20,
+              description:
+                'Sign-ins (demo sign-in) and Weep challenge approvals one source address may make per minute; more get 429',
+            }),
           },
           { additionalProperties: false, default: {} },
         ),

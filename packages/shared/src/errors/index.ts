@@ -16,6 +16,8 @@ export const ErrorCatalogue = {
   /** A JWT cookie that is malformed, tampered with or expired (ConsoleMe's CLI `invalid_jwt`). */
   INVALID_JWT: { status: 403, fault: 'client', retryable: false },
   FORBIDDEN: { status: 403, fault: 'client', retryable: false },
+  /** A state-changing call with the session cookie but without its CSRF token (X-CSRF-Token) or with a wrong one. */
+  CSRF_TOKEN_INVALID: { status: 403, fault: 'client', retryable: false },
   NOT_FOUND: { status: 404, fault: 'client', retryable: false },
   /** The route answers only in a format the client's Accept header leaves out (an event stream). */
   NOT_ACCEPTABLE: { status: 406, fault: 'client', retryable: false },

@@ -37,8 +37,14 @@ const SECRET_QUERY_PARAMETER = /([?&](?:Session|SigninToken|X-Amz-[A-Za-z-]+)=)(
  * string holding it ends (an unescaped `"`); escaped characters inside it (`\"`) are part of the value.
  */
 export function redactUrlSecrets(text: string): string {
-  return text.replace(SECRET_QUERY_PARAMETER, '$1[redacted]');
+  return text.replace(SECRET_QUERY_PARAMETER, '$1[redacted]').replace(CHALLENGE_TOKEN_PATH, '$1[redacted]');
 }
+
+/**
+ * A Weep challenge token in a path (`/noauth/v1/challenge_poller/{token}`, `…/challenge_validator/{token}`): a
+ * bearer secret until it is used, since whoever polls an approved one is handed the session JWT.
+ */
+const CHALLENGE_TOKEN_PATH = /(\/challenge_(?:poller|validator)\/)[A-Za-z0-9_-]+/g;
 
 export interface CreateLoggerOptions {
   service: string;

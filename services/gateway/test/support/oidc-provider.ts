@@ -63,7 +63,14 @@ export async function startOidcProvider(options: {
     features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: ['test-cookie-key-0123456789'] },
-    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 3600, RefreshToken: 86400, IdToken: 3600 },
+    ttl: {
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+      AccessToken: 3600,
+      RefreshToken: 86400,
+      IdToken: 3600,
+    },
     pkce: { required: () => true },
     findAccount: (_ctx, id) => ({
       accountId: id,

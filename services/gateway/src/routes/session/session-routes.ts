@@ -2,7 +2,7 @@ import { AppError } from '@rolecall/shared/errors';
 import { LiteralUnion } from '@rolecall/shared/contracts';
 import { Type } from 'typebox';
 import { signJwt } from '../../domain/jwt.js';
-import { isHttps, publicBaseUrl } from '../../domain/public-url.js';
+import { byPeerAddress, createRateLimitHook } from '../../plugins/rate-limits.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody, commonErrors } from '../schemas.js';
 
@@ -72,6 +72,12 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
     '/api/v3/session/demo',
     {
       config: { access: 'public' },
+      preValidation: createRateLimitHook({
+        limiter: deps.signInRateLimiter,
+        what: 'sign-ins from your address',
+        perMinute: deps.config.gateway.rateLimit.signInsPerMinute,
+        subject: byPeerAddress,
+      }),
       schema: {
         tags: ['session'],
         summary: 'Demo only: sign this browser in as one of the demo users (sets the session cookie)',
@@ -83,6 +89,7 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
           200: Type.Object({ user: Type.String(), groups: Type.Array(Type.String()) }),
           400: ErrorBody,
           404: ErrorBody,
+          429: ErrorBody,
         },
       },
     },
@@ -109,7 +116,8 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
         httpOnly: true,
         // Lax: a cross-site form cannot post with it; JSON posts need a preflight this server never grants.
         sameSite: 'lax',
-        secure: isHttps(publicBaseUrl(deps.config.gateway.publicUrl, request)),
+        // Secure whenever the browser came over https, also through a TLS-terminating trusted proxy.
+        secure: deps.isSecure(request),
         expires: new Date(exp * 1000),
       });
       request.log.info({ user: user.email }, 'demo sign-in');
