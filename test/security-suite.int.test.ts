@@ -30,6 +30,12 @@ const PUBLIC_ROUTES: Record<string, string> = {
   'GET /noauth/v1/challenge_generator/{user}':
     'Weep starts a login before it has any identity (rate-limited)',
   'GET /noauth/v1/challenge_poller/{token}': 'Weep polls its own unguessable challenge token',
+  'GET /auth/oidc/login': 'starts an OpenID Connect sign-in: the way in for someone with no identity yet',
+  'GET /auth/oidc/callback':
+    'the provider returns here; checks state, nonce and PKCE of the sign-in it started',
+  'POST /auth/oidc/refresh':
+    'renews the caller’s own OIDC session from its sealed refresh cookie; CSRF-checked',
+  'POST /auth/logout': 'clears the caller’s own cookies; CSRF-checked when a cookie is sent',
   'GET /demo/federation': 'the demo AWS console stand-in (only registered when demo.federationStandIn)',
 };
 

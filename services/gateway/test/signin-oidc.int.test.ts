@@ -23,11 +23,16 @@ class Browser {
     const cookies = [...(this.jar.get(target.origin) ?? new Map<string, string>())]
       .map(([name, value]) => `${name}=${value}`)
       .join('; ');
-    const response = await fetch(target, {
-      method: init.method ?? 'GET',
-      redirect: 'manual',
-      headers: cookies ? { cookie: cookies } : {},
-    });
+    // As the web UI does: a state-changing call repeats the gateway's CSRF cookie in X-CSRF-Token.
+    const method = init.method ?? 'GET';
+    // The UI reads its session first, whose answer sets the CSRF cookie for a signed-in browser.
+    if (method !== 'GET' && this.jar.get(target.origin)?.has('rolecall_csrf') !== true) {
+      await this.request(`${target.origin}/api/v3/session`);
+    }
+    const csrf = this.jar.get(target.origin)?.get('rolecall_csrf');
+    const headers: Record<string, string> = cookies ? { cookie: cookies } : {};
+    if (method !== 'GET' && csrf !== undefined) headers['x-csrf-token'] = decodeURIComponent(csrf);
+    const response = await fetch(target, { method, redirect: 'manual', headers });
     const jar = this.jar.get(target.origin) ?? new Map<string, string>();
     for (const line of response.headers.getSetCookie()) {
       const [pair = '', ...attributes] = line.split(';');
