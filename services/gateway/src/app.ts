@@ -9,7 +9,7 @@ import { createDynamicConfigStore, type DynamicConfigStore } from '@rolecall/sha
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { createNatsBroker } from './adapters/nats-broker.js';
 import { createNatsPolicyRequests } from './adapters/nats-policy-requests.js';
 import { createNatsSelfService } from './adapters/nats-self-service.js';
@@ -132,7 +132,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     // Unique across gateway copies: request ids go into the broker's audit trail (see plugins/request-id).
     genReqId: createRequestIdGenerator(config.gateway.trustedProxies),
     // The same key as every other service's lines about the request (see @rolecall/shared/log).
-    requestIdLogLabel: 'requestId',
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Every body this API takes is JSON; anything else is answered 415 rather than parsed as text.
