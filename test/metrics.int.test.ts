@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEMO_USERS, freePort, seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
+import { DEMO_USERS, freePort, type DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheStatus, refresh, waitForCrawl } from './support/crawls.js';
+import { cacheStatus, refresh, seedProdAccount, waitForCrawl } from './support/crawls.js';
 import { ALL_SERVICES, eventually, startStack, type Stack } from './support/stack.js';
+import { inlinePolicyRequest } from './support/policy-requests.js';
 
 const alice = DEMO_USERS.find((u) => u.email === 'alice@example.com')!;
 type Service = (typeof ALL_SERVICES)[number];
@@ -80,13 +81,7 @@ describe('Prometheus metrics on each service’s own port', () => {
         gateway: { rateLimit: { credentialsPerMinute: 100_000 } },
       },
     });
-    const org = await seedDemoOrganization({
-      endpointUrl: stack.env.moto.url,
-      region: 'us-east-1',
-      memberAccountNames: ['prod'],
-      withResources: false,
-    });
-    prod = org.accounts.find((a) => a.name === 'prod')!;
+    prod = await seedProdAccount(stack);
     for (const name of ALL_SERVICES) await stack.start(name);
     // Each service opens its metrics port once it has started, which the stack does not wait for.
     for (const service of ALL_SERVICES) {
@@ -221,30 +216,12 @@ describe('Prometheus metrics on each service’s own port', () => {
         method: 'POST',
         user: alice.email,
         groups: [...alice.groups],
-        body: {
+        body: inlinePolicyRequest({
+          roleArn: `arn:aws:iam::${prod.id}:role/readonly`,
+          policyName: `metrics-test-${asked}`,
           justification: 'metrics test',
-          changes: {
-            changes: [
-              {
-                change_type: 'inline_policy',
-                principal: {
-                  principal_type: 'AwsResource',
-                  principal_arn: `arn:aws:iam::${prod.id}:role/readonly`,
-                },
-                action: 'attach',
-                policy_name: `metrics-test-${asked}`,
-                policy: {
-                  policy_document: {
-                    Version: '2012-10-17',
-                    Statement: [
-                      { Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::metrics/*' },
-                    ],
-                  },
-                },
-              },
-            ],
-          },
-        },
+          bucket: 'metrics',
+        }),
       });
       expect(created.status, await created.clone().text()).toBe(200);
     };

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { DEMO_USERS, seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
+import { DEMO_USERS, type DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refresh, waitForCrawl } from './support/crawls.js';
+import { crawlIam, seedProdAccount } from './support/crawls.js';
 import { eventually, startStack, type ServiceName, type Stack } from './support/stack.js';
+import { inlinePolicyRequest } from './support/policy-requests.js';
 
 const alice = DEMO_USERS.find((u) => u.email === 'alice@example.com')!;
 const asAlice = {
@@ -47,19 +48,8 @@ describe('one request id in every log line of every service that handles the req
         gateway: { rateLimit: { credentialsPerMinute: 100_000 } },
       },
     });
-    const org = await seedDemoOrganization({
-      endpointUrl: stack.env.moto.url,
-      region: 'us-east-1',
-      memberAccountNames: ['prod'],
-      withResources: false,
-    });
-    prod = org.accounts.find((a) => a.name === 'prod')!;
-    const requestedAt = new Date().toISOString();
-    await waitForCrawl(
-      stack,
-      await refresh(stack, { accountIds: [prod.id], resourceTypes: ['iam'] }),
-      requestedAt,
-    );
+    prod = await seedProdAccount(stack);
+    await crawlIam(stack, [prod.id]);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -94,28 +84,14 @@ describe('one request id in every log line of every service that handles the req
     const response = await fetch(`${stack.gatewayUrl}/api/v2/request`, {
       method: 'POST',
       headers: { ...asAlice, 'x-request-id': id },
-      body: JSON.stringify({
-        justification: 'request-id test',
-        changes: {
-          changes: [
-            {
-              change_type: 'inline_policy',
-              principal: {
-                principal_type: 'AwsResource',
-                principal_arn: `arn:aws:iam::${prod.id}:role/readonly`,
-              },
-              action: 'attach',
-              policy_name: 'request-id-test',
-              policy: {
-                policy_document: {
-                  Version: '2012-10-17',
-                  Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::ids/*' }],
-                },
-              },
-            },
-          ],
-        },
-      }),
+      body: JSON.stringify(
+        inlinePolicyRequest({
+          roleArn: `arn:aws:iam::${prod.id}:role/readonly`,
+          policyName: 'request-id-test',
+          justification: 'request-id test',
+          bucket: 'ids',
+        }),
+      ),
     });
     const body = (await response.json()) as { request_id?: string };
     expect(response.status, JSON.stringify(body)).toBe(200);

@@ -4,6 +4,7 @@ import { seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
 import { refresh, waitForCrawl } from './support/crawls.js';
 import { call } from './support/http-call.js';
 import { eventually, startStack, type Stack } from './support/stack.js';
+import { inlinePolicyRequest } from './support/policy-requests.js';
 
 /**
  * Runs sign-in → Weep login → credentials → request → approve on the real stack, every service a
@@ -103,28 +104,12 @@ describe('secrets in logs', () => {
     const created = await call(url('/api/v2/request'), {
       method: 'POST',
       headers: alice.headers,
-      body: {
+      body: inlinePolicyRequest({
+        roleArn: `arn:aws:iam::${account.id}:role/support`,
+        policyName: 'logs-read',
         justification: 'secrets-in-logs',
-        changes: {
-          changes: [
-            {
-              change_type: 'inline_policy',
-              principal: {
-                principal_type: 'AwsResource',
-                principal_arn: `arn:aws:iam::${account.id}:role/support`,
-              },
-              action: 'attach',
-              policy_name: 'logs-read',
-              policy: {
-                policy_document: {
-                  Version: '2012-10-17',
-                  Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::logs/*' }],
-                },
-              },
-            },
-          ],
-        },
-      },
+        bucket: 'logs',
+      }),
     });
     expect(created.status, created.body).toBe(200);
     const requestId = (JSON.parse(created.body) as { request_id: string }).request_id;

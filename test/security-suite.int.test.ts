@@ -5,6 +5,7 @@ import { refresh, waitForCrawl } from './support/crawls.js';
 import { call, signSession, unsignedSession, type CallResult } from './support/http-call.js';
 import { readState } from './support/state-digest.js';
 import { startStack, type Stack } from './support/stack.js';
+import { inlinePolicyRequest } from './support/policy-requests.js';
 
 /**
  * The security suite: it reads the gateway's own OpenAPI document and calls EVERY route in it with
@@ -101,28 +102,12 @@ beforeAll(async () => {
     method: 'POST',
     user: ALICE.email,
     groups: ALICE.groups,
-    body: {
+    body: inlinePolicyRequest({
+      roleArn: `arn:aws:iam::${account.id}:role/support`,
+      policyName: 'suite-read',
       justification: 'security suite',
-      changes: {
-        changes: [
-          {
-            change_type: 'inline_policy',
-            principal: {
-              principal_type: 'AwsResource',
-              principal_arn: `arn:aws:iam::${account.id}:role/support`,
-            },
-            action: 'attach',
-            policy_name: 'suite-read',
-            policy: {
-              policy_document: {
-                Version: '2012-10-17',
-                Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: 'arn:aws:s3:::suite/*' }],
-              },
-            },
-          },
-        ],
-      },
-    },
+      bucket: 'suite',
+    }),
   });
   const createdBody = (await created.json()) as { request_id?: string };
   expect(created.status, JSON.stringify(createdBody)).toBe(200);

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { DEMO_USERS, seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
+import { DEMO_USERS, type DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refresh, waitForCrawl } from './support/crawls.js';
+import { crawlIam, seedProdAccount } from './support/crawls.js';
 import { eventually, startStack, type Stack } from './support/stack.js';
 
 const alice = DEMO_USERS.find((u) => u.email === 'alice@example.com')!;
@@ -93,19 +93,8 @@ describe('OpenTelemetry traces across HTTP → NATS → service → AWS', () => 
         auth: { cliAcceptsTrustedHeaders: true },
       },
     });
-    const org = await seedDemoOrganization({
-      endpointUrl: stack.env.moto.url,
-      region: 'us-east-1',
-      memberAccountNames: ['prod'],
-      withResources: false,
-    });
-    prod = org.accounts.find((a) => a.name === 'prod')!;
-    const requestedAt = new Date().toISOString();
-    await waitForCrawl(
-      stack,
-      await refresh(stack, { accountIds: [prod.id], resourceTypes: ['iam'] }),
-      requestedAt,
-    );
+    prod = await seedProdAccount(stack);
+    await crawlIam(stack, [prod.id]);
   });
   afterAll(async () => {
     await stack?.stop();

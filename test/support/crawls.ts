@@ -74,3 +74,20 @@ export async function seedAndCrawlRoles(stack: Stack): Promise<DemoOrganization>
   await waitForCrawl(stack, await refresh(stack, { resourceTypes: ['iam'] }), requestedAt);
   return org;
 }
+
+/** The demo organization with its one member account `prod`, roles only, seeded into the stack's moto. */
+export async function seedProdAccount(stack: Stack): Promise<DemoOrganization['accounts'][number]> {
+  const org = await seedDemoOrganization({
+    endpointUrl: stack.env.moto.url,
+    region: 'us-east-1',
+    memberAccountNames: ['prod'],
+    withResources: false,
+  });
+  return org.accounts.find((a) => a.name === 'prod')!;
+}
+
+/** Asks for a crawl of the accounts' IAM and waits until the cache shows it done. */
+export async function crawlIam(stack: Stack, accountIds?: string[]): Promise<void> {
+  const requestedAt = new Date().toISOString();
+  await waitForCrawl(stack, await refresh(stack, { accountIds, resourceTypes: ['iam'] }), requestedAt);
+}

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { DynamoDBClient, ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { awsClientConfig } from '@rolecall/shared/aws';
+import { ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createRedis } from '@rolecall/shared/redis';
-import { MOTO_CREDENTIALS } from '@rolecall/testing';
+import { motoDynamo } from './aws.js';
 import type { Stack } from './stack.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -42,13 +41,7 @@ export async function readState(
   } finally {
     redis.disconnect();
   }
-  const dynamo = new DynamoDBClient(
-    awsClientConfig('dynamodb', {
-      region: 'us-east-1',
-      endpointUrl: stack.env.moto.url,
-      credentials: MOTO_CREDENTIALS,
-    }),
-  );
+  const dynamo = motoDynamo(stack.env.moto.url);
   try {
     const tables = (await dynamo.send(new ListTablesCommand({}))).TableNames ?? [];
     for (const table of tables) {
