@@ -23,6 +23,7 @@ import {
   type CachedItem,
   type Caller,
   type Channel,
+  type CredentialAuditEvent,
 } from '@rolecall/shared/contracts';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, deadLetterStream, ensureStreams, publishEvent, request } from '@rolecall/shared/nats';
@@ -37,6 +38,7 @@ import {
 } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNatsBroker } from '../../gateway/src/adapters/nats-broker.js';
+import { createDynamoAuditStore } from '../src/adapters/dynamo-audit-store.js';
 import { createHubStsClient } from '../src/adapters/hub-sts-client.js';
 import { createStsCredentialIssuer } from '../src/adapters/sts-credential-issuer.js';
 import type { AssumeRoleRequest, CredentialIssuer } from '../src/domain/ports.js';
@@ -438,6 +440,54 @@ describe('broker against NATS, Redis and moto', () => {
     const recent = await query({ since: start, limit: 100 });
     expect(recent.items.filter((e) => e.user === 'dave@example.com')).toHaveLength(3);
   });
+  it('writes final audit records 25 to a BatchWriteItem, each replacing its intent, which never replaces them', async () => {
+    const client = new DynamoDBClient(awsClientConfig('dynamodb', aws()));
+    const sent: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        sent.push(context.commandName ?? '?');
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const store = createDynamoAuditStore({
+      doc: DynamoDBDocumentClient.from(client),
+      tableName: tableNames(PREFIX).audit,
+    });
+    const user = `batch-${Date.now()}@example.com`;
+    const records = Array.from({ length: 30 }, (_, i): CredentialAuditEvent => ({
+      id: `batch-${user}-${i}`,
+      at: new Date(Date.now() - i * 1000).toISOString(),
+      user,
+      groups: ['data'],
+      channel: 'cli',
+      requestedRole: arn(prod, 'data-analyst'),
+      roleArn: arn(prod, 'data-analyst'),
+      outcome: 'issued',
+      requestId: `batch-${i}`,
+      sourceIp: context.sourceIp,
+      userAgent: context.userAgent,
+    }));
+    for (const record of records.slice(0, 5)) await store.put({ ...record, outcome: 'pending' });
+    sent.length = 0;
+    await store.putFinal(records);
+    expect(sent).toEqual(['BatchWriteItemCommand', 'BatchWriteItemCommand']);
+    // Redelivered intents after their completion change nothing.
+    for (const record of records.slice(0, 5)) await store.put({ ...record, outcome: 'pending' });
+    await expect(store.putFinal([{ ...records[0]!, outcome: 'pending' }])).rejects.toThrow(
+      /final records only/,
+    );
+    const read: CredentialAuditEvent[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.query({ user, limit: 50, ...(cursor ? { cursor } : {}) });
+      read.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(read).toEqual(records);
+    client.destroy();
+  });
+
   it('answers a user granted more roles than one NATS message holds, page by page, and stays up', async () => {
     // 2,000 roles on long paths (IAM allows 512 characters), granted to one group: about 1.3 MB of answer.
     const template = cachedRoles.get('support') as CachedItem;

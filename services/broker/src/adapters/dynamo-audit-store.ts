@@ -1,4 +1,5 @@
 import {
+  BatchWriteCommand,
   paginateQuery,
   PutCommand,
   type DynamoDBDocumentClient,
@@ -7,7 +8,14 @@ import {
 import { AUDIT_INDEXES, isAwsErrorNamed, translateAwsError, translatePageErrors } from '@rolecall/shared/aws';
 import type { CredentialAuditEvent } from '@rolecall/shared/contracts';
 import { AppError } from '@rolecall/shared/errors';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AuditStore } from '../domain/ports.js';
+
+/** Items in one BatchWriteItem, DynamoDB's limit. */
+const BATCH_WRITE_LIMIT = 25;
+/** Tries of one batch before the records' messages are left to JetStream's redelivery. */
+const MAX_BATCH_ATTEMPTS = 5;
+const BATCH_RETRY_BASE_MS = 50;
 
 /** Without a user, a role or `since`, a query looks this far back. */
 export const DEFAULT_LOOKBACK_DAYS = 365;
@@ -78,19 +86,23 @@ export function createDynamoAuditStore(options: {
     return event as unknown as CredentialAuditEvent;
   };
 
+  const toItem = (event: CredentialAuditEvent): Record<string, unknown> => {
+    const at = new Date(event.at).toISOString();
+    return {
+      ...Object.fromEntries(Object.entries(event).filter(([, v]) => v !== undefined)),
+      atId: `${at}#${event.id}`,
+      roleKey: roleKeyOf(event),
+      month: monthOf(at),
+    };
+  };
+
   return {
     async put(event) {
-      const at = new Date(event.at).toISOString();
       try {
         await doc.send(
           new PutCommand({
             TableName: tableName,
-            Item: {
-              ...Object.fromEntries(Object.entries(event).filter(([, v]) => v !== undefined)),
-              atId: `${at}#${event.id}`,
-              roleKey: roleKeyOf(event),
-              month: monthOf(at),
-            },
+            Item: toItem(event),
             ...(event.outcome === 'pending' ? { ConditionExpression: 'attribute_not_exists(id)' } : {}),
           }),
         );
@@ -98,6 +110,35 @@ export function createDynamoAuditStore(options: {
         // An intent finding its record already there: the completion (or this intent) is recorded.
         if (event.outcome === 'pending' && isAwsErrorNamed(error, 'ConditionalCheckFailedException')) return;
         throw translateAwsError(error, { operation: 'DynamoDB PutItem', table: tableName });
+      }
+    },
+
+    async putFinal(events) {
+      if (events.some((event) => event.outcome === 'pending')) {
+        // BatchWriteItem has no conditions, and an intent must never replace its completion.
+        throw new RangeError('putFinal takes final records only; write an intent with put');
+      }
+      for (let start = 0; start < events.length; start += BATCH_WRITE_LIMIT) {
+        let requests = events
+          .slice(start, start + BATCH_WRITE_LIMIT)
+          .map((event) => ({ PutRequest: { Item: toItem(event) } }));
+        for (let attempt = 0; requests.length > 0; attempt += 1) {
+          if (attempt === MAX_BATCH_ATTEMPTS) {
+            throw new AppError(
+              'UPSTREAM_THROTTLED',
+              `DynamoDB left ${requests.length} audit records unwritten after ${attempt} attempts (throttled)`,
+              { context: { table: tableName } },
+            );
+          }
+          if (attempt > 0) await delay(BATCH_RETRY_BASE_MS * 2 ** (attempt - 1));
+          try {
+            const answer = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+            // What DynamoDB did not take (throttling) is sent again, backing off, as its docs ask.
+            requests = (answer.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+          } catch (error) {
+            throw translateAwsError(error, { operation: 'DynamoDB BatchWriteItem', table: tableName });
+          }
+        }
       }
     },
 

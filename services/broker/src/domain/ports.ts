@@ -105,5 +105,10 @@ export interface AuditStore {
    * JetStream was down) changes nothing; a completion always replaces its intent.
    */
   put(event: CredentialAuditEvent): Promise<void>;
+  /**
+   * Writes final records (no `pending` among them) in as few requests as the store allows; each replaces
+   * its intent. Resolves once every one is written, and rejects if any could not be.
+   */
+  putFinal(events: readonly CredentialAuditEvent[]): Promise<void>;
   query(query: AuditQuery): Promise<{ items: CredentialAuditEvent[]; nextCursor: string | null }>;
 }
