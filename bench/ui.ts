@@ -109,6 +109,99 @@ async function roleListTimes(context: BrowserContext): Promise<{ ms: number; flo
   return { ms, floorMs };
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * BENCH_UI_PROFILE=1: one cold load of the role list with the renderer's CPU profiler on, printing when
+ * each request of the page ended and which functions held the main thread longest (self time), to find
+ * where the time between the floor and the role list goes.
+ */
+async function profileRoleList(context: BrowserContext): Promise<void> {
+  const page = await context.newPage();
+  await page.addInitScript(ROLE_LIST_PROBE);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  await page.goto('/');
+  await page.waitForFunction(
+    () => (globalThis as unknown as { __roleListAt?: number }).__roleListAt !== undefined,
+    null,
+    { timeout: 120_000 },
+  );
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+  const timeline = await page.evaluate(() => {
+    interface Entry {
+      name: string;
+      startTime: number;
+      responseEnd: number;
+      domContentLoadedEventEnd?: number;
+    }
+    const w = globalThis as unknown as {
+      performance: { getEntriesByType(type: string): Entry[] };
+      location: { origin: string };
+      __roleListAt: number;
+    };
+    const nav = w.performance.getEntriesByType('navigation')[0];
+    const rows = w.performance
+      .getEntriesByType('resource')
+      .map((e) => [e.name.replace(w.location.origin, ''), e.startTime, e.responseEnd] as const);
+    return {
+      html: nav?.responseEnd ?? NaN,
+      domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN,
+      roleList: w.__roleListAt,
+      rows,
+    };
+  });
+  console.log(
+    `\nprofile of one cold load: index.html ${timeline.html.toFixed(0)} ms, DOMContentLoaded ` +
+      `${timeline.domContentLoaded.toFixed(0)} ms, role list ${timeline.roleList.toFixed(0)} ms`,
+  );
+  for (const [name, start, end] of timeline.rows) {
+    console.log(`  ${start.toFixed(0).padStart(5)} → ${end.toFixed(0).padStart(5)} ms  ${name.slice(0, 90)}`);
+  }
+  const selfMs = new Map<string, number>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  profile.samples.forEach((id, i) => {
+    const frame = byId.get(id)?.callFrame;
+    const key = frame
+      ? `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop() ?? ''}:${frame.lineNumber}`
+      : '?';
+    selfMs.set(key, (selfMs.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
+  // The same samples by 100 ms of the load (from the profiler's start, just before navigation): how busy
+  // the main thread was, and on what.
+  const buckets = new Map<number, Map<string, number>>();
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    at += (profile.timeDeltas[i] ?? 0) / 1000;
+    const frame = byId.get(id)?.callFrame;
+    const key = frame ? `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop() ?? ''}` : '?';
+    const bucket = buckets.get(Math.floor(at / 100)) ?? new Map<string, number>();
+    bucket.set(key, (bucket.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    buckets.set(Math.floor(at / 100), bucket);
+  });
+  console.log('  main thread by 100 ms: busy ms, then the three largest self times');
+  for (const [index, bucket] of [...buckets].sort((a, b) => a[0] - b[0])) {
+    const busy = [...bucket].filter(([k]) => !k.startsWith('(idle)')).reduce((sum, [, ms]) => sum + ms, 0);
+    const largest = [...bucket]
+      .filter(([k]) => !k.startsWith('(idle)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, ms]) => `${k.trim()} ${ms.toFixed(0)}`)
+      .join(', ');
+    console.log(`  ${String(index * 100).padStart(5)} ms  ${busy.toFixed(0).padStart(3)}  ${largest}`);
+  }
+  const top = [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  console.log('  main thread, self time:');
+  for (const [key, ms] of top) console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${key}`);
+  await page.close();
+}
+
 /** Records each keystroke in the filter and each change of the table body, in page time. */
 const FILTER_PROBE = `
   window.__inputs = [];
@@ -245,6 +338,12 @@ async function main(): Promise<void> {
         `warm ${median(warm).toFixed(0)} ms; floor (index.html + eligible roles) ${floor.toFixed(0)} ms; ` +
         `ratio cold ${(median(cold) / floor).toFixed(1)}×, warm ${(median(warm) / floor).toFixed(1)}×`,
     );
+
+    if (process.env.BENCH_UI_PROFILE) {
+      const profiled = await newContext(ui.browser, ui.stack.gatewayUrl, { user: ALICE });
+      await profileRoleList(profiled);
+      await profiled.close();
+    }
 
     const context = await newContext(ui.browser, ui.stack.gatewayUrl, { user: ALICE });
     const { keystrokes, floors: apiFloors } = await filterTimes(context, 'bulk-role-01');
