@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createInMemoryMapping, DEFAULT_SETTINGS, role } from '../../test/fakes.js';
 import type { AccountDirectory } from '../domain/ports.js';
 import type { RoleFacts } from '../domain/roles.js';
-import { createEligibleRolesHandler, REPLY_OVERHEAD_BYTES } from './eligible-roles.js';
+import { CONTINUATION_TTL_MS, createEligibleRolesHandler, REPLY_OVERHEAD_BYTES } from './eligible-roles.js';
 
 const A = '222222222222';
 const B = '333333333333';
@@ -127,6 +127,53 @@ describe('eligible roles, paged by the size of a NATS message', () => {
     const seen = [...first.roles, ...rest].map((r) => r.roleName);
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).toEqual([...roles.map((r) => r.name), 'zz-new-role']);
+  });
+
+  it('reads the mapping once for all the pages of one answer, and afresh for a new answer or after the TTL', async () => {
+    let clock = 0;
+    let reads = 0;
+    let roles = manyRoles(40);
+    const mapping = () => createInMemoryMapping(roles, {}, DEFAULT_SETTINGS);
+    const handler = createEligibleRolesHandler({
+      mapping: {
+        ...mapping(),
+        eligible: (identities, channel) => {
+          reads += 1;
+          return mapping().eligible(identities, channel);
+        },
+      },
+      accounts,
+      lowercaseIdentities: true,
+      maxReplyBytes: () => REPLY_OVERHEAD_BYTES + 1_500,
+      now: () => clock,
+    });
+    const pages = await allPages(handler);
+    expect(pages.length).toBeGreaterThan(2);
+    expect(reads).toBe(1);
+    // A role granted after the first page is not in this answer's later pages (one snapshot) ...
+    const first = await handler({ caller: dora, channel: 'cli', page: {} });
+    roles = [...roles, grantedRole(A, 'zz-new-role')];
+    const second = await handler({ caller: dora, channel: 'cli', page: first.nextPage! });
+    expect(reads).toBe(2);
+    expect(second.roles.map((r) => r.roleName)).not.toContain('zz-new-role');
+    // ... but a later page asked after the TTL reads the mapping again and sees it.
+    clock += CONTINUATION_TTL_MS;
+    const rest: EligibleRole[] = [];
+    let page: EligibleRolesPage | undefined = second.nextPage;
+    while (page) {
+      const reply = await handler({ caller: dora, channel: 'cli', page });
+      rest.push(...reply.roles);
+      page = reply.nextPage;
+    }
+    expect(reads).toBe(3);
+    expect(rest.map((r) => r.roleName)).toContain('zz-new-role');
+    // Another caller's pages are never served from dora's answer.
+    const other = await handler({
+      caller: { user: 'eve@example.com', groups: [] },
+      channel: 'cli',
+      page: {},
+    });
+    expect(other.roles).toEqual([]);
   });
 
   it('moves on past a single role larger than a whole page', async () => {
