@@ -29,12 +29,12 @@ describe('preload hints of a page path', () => {
         .map((line) => line.trim()),
     ).toEqual([
       '<link rel="preload" as="fetch" crossorigin href="/api/v3/session">',
+      '<link rel="preload" as="fetch" crossorigin href="/api/v3/roles/eligible">',
       '<link rel="modulepreload" crossorigin href="/assets/RolesPage-b2.js">',
       '<link rel="modulepreload" crossorigin href="/assets/cards-c3.js">',
       '<link rel="modulepreload" crossorigin href="/assets/select-d4.js">',
       '<link rel="preload" as="style" crossorigin href="/assets/RolesPage-b2.css">',
       '<link rel="preload" as="style" crossorigin href="/assets/cards-c3.css">',
-      '<link rel="preload" as="fetch" crossorigin href="/api/v3/roles/eligible">',
     ]);
   });
 
@@ -48,10 +48,18 @@ describe('preload hints of a page path', () => {
     );
   });
 
-  it('leaves out a page whose chunk the manifest does not have, and goes just before </head>', () => {
+  it('leaves out a page whose chunk the manifest does not have, and goes before the first script or sheet', () => {
     expect(preloadHints({}, '/')).not.toContain('modulepreload');
     expect(withPreloadHints('<html><head><title>R</title></head><body></body></html>', '<link x>')).toBe(
-      '<html><head><title>R</title>  <link x>\n  </head><body></body></html>',
+      '<html><head><title>R</title><link x>\n    </head><body></body></html>',
+    );
+    expect(
+      withPreloadHints(
+        '<head><title>R</title><script src="/e.js"></script><link rel="stylesheet" href="/e.css"></head>',
+        '<link x>',
+      ),
+    ).toBe(
+      '<head><title>R</title><link x>\n    <script src="/e.js"></script><link rel="stylesheet" href="/e.css"></head>',
     );
     expect(withPreloadHints('<html><body></body></html>', '<link x>')).toBe('<html><body></body></html>');
   });
