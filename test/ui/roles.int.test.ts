@@ -62,8 +62,9 @@ describe('the roles page in a browser', () => {
     const { context, page } = await rolesFilteredBy('payments-oncall');
     const card = page.locator('li', { hasText: 'payments-oncall' }).filter({ hasText: prodAccount().id });
     const arn = `arn:aws:iam::${prodAccount().id}:role/payments-oncall`;
-    await card.getByRole('button', { name: 'Console region for payments-oncall' }).click();
-    await card.getByRole('option', { name: 'eu-west-1' }).click();
+    await card
+      .getByRole('combobox', { name: 'Console region for payments-oncall' })
+      .selectOption('eu-west-1');
     await card.getByRole('button', { name: 'Command line for payments-oncall' }).click();
     const snippets = card.getByRole('group', { name: 'Command line for payments-oncall' });
     await snippets.getByText(`weep console ${arn}`).waitFor();

@@ -9,7 +9,6 @@ import ExpandableSection from '@cloudscape-design/components/expandable-section'
 import Header from '@cloudscape-design/components/header';
 import Link from '@cloudscape-design/components/link';
 import Pagination from '@cloudscape-design/components/pagination';
-import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import TextFilter from '@cloudscape-design/components/text-filter';
 import { useMemo, useState } from 'react';
@@ -23,7 +22,6 @@ import { rememberRecent, STORAGE_KEYS, useStoredState } from '../lib/storage';
 import { roleSnippets } from '../lib/snippets';
 
 const DEFAULT_REGION = 'us-east-1';
-const REGION_OPTIONS = CONSOLE_REGIONS.map((r) => ({ label: r, value: r }));
 
 function matches(role: EligibleRole, text: string): boolean {
   const needle = text.trim().toLowerCase();
@@ -203,19 +201,11 @@ export default function RolesPage() {
                     >
                       Open console
                     </Button>
-                    <div style={{ minWidth: 150 }}>
-                      <Select
-                        selectedOption={{ label: region, value: region }}
-                        options={REGION_OPTIONS}
-                        ariaLabel={`Console region for ${role.roleName}`}
-                        onChange={({ detail }) =>
-                          setRegions({
-                            ...regions,
-                            [role.arn]: detail.selectedOption.value ?? DEFAULT_REGION,
-                          })
-                        }
-                      />
-                    </div>
+                    <RegionSelect
+                      label={`Console region for ${role.roleName}`}
+                      region={region}
+                      onChange={(chosen) => setRegions({ ...regions, [role.arn]: chosen })}
+                    />
                     <Button
                       variant="icon"
                       iconName={favourites.includes(role.arn) ? 'star-filled' : 'star'}
@@ -234,6 +224,28 @@ export default function RolesPage() {
         }}
       />
     </SpaceBetween>
+  );
+}
+
+/**
+ * The browser's own select, not Cloudscape's: a page draws thirty of them at once, and Cloudscape's
+ * (a dropdown with its option list, focus handling and resize observers) was a large part of drawing a
+ * page of cards (BENCH_UI_PROFILE). A native select is also what keyboards and screen readers know best.
+ */
+function RegionSelect(props: { label: string; region: string; onChange: (region: string) => void }) {
+  return (
+    <select
+      className="rc-region-select"
+      aria-label={props.label}
+      value={props.region}
+      onChange={(event) => props.onChange(event.target.value)}
+    >
+      {CONSOLE_REGIONS.map((region) => (
+        <option key={region} value={region}>
+          {region}
+        </option>
+      ))}
+    </select>
   );
 }
 
