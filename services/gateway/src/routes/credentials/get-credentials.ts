@@ -169,7 +169,13 @@ function sendCredentialError(
 }
 
 /** Answered by the gateway's error handler in its `{code, message}` shape, as on every route. */
-const GATEWAY_ANSWERED = ['INVALID_JWT', 'UNAUTHENTICATED', 'RATE_LIMITED', 'FORBIDDEN'];
+const GATEWAY_ANSWERED = [
+  'INVALID_JWT',
+  'CLIENT_CERT_REFUSED',
+  'UNAUTHENTICATED',
+  'RATE_LIMITED',
+  'FORBIDDEN',
+];
 const LIMIT_STATUSES = [413, 414, 415, 431];
 
 /**
