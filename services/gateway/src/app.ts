@@ -10,7 +10,6 @@ import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
-import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createNatsBroker } from './adapters/nats-broker.js';
 import { createNatsPolicyRequests } from './adapters/nats-policy-requests.js';
@@ -343,7 +342,6 @@ function defaultDynamicConfigStore(deps: BuildAppDeps): DynamicConfigStore {
  */
 function createTlsServerFactory(tls: GatewayTlsMaterial): FastifyServerFactory {
   return (handler) =>
-    // An https.Server serves requests exactly as the http.Server Fastify's default types name.
     createHttpsServer(
       {
         cert: tls.cert,
@@ -352,5 +350,5 @@ function createTlsServerFactory(tls: GatewayTlsMaterial): FastifyServerFactory {
         rejectUnauthorized: false,
       },
       handler,
-    ) as unknown as Server;
+    );
 }
