@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -13,6 +12,7 @@ import {
   type TestCertificateAuthority,
 } from './support/certificates.js';
 import { refresh, waitForCrawl } from './support/crawls.js';
+import { call, type CallResult } from './support/http-call.js';
 import { eventually, startStack, type Stack } from './support/stack.js';
 import { readTaggedRoles, rolesFor } from './weep/tag-oracle.js';
 import { arnsIn, createWeepHome, findWeep, type WeepHome } from './weep/weep-cli.js';
@@ -22,66 +22,15 @@ const CAROL = DEMO_USERS.find((u) => u.email === 'carol@example.com')!;
 /** The header a TLS-terminating proxy (nginx: `proxy_set_header X-SSL-Client-Cert $ssl_client_escaped_cert`) sets. */
 const PROXY_HEADER = 'X-SSL-Client-Cert';
 
-interface TlsCallResult {
-  status: number;
-  body: string;
-  code: string | undefined;
-}
-
-/**
- * One https call as a Node client: trusting the test CA for the server, presenting `client` when given,
- * from `localAddress` when given (127.0.0.2 is loopback, but not one of gateway.trustedProxies).
- */
+/** One https call trusting the test CA, presenting `client` when given (see support/http-call.ts). */
 function callTls(
   url: string,
-  init: {
-    ca: string;
-    client?: IssuedCertificate;
-    method?: string;
-    headers?: Record<string, string>;
-    body?: unknown;
-    localAddress?: string;
-  },
-): Promise<TlsCallResult> {
-  const payload = init.body === undefined ? undefined : JSON.stringify(init.body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: init.method ?? 'GET',
-        ca: init.ca,
-        ...(init.client ? { cert: init.client.cert, key: init.client.key } : {}),
-        ...(init.localAddress ? { localAddress: init.localAddress } : {}),
-        headers: {
-          accept: 'application/json',
-          ...(payload === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
-          ...init.headers,
-        },
-        // A fresh connection per call: a pooled one would carry another call's client certificate.
-        agent: false,
-        timeout: 20_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString();
-          let code: string | undefined;
-          try {
-            const parsed = JSON.parse(body) as { code?: unknown };
-            code = typeof parsed.code === 'string' ? parsed.code : undefined;
-          } catch {
-            code = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, body, code });
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
-    req.on('error', reject);
-    req.end(payload);
+  init: Omit<NonNullable<Parameters<typeof call>[1]>, 'tls'> & { ca: string; client?: IssuedCertificate },
+): Promise<CallResult> {
+  const { ca, client, ...rest } = init;
+  return call(url, {
+    ...rest,
+    tls: { ca, ...(client ? { cert: client.cert, key: client.key } : {}) },
   });
 }
 
