@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { request as requestTls } from 'node:https';
 import { SignJWT } from 'jose';
 
 export interface CallResult {
@@ -16,15 +17,25 @@ export interface CallResult {
  */
 export function call(
   url: string,
-  init: { method?: string; headers?: Record<string, string>; body?: unknown; localAddress?: string } = {},
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    localAddress?: string;
+    /** For an https URL: the CA the server's certificate chains to, and a client certificate to present. */
+    tls?: { ca: string; cert?: string; key?: string };
+  } = {},
 ): Promise<CallResult> {
   const method = init.method ?? 'GET';
   const payload = method === 'GET' || method === 'HEAD' ? undefined : JSON.stringify(init.body ?? {});
   return new Promise((resolve, reject) => {
-    const req = request(
+    const send = init.tls ? requestTls : request;
+    const req = send(
       url,
       {
         method,
+        // A fresh connection per call: a pooled one would carry another call's client certificate.
+        ...(init.tls ? { ...init.tls, agent: false } : {}),
         headers: {
           accept: 'application/json',
           // Content-Length always: Node sends a DELETE body neither chunked nor sized otherwise.

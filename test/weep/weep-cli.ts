@@ -48,7 +48,20 @@ export interface WeepHome {
   remove(): Promise<void>;
 }
 
-export async function createWeepHome(options: { consolemeUrl: string; user: string }): Promise<WeepHome> {
+/** Weep's `mtls_settings`: the client certificate and key it presents and the CA it checks the server by. */
+export interface WeepMtlsSettings {
+  cert: string;
+  key: string;
+  catrust: string;
+}
+
+/**
+ * `user` logs in by the challenge; `mtls` instead makes weep present a client certificate
+ * (`authentication_method: mtls`) and nothing else.
+ */
+export async function createWeepHome(
+  options: { consolemeUrl: string } & ({ user: string } | { mtls: WeepMtlsSettings }),
+): Promise<WeepHome> {
   const binary = findWeep();
   const home = await mkdtemp(join(tmpdir(), 'rolecall-weep-home-'));
   const bin = join(home, 'bin');
@@ -60,11 +73,19 @@ export async function createWeepHome(options: { consolemeUrl: string; user: stri
   const logPath = join(home, 'weep.log');
   await writeFile(
     configPath,
-    stringify({
-      consoleme_url: options.consolemeUrl,
-      authentication_method: 'challenge',
-      challenge_settings: { user: options.user },
-    }),
+    stringify(
+      'mtls' in options
+        ? {
+            consoleme_url: options.consolemeUrl,
+            authentication_method: 'mtls',
+            mtls_settings: options.mtls,
+          }
+        : {
+            consoleme_url: options.consolemeUrl,
+            authentication_method: 'challenge',
+            challenge_settings: { user: options.user },
+          },
+    ),
   );
   // A minimal, explicit environment: nothing from the developer's shell (AWS_*, a real HOME, a real
   // browser opener) can leak into what weep does.

@@ -9,7 +9,8 @@ import { createDynamicConfigStore, type DynamicConfigStore } from '@rolecall/sha
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyServerFactory } from 'fastify';
+import { createServer as createHttpsServer } from 'node:https';
 import { createNatsBroker } from './adapters/nats-broker.js';
 import { createNatsPolicyRequests } from './adapters/nats-policy-requests.js';
 import { createNatsSelfService } from './adapters/nats-self-service.js';
@@ -20,7 +21,12 @@ import { createRedisRateLimiter } from './adapters/redis-rate-limiter.js';
 import { startLiveResourceIndex, type LiveResourceIndex } from './adapters/live-resource-index.js';
 import { createRedisReadModel } from './adapters/redis-read-model.js';
 import { createStsCallerIdentityLookup } from './adapters/sts-caller-identity.js';
-import { createTrustedHeaderIdentitySource, type IdentitySource } from './domain/identity.js';
+import {
+  createTrustedHeaderIdentitySource,
+  type IdentityRequest,
+  type IdentitySource,
+} from './domain/identity.js';
+import { createMtlsIdentity } from './domain/mtls.js';
 import { createJwtCookieIdentity } from './domain/jwt-identity.js';
 import { resolveJwtKeys } from './domain/jwt-secret.js';
 import type { Broker, CallerIdentityLookup } from './domain/ports.js';
@@ -105,6 +111,17 @@ export interface BuildAppDeps {
   catalog?: LiveResourceIndex;
   /** The built web UI (packages/web/dist); without it the page paths explain how to build it. */
   webRoot?: string;
+  /** PEM contents of the gateway.tls files (main.ts reads them): with them the gateway serves https. */
+  tls?: GatewayTlsMaterial;
+  /** PEM contents of auth.mtls.proxyCaFile. */
+  mtlsProxyCa?: string;
+}
+
+export interface GatewayTlsMaterial {
+  cert: string;
+  key: string;
+  /** With it every client is asked for a certificate, verified against it (see domain/mtls.ts). */
+  clientCa?: string;
 }
 
 /** Builds the HTTP API (without listening): plugins first, then every route. */
@@ -133,6 +150,7 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     genReqId: createRequestIdGenerator(config.gateway.trustedProxies),
     // The same key as every other service's lines about the request (see @rolecall/shared/log).
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    ...(deps.tls ? { serverFactory: createTlsServerFactory(deps.tls) } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Every body this API takes is JSON; anything else is answered 415 rather than parsed as text.
@@ -155,6 +173,18 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     lowercaseGroups: config.auth.lowercaseGroups,
     now,
   });
+  const mtls = config.auth.mtls
+    ? createMtlsIdentity({
+        routeGroups: config.auth.mtls.routeGroups,
+        userFrom: config.auth.mtls.userFrom,
+        groupsFrom: config.auth.mtls.groupsFrom,
+        lowercaseGroups: config.auth.lowercaseGroups,
+        trustedProxies: config.gateway.trustedProxies,
+        ...(config.auth.mtls.proxyHeader ? { proxyHeader: config.auth.mtls.proxyHeader } : {}),
+        ...(deps.mtlsProxyCa ? { proxyCaPem: deps.mtlsProxyCa } : {}),
+        now,
+      })
+    : undefined;
   const webUi = createWebUi(deps.webRoot);
   registerRequestId(app, { trustedProxies: config.gateway.trustedProxies });
   registerErrorHandling(app, { log, notFoundPage: (reply) => webUi.sendIndex(reply, 404) });
@@ -165,10 +195,12 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   // Before registerAuth: its onRequest hook reads request.cookies, which this plugin's hook fills.
   await app.register(fastifyCookie);
   registerAuth(app, {
-    sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source],
-    // The trusted-header source itself refuses the route groups it is not configured for.
-    cliSources: [jwtCookie.source, trustedHeaders],
+    sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source, ...(mtls ? [mtls.source] : [])],
+    // The trusted-header and mTLS sources themselves refuse the route groups they are not configured for.
+    // A verified certificate comes first: it is the strongest proof of who is calling.
+    cliSources: [...(mtls ? [mtls.source] : []), jwtCookie.source, trustedHeaders],
     checkCookie: (request) => jwtCookie.check(request),
+    ...(mtls ? { checkCertificate: (request: IdentityRequest) => mtls.check(request) } : {}),
     adminGroups: config.auth.adminGroups,
     lowercaseGroups: config.auth.lowercaseGroups,
   });
@@ -301,4 +333,22 @@ function defaultDynamicConfigStore(deps: BuildAppDeps): DynamicConfigStore {
       new AppError('UPSTREAM_UNAVAILABLE', 'this gateway has no DynamoDB to keep the dynamic config in'),
     );
   return { load: unavailable, save: unavailable, history: unavailable };
+}
+
+/**
+ * An https server for Fastify. A client certificate is asked for (when a client CA is configured) but never
+ * required during the handshake: pages, health checks and challenge-mode Weep work without one, and the mTLS
+ * identity source believes only peers the TLS stack marked authorized (see domain/mtls.ts).
+ */
+function createTlsServerFactory(tls: GatewayTlsMaterial): FastifyServerFactory {
+  return (handler) =>
+    createHttpsServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true } : {}),
+        rejectUnauthorized: false,
+      },
+      handler,
+    );
 }

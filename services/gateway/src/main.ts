@@ -9,6 +9,7 @@ import { startTracing } from '@rolecall/shared/tracing';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 
@@ -33,9 +34,30 @@ async function main(): Promise<void> {
     replicas: config.nats.streamReplicas,
   });
   const redis = createRedis(config.redis.url, 'rolecall-gateway', log);
-  const app = await buildApp({ config, redis, nc, dynamo, log, webRoot: WEB_ROOT });
+  const tls = config.gateway.tls;
+  const app = await buildApp({
+    config,
+    redis,
+    nc,
+    dynamo,
+    log,
+    webRoot: WEB_ROOT,
+    ...(tls
+      ? {
+          tls: {
+            cert: await readFile(tls.certFile, 'utf8'),
+            key: await readFile(tls.keyFile, 'utf8'),
+            ...(tls.clientCaFile ? { clientCa: await readFile(tls.clientCaFile, 'utf8') } : {}),
+          },
+        }
+      : {}),
+    ...(config.auth.mtls?.proxyCaFile
+      ? { mtlsProxyCa: await readFile(config.auth.mtls.proxyCaFile, 'utf8') }
+      : {}),
+  });
   await app.listen({ host: config.gateway.host, port: config.gateway.port });
-  log.info({ url: `http://${config.gateway.host}:${config.gateway.port}` }, 'gateway listening');
+  const scheme = tls ? 'https' : 'http';
+  log.info({ url: `${scheme}://${config.gateway.host}:${config.gateway.port}` }, 'gateway listening');
   const metricsServer = await startServiceMetrics(config, 'gateway', log);
 
   exitOnSignal({

@@ -160,6 +160,32 @@ describe('cross-key rules', () => {
     ).toEqual(ok);
   });
 
+  it('refuses auth.mtls with no way for a certificate to arrive, and fills its defaults otherwise', () => {
+    const gateway = { service: 'gateway' } as const;
+    expect(problemsOf({ environment: 'test', auth: { mtls: {} } }, 'config', gateway)).toEqual([
+      {
+        path: '/auth/mtls',
+        message: expect.stringContaining('auth.mtls needs gateway.tls.clientCaFile') as string,
+      },
+    ]);
+    const tls = { certFile: 'server.crt', keyFile: 'server.key', clientCaFile: 'ca.pem' };
+    const direct = parseConfig(
+      { environment: 'test', gateway: { tls }, auth: { mtls: {} } },
+      'config',
+      gateway,
+    );
+    expect(direct.auth.mtls).toEqual({ routeGroups: ['cli'], userFrom: 'subjectCN', groupsFrom: 'none' });
+    const proxied = parseConfig(
+      { environment: 'test', auth: { mtls: { proxyHeader: 'X-SSL-Client-Cert' } } },
+      'config',
+      gateway,
+    );
+    expect(proxied.auth.mtls?.proxyHeader).toBe('X-SSL-Client-Cert');
+    expect(
+      problemsOf({ environment: 'test', auth: { mtls: { proxyHeader: 'x', userFrom: 'serial' } } }),
+    ).toEqual([expect.objectContaining({ path: '/auth/mtls/userFrom' })]);
+  });
+
   it('never repeats the refused JWT secret in the error', () => {
     try {
       parseConfig({ environment: 'production', auth: { jwt: { secret: 'hunter2-hunter2' } } }, 'config', {

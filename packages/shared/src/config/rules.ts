@@ -26,6 +26,20 @@ export const MIN_JWT_SECRET_LENGTH = 32;
 
 export const CONFIG_RULES: readonly ConfigRule[] = [
   {
+    // auth.mtls says how a certificate names someone; without a CA to check certificates against (TLS
+    // terminated here) or a proxy header (TLS terminated by a proxy) no certificate would ever arrive.
+    reads: ['/auth/mtls', '/gateway/tls'],
+    services: ['gateway'],
+    check: (config) =>
+      config.auth.mtls && !config.auth.mtls.proxyHeader && !config.gateway.tls?.clientCaFile
+        ? {
+            path: '/auth/mtls',
+            message:
+              'auth.mtls needs gateway.tls.clientCaFile (the gateway terminates TLS) or auth.mtls.proxyHeader (a trusted proxy does)',
+          }
+        : undefined,
+  },
+  {
     // The stand-in answers console sign-ins in place of AWS's federation endpoint, for the demo only. Every
     // service refuses it, not only the gateway that serves it: they share one file, so each start says so.
     reads: ['/environment', '/demo/federationStandIn'],

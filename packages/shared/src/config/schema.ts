@@ -323,6 +323,25 @@ export const RolecallConfig = Type.Object(
           description:
             'Addresses or CIDR ranges (10.0.12.0/24, fd00::/8) whose identity headers are believed; requests from anywhere else carry no identity',
         }),
+        tls: Type.Optional(
+          Type.Object(
+            {
+              certFile: Type.String({
+                minLength: 1,
+                description: 'PEM server certificate (chain) file: with it the gateway listens https only',
+              }),
+              keyFile: Type.String({ minLength: 1, description: 'PEM private key of certFile' }),
+              clientCaFile: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  description:
+                    'PEM CA certificates client certificates must chain to; with it the gateway asks every client for a certificate (never required on the TLS level, so pages and health checks work without one)',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         rateLimit: Type.Object(
           {
             credentialsPerMinute: Type.Integer({
@@ -468,6 +487,43 @@ export const RolecallConfig = Type.Object(
                 description:
                   'POST /auth/oidc/refresh renews a session this close to its expiry, with the refresh token, re-reading the groups',
               }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        mtls: Type.Optional(
+          Type.Object(
+            {
+              routeGroups: Type.Array(LiteralUnion(['ui', 'api', 'cli']), {
+                default: ['cli'],
+                uniqueItems: true,
+                description:
+                  'Route groups on which a client certificate signs the caller in (see auth.trustedHeaderRoutes for the groups)',
+              }),
+              userFrom: LiteralUnion(['subjectCN', 'sanEmail', 'sanUri'], {
+                default: 'subjectCN',
+                description:
+                  "Where the user is read from the certificate: the subject's CN, its first email SAN, or its first URI SAN",
+              }),
+              groupsFrom: LiteralUnion(['none', 'subjectOU'], {
+                default: 'none',
+                description:
+                  "The user's groups: none (roles come from grants naming the user) or the subject's OU values",
+              }),
+              proxyHeader: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  description:
+                    "Header in which a proxy in gateway.trustedProxies passes the client certificate it verified, URL-encoded PEM (nginx's $ssl_client_escaped_cert); ignored from anyone else",
+                }),
+              ),
+              proxyCaFile: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  description:
+                    'PEM CA certificates that must have issued a certificate from proxyHeader (directly); unset: the proxy is trusted to have checked it',
+                }),
+              ),
             },
             { additionalProperties: false },
           ),

@@ -15,6 +15,8 @@ export const ErrorCatalogue = {
   UNAUTHENTICATED: { status: 401, fault: 'client', retryable: false },
   /** A JWT cookie that is malformed, tampered with or expired (ConsoleMe's CLI `invalid_jwt`). */
   INVALID_JWT: { status: 403, fault: 'client', retryable: false },
+  /** A client certificate was presented but does not sign anyone in (another CA, expired, no user in it). */
+  CLIENT_CERT_REFUSED: { status: 403, fault: 'client', retryable: false },
   FORBIDDEN: { status: 403, fault: 'client', retryable: false },
   /** A state-changing call with the session cookie but without its CSRF token (X-CSRF-Token) or with a wrong one. */
   CSRF_TOKEN_INVALID: { status: 403, fault: 'client', retryable: false },

@@ -1,10 +1,11 @@
+import type { X509Certificate } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 
 /** Who is calling. Groups are as the identity source gave them (lower-cased when configured). */
 export interface Identity {
   user: string;
   groups: string[];
-  /** Which source vouched for this identity (`trusted-header` now; a JWT cookie later). */
+  /** Which source vouched for this identity (`trusted-header`, `jwt-cookie`, `mtls`). */
   source: string;
 }
 
@@ -30,6 +31,17 @@ export interface IdentityRequest {
   headers: Record<string, string | string[] | undefined>;
   /** The request's cookies, as @fastify/cookie parsed the Cookie header; absent where no source needs them. */
   cookies?: Readonly<Record<string, string | undefined>>;
+  /** The certificate the client presented in this gateway's own TLS handshake, if any. */
+  clientCertificate?: PresentedCertificate;
+}
+
+/** A TLS peer's certificate and the TLS stack's verdict on its chain (see domain/mtls.ts). */
+export interface PresentedCertificate {
+  certificate: X509Certificate;
+  /** The chain ends at the configured client CA and is within its dates. */
+  authorized: boolean;
+  /** The TLS stack's reason when not authorized (`CERT_HAS_EXPIRED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`). */
+  authorizationError?: string;
 }
 
 /**

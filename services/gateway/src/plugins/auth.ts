@@ -1,5 +1,7 @@
 import { AppError } from '@rolecall/shared/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import {
   isAdmin,
   routeGroupOf,
@@ -8,6 +10,7 @@ import {
   type IdentitySource,
 } from '../domain/identity.js';
 import type { CookieCheck } from '../domain/jwt-identity.js';
+import type { CertificateCheck } from '../domain/mtls.js';
 
 /**
  * Who may call a route: anyone, any signed-in user (the default), admins only, or a CLI client (Weep).
@@ -34,6 +37,8 @@ export interface AuthOptions {
   cliSources: readonly IdentitySource[];
   /** The JWT cookie verdict: on CLI routes a cookie that is present but bad is refused outright. */
   checkCookie: (request: IdentityRequest) => Promise<CookieCheck>;
+  /** The client certificate verdict (auth.mtls): a certificate presented but refused is refused outright. */
+  checkCertificate?: (request: IdentityRequest) => CertificateCheck;
   adminGroups: readonly string[];
   lowercaseGroups: boolean;
 }
@@ -52,7 +57,12 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
       headers: request.headers,
       cookies: request.cookies,
       ...(request.is404 ? {} : { routeGroup: routeGroupOf(access, request.routeOptions.url ?? '') }),
+      ...presentedCertificate(request.socket),
     };
+    const certificate = access === 'public' ? undefined : options.checkCertificate?.(view);
+    if (certificate?.kind === 'invalid') {
+      throw new AppError('CLIENT_CERT_REFUSED', `client certificate refused: ${certificate.reason}`);
+    }
     if (access === 'cli') {
       const cookie = await options.checkCookie(view);
       if (cookie.kind === 'invalid') {
@@ -70,7 +80,12 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
     if (!request.identity) {
       if (access === 'cli') {
         // ConsoleMe's CLI handlers answer 403 invalid_jwt here; Weep reacts by starting a new login.
-        throw new AppError('INVALID_JWT', 'No valid authentication cookie was sent; sign in with weep');
+        throw new AppError(
+          'INVALID_JWT',
+          options.checkCertificate
+            ? 'No valid authentication cookie or client certificate was sent; sign in with weep'
+            : 'No valid authentication cookie was sent; sign in with weep',
+        );
       }
       throw new AppError(
         'UNAUTHENTICATED',
@@ -94,4 +109,19 @@ async function identify(
     if (identity) return identity;
   }
   return undefined;
+}
+
+/** The peer certificate of a TLS connection this gateway terminated, with the TLS stack's verdict. */
+function presentedCertificate(socket: Socket): Pick<IdentityRequest, 'clientCertificate'> {
+  if (!(socket instanceof TLSSocket)) return {};
+  const certificate = socket.getPeerX509Certificate();
+  if (!certificate) return {};
+  const error = socket.authorizationError as Error | string | null | undefined;
+  return {
+    clientCertificate: {
+      certificate,
+      authorized: socket.authorized,
+      ...(error ? { authorizationError: typeof error === 'string' ? error : error.message } : {}),
+    },
+  };
 }

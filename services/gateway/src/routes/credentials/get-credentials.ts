@@ -84,8 +84,9 @@ export function registerGetCredentialsRoute(app: GatewayApp, deps: RouteDeps): v
         tags: ['credentials'],
         summary: 'AWS credentials for one of your roles (ConsoleMe/Weep)',
         description:
-          'Authenticated by the JWT cookie of the challenge login (and trusted headers when ' +
-          '`auth.cliAcceptsTrustedHeaders`). Refusals: 900/903 no matching role, 901 several, ' +
+          'Authenticated by a client certificate when `auth.mtls` is set (a refused one: 403 ' +
+          'CLIENT_CERT_REFUSED), the JWT cookie of the challenge login, and trusted headers when ' +
+          '`auth.cliAcceptsTrustedHeaders`. Refusals: 900/903 no matching role, 901 several, ' +
           '902 broker failure, 904 malformed request, FORBIDDEN for no_ip_restrictions or ' +
           'custom_ip_restrictions without `broker.ipRestrictionExemptGroups`; 429 RATE_LIMITED; 503 with the ' +
           'code of the dependency that is down (NATS_UNAVAILABLE, REDIS_UNAVAILABLE, BROKER_UNAVAILABLE, ' +
@@ -169,7 +170,13 @@ function sendCredentialError(
 }
 
 /** Answered by the gateway's error handler in its `{code, message}` shape, as on every route. */
-const GATEWAY_ANSWERED = ['INVALID_JWT', 'UNAUTHENTICATED', 'RATE_LIMITED', 'FORBIDDEN'];
+const GATEWAY_ANSWERED = [
+  'INVALID_JWT',
+  'CLIENT_CERT_REFUSED',
+  'UNAUTHENTICATED',
+  'RATE_LIMITED',
+  'FORBIDDEN',
+];
 const LIMIT_STATUSES = [413, 414, 415, 431];
 
 /**
