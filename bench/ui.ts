@@ -123,21 +123,19 @@ interface CpuProfile {
 async function profileRoleList(context: BrowserContext): Promise<void> {
   const page = await context.newPage();
   await page.addInitScript(ROLE_LIST_PROBE);
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-  await cdp.send('Profiler.start');
+  const profiling = await startProfiler(context, page);
   await page.goto('/');
   await page.waitForFunction(
     () => (globalThis as unknown as { __roleListAt?: number }).__roleListAt !== undefined,
     null,
     { timeout: 120_000 },
   );
-  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile };
+  const profile = await profiling.stop();
   const timeline = await page.evaluate(() => {
     interface Entry {
       name: string;
       startTime: number;
+      requestStart: number;
       responseEnd: number;
       domContentLoadedEventEnd?: number;
     }
@@ -149,7 +147,9 @@ async function profileRoleList(context: BrowserContext): Promise<void> {
     const nav = w.performance.getEntriesByType('navigation')[0];
     const rows = w.performance
       .getEntriesByType('resource')
-      .map((e) => [e.name.replace(w.location.origin, ''), e.startTime, e.responseEnd] as const);
+      .map(
+        (e) => [e.name.replace(w.location.origin, ''), e.startTime, e.requestStart, e.responseEnd] as const,
+      );
     return {
       html: nav?.responseEnd ?? NaN,
       domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN,
@@ -161,45 +161,69 @@ async function profileRoleList(context: BrowserContext): Promise<void> {
     `\nprofile of one cold load: index.html ${timeline.html.toFixed(0)} ms, DOMContentLoaded ` +
       `${timeline.domContentLoaded.toFixed(0)} ms, role list ${timeline.roleList.toFixed(0)} ms`,
   );
-  for (const [name, start, end] of timeline.rows) {
-    console.log(`  ${start.toFixed(0).padStart(5)} → ${end.toFixed(0).padStart(5)} ms  ${name.slice(0, 90)}`);
+  console.log('  asked → sent → answered, ms after navigation');
+  for (const [name, start, sent, end] of timeline.rows) {
+    console.log(
+      `  ${start.toFixed(0).padStart(5)} → ${sent.toFixed(0).padStart(5)} → ${end.toFixed(0).padStart(5)}  ${name.slice(0, 90)}`,
+    );
   }
-  const selfMs = new Map<string, number>();
+  printProfile(profile, true);
+  await page.close();
+}
+
+/** The renderer's sampling CPU profiler on one page, from now until `stop`. */
+async function startProfiler(context: BrowserContext, page: Page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return {
+    stop: async () => ((await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }).profile,
+  };
+}
+
+/** The main thread's self time by function, and (with `byTime`) how busy it was in each 100 ms. */
+function printProfile(profile: CpuProfile, byTime: boolean): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  profile.samples.forEach((id, i) => {
+  const keyOf = (id: number) => {
     const frame = byId.get(id)?.callFrame;
-    const key = frame
+    return frame
       ? `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop() ?? ''}:${frame.lineNumber}`
       : '?';
-    selfMs.set(key, (selfMs.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-  });
-  // The same samples by 100 ms of the load (from the profiler's start, just before navigation): how busy
-  // the main thread was, and on what.
+  };
+  const selfMs = new Map<string, number>();
   const buckets = new Map<number, Map<string, number>>();
   let at = 0;
   profile.samples.forEach((id, i) => {
-    at += (profile.timeDeltas[i] ?? 0) / 1000;
-    const frame = byId.get(id)?.callFrame;
-    const key = frame ? `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop() ?? ''}` : '?';
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    at += ms;
+    const key = keyOf(id);
+    selfMs.set(key, (selfMs.get(key) ?? 0) + ms);
     const bucket = buckets.get(Math.floor(at / 100)) ?? new Map<string, number>();
-    bucket.set(key, (bucket.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+    bucket.set(key, (bucket.get(key) ?? 0) + ms);
     buckets.set(Math.floor(at / 100), bucket);
   });
-  console.log('  main thread by 100 ms: busy ms, then the three largest self times');
-  for (const [index, bucket] of [...buckets].sort((a, b) => a[0] - b[0])) {
-    const busy = [...bucket].filter(([k]) => !k.startsWith('(idle)')).reduce((sum, [, ms]) => sum + ms, 0);
-    const largest = [...bucket]
-      .filter(([k]) => !k.startsWith('(idle)'))
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 3)
-      .map(([k, ms]) => `${k.trim()} ${ms.toFixed(0)}`)
-      .join(', ');
-    console.log(`  ${String(index * 100).padStart(5)} ms  ${busy.toFixed(0).padStart(3)}  ${largest}`);
+  const busy = (entries: [string, number][]) => entries.filter(([key]) => !key.startsWith('(idle)'));
+  if (byTime) {
+    // From the profiler's start, just before navigation.
+    console.log('  main thread by 100 ms: busy ms, then the three largest self times');
+    for (const [index, bucket] of [...buckets].sort((a, b) => a[0] - b[0])) {
+      const entries = busy([...bucket]);
+      const largest = entries
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([key, ms]) => `${key.trim()} ${ms.toFixed(0)}`)
+        .join(', ');
+      const total = entries.reduce((sum, [, ms]) => sum + ms, 0);
+      console.log(`  ${String(index * 100).padStart(5)} ms  ${total.toFixed(0).padStart(3)}  ${largest}`);
+    }
   }
-  const top = [...selfMs].sort((a, b) => b[1] - a[1]).slice(0, 25);
   console.log('  main thread, self time:');
-  for (const [key, ms] of top) console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${key}`);
-  await page.close();
+  for (const [key, ms] of busy([...selfMs])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)) {
+    console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${key}`);
+  }
 }
 
 /** Records each keystroke in the filter and each change of the table body, in page time. */
@@ -221,6 +245,7 @@ async function filterTimes(context: BrowserContext, query: string) {
   const box = page.getByRole('searchbox', { name: 'Name or ARN contains' });
   await box.waitFor();
   await page.locator('table tbody tr').first().waitFor();
+  const profiling = process.env.BENCH_UI_PROFILE ? await startProfiler(context, page) : undefined;
   const keystrokes: number[] = [];
   const floors: number[] = [];
   for (let i = 1; i <= query.length; i += 1) {
@@ -246,6 +271,10 @@ async function filterTimes(context: BrowserContext, query: string) {
         return performance.now() - start;
       }, typed),
     );
+  }
+  if (profiling) {
+    console.log('\nprofile of the filter keystrokes (each followed by 250 ms of waiting):');
+    printProfile(await profiling.stop(), false);
   }
   await page.close();
   return { keystrokes, floors };

@@ -22,45 +22,47 @@ const manifest: ViteManifest = {
 };
 
 describe('preload hints of a page path', () => {
-  it("names the roles page's chunk, every chunk and sheet it imports once, and its role list, not the entry", () => {
-    expect(
-      preloadHints(manifest, '/')
-        .split('\n')
-        .map((line) => line.trim()),
-    ).toEqual([
-      '<link rel="preload" as="fetch" crossorigin href="/api/v3/session">',
-      '<link rel="preload" as="fetch" crossorigin href="/api/v3/roles/eligible">',
-      '<link rel="modulepreload" crossorigin href="/assets/RolesPage-b2.js">',
-      '<link rel="modulepreload" crossorigin href="/assets/cards-c3.js">',
-      '<link rel="modulepreload" crossorigin href="/assets/select-d4.js">',
-      '<link rel="preload" as="style" crossorigin href="/assets/RolesPage-b2.css">',
-      '<link rel="preload" as="style" crossorigin href="/assets/cards-c3.css">',
-    ]);
+  it("names the roles page's API calls, then its chunk and every chunk and sheet it imports once, not the entry", () => {
+    expect(preloadHints(manifest, '/')).toEqual({
+      fetches: [
+        '<link rel="preload" as="fetch" crossorigin href="/api/v3/session">',
+        '<link rel="preload" as="fetch" crossorigin href="/api/v3/roles/eligible">',
+      ],
+      assets: [
+        '<link rel="modulepreload" crossorigin href="/assets/RolesPage-b2.js">',
+        '<link rel="modulepreload" crossorigin href="/assets/cards-c3.js">',
+        '<link rel="modulepreload" crossorigin href="/assets/select-d4.js">',
+        '<link rel="preload" as="style" crossorigin href="/assets/RolesPage-b2.css">',
+        '<link rel="preload" as="style" crossorigin href="/assets/cards-c3.css">',
+      ],
+    });
   });
 
   it('gives the resources page its chunks and no role list; other pages the session call only', () => {
     const resources = preloadHints(manifest, '/resources');
-    expect(resources).toContain('/assets/ResourcesPage-e5.js');
-    expect(resources).not.toContain('RolesPage');
-    expect(resources).not.toContain('/api/v3/roles/eligible');
-    expect(preloadHints(manifest, '/requests')).toBe(
-      '<link rel="preload" as="fetch" crossorigin href="/api/v3/session">',
-    );
+    expect(resources.assets.join()).toContain('/assets/ResourcesPage-e5.js');
+    expect(resources.assets.join()).not.toContain('RolesPage');
+    expect(resources.fetches.join()).not.toContain('/api/v3/roles/eligible');
+    expect(preloadHints(manifest, '/requests')).toEqual({
+      fetches: ['<link rel="preload" as="fetch" crossorigin href="/api/v3/session">'],
+      assets: [],
+    });
   });
 
-  it('leaves out a page whose chunk the manifest does not have, and goes before the first script or sheet', () => {
-    expect(preloadHints({}, '/')).not.toContain('modulepreload');
-    expect(withPreloadHints('<html><head><title>R</title></head><body></body></html>', '<link x>')).toBe(
-      '<html><head><title>R</title><link x>\n    </head><body></body></html>',
-    );
+  it('puts the API calls before the entry script and the chunks after it, and leaves a page without a head alone', () => {
+    expect(preloadHints({}, '/').assets).toEqual([]);
+    const hints = { fetches: ['<link f>'], assets: ['<link a>'] };
     expect(
       withPreloadHints(
         '<head><title>R</title><script src="/e.js"></script><link rel="stylesheet" href="/e.css"></head>',
-        '<link x>',
+        hints,
       ),
     ).toBe(
-      '<head><title>R</title><link x>\n    <script src="/e.js"></script><link rel="stylesheet" href="/e.css"></head>',
+      '<head><title>R</title><link f>\n    <script src="/e.js"></script><link rel="stylesheet" href="/e.css">  <link a>\n  </head>',
     );
-    expect(withPreloadHints('<html><body></body></html>', '<link x>')).toBe('<html><body></body></html>');
+    expect(withPreloadHints('<html><head><title>R</title></head></html>', hints)).toBe(
+      '<html><head><title>R</title><link f>\n      <link a>\n  </head></html>',
+    );
+    expect(withPreloadHints('<html><body></body></html>', hints)).toBe('<html><body></body></html>');
   });
 });

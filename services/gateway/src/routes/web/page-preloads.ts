@@ -28,12 +28,20 @@ export const PAGE_PRELOADS: Readonly<Record<string, { source: string; fetches: r
  * for its data. The fetch hints match the app's own `fetch` (same URL, same-origin credentials), so
  * the browser hands it the preloaded answer instead of asking again.
  */
-export function preloadHints(manifest: ViteManifest, path: string): string {
-  // The API calls come first: HTTP/1.1 gives a page six connections, and hinted after two dozen chunks
-  // and sheets the role list waited about 400 ms for one (measured with BENCH_UI_PROFILE), while it is
-  // the slowest answer the first view needs.
+export interface PreloadHints {
+  /** The API calls: before the entry script, so they are asked for first. */
+  fetches: string[];
+  /** The page's chunks and sheets: after the entry script, which everything else waits for. */
+  assets: string[];
+}
+
+export function preloadHints(manifest: ViteManifest, path: string): PreloadHints {
+  // HTTP/1.1 gives a page six connections. Hinted after two dozen chunks and sheets, the role list waited
+  // about 400 ms for one (BENCH_UI_PROFILE); hinted before the entry script, the chunks delayed the entry
+  // itself. So: the API calls, the entry (index.html's own tags), then the page's chunks.
   const page = PAGE_PRELOADS[path];
-  const tags = [fetchHint(SESSION_API), ...(page?.fetches ?? []).map(fetchHint)];
+  const fetches = [fetchHint(SESSION_API), ...(page?.fetches ?? []).map(fetchHint)];
+  const assets: string[] = [];
   if (page) {
     const files = new Set<string>();
     const css = new Set<string>();
@@ -46,24 +54,26 @@ export function preloadHints(manifest: ViteManifest, path: string): string {
       for (const imported of chunk.imports ?? []) visit(imported);
     };
     visit(page.source);
-    for (const file of files) tags.push(`<link rel="modulepreload" crossorigin href="/${file}">`);
-    for (const sheet of css) tags.push(`<link rel="preload" as="style" crossorigin href="/${sheet}">`);
+    for (const file of files) assets.push(`<link rel="modulepreload" crossorigin href="/${file}">`);
+    for (const sheet of css) assets.push(`<link rel="preload" as="style" crossorigin href="/${sheet}">`);
   }
-  return tags.join('\n    ');
+  return { fetches, assets };
 }
 
 const fetchHint = (url: string) => `<link rel="preload" as="fetch" crossorigin href="${url}">`;
 
 /**
- * index.html with the hints of a page path, before its first script or stylesheet (so the browser asks
- * for the API answers before the entry's chunks take the connections), or else just before `</head>`.
+ * index.html with a page path's hints: the fetches before its first script or stylesheet, the assets just
+ * before `</head>` (after the entry's own tags).
  */
-export function withPreloadHints(index: string, hints: string): string {
+export function withPreloadHints(index: string, hints: PreloadHints): string {
   const end = index.indexOf('</head>');
   if (end < 0) return index;
   const head = index.slice(0, end);
   const firstAsset = [head.indexOf('<script'), head.indexOf('<link rel="stylesheet"')]
     .filter((at) => at >= 0)
     .reduce((a, b) => Math.min(a, b), end);
-  return `${index.slice(0, firstAsset)}${hints}\n    ${index.slice(firstAsset)}`;
+  const early = hints.fetches.map((tag) => `${tag}\n    `).join('');
+  const late = hints.assets.map((tag) => `  ${tag}\n  `).join('');
+  return `${index.slice(0, firstAsset)}${early}${index.slice(firstAsset, end)}${late}${index.slice(end)}`;
 }
