@@ -33,6 +33,10 @@ function extractInlineFonts(): Plugin {
   };
 }
 
+/** What RolesPage.tsx imports from Cloudscape, with their own modules (not the internals they share). */
+const ROLES_PAGE_COMPONENTS =
+  /@cloudscape-design[\\/](collection-hooks|components[\\/](alert|badge|cards|copy-to-clipboard|expandable-section|header|link|pagination|space-between|text-filter))[\\/]/;
+
 // The gateway serves dist/ at /: hashed files under /assets get a year-long cache, index.html none.
 export default defineConfig({
   plugins: [extractInlineFonts(), react()],
@@ -46,6 +50,21 @@ export default defineConfig({
     // dist/.vite/manifest.json: the gateway reads it to preload each page's chunks (page-preloads.ts).
     manifest: true,
     chunkSizeWarningLimit: 1500,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            {
+              // The Cloudscape components the role list draws, in one file rather than a dozen: over
+              // HTTP/1.1's six connections the dozen queued behind one another and the role list's
+              // answer, and the first cards waited for the last of them (bench/ui, BENCH_UI_PROFILE).
+              name: 'roles-page-ui',
+              test: ROLES_PAGE_COMPONENTS,
+            },
+          ],
+        },
+      },
+    },
   },
   server: {
     // `npm run dev -w @rolecall/web` against a running demo gateway.
