@@ -22,6 +22,7 @@ import { createRedisReadModel } from './adapters/redis-read-model.js';
 import { createStsCallerIdentityLookup } from './adapters/sts-caller-identity.js';
 import { createTrustedHeaderIdentitySource, type IdentitySource } from './domain/identity.js';
 import { createJwtCookieIdentity } from './domain/jwt-identity.js';
+import { createAlbIdentitySource } from './domain/alb-identity.js';
 import { resolveJwtKeys } from './domain/jwt-secret.js';
 import type { Broker, CallerIdentityLookup } from './domain/ports.js';
 import { registerAuth } from './plugins/auth.js';
@@ -155,6 +156,17 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     lowercaseGroups: config.auth.lowercaseGroups,
     now,
   });
+  // AWS ALB authentication (X-Amzn-Oidc-Data), believed from the load balancers' addresses only.
+  const alb = config.auth.alb
+    ? [
+        createAlbIdentitySource({
+          config: config.auth.alb,
+          lowercaseGroups: config.auth.lowercaseGroups,
+          trustedProxies: config.gateway.trustedProxies,
+          now,
+        }),
+      ]
+    : [];
   const webUi = createWebUi(deps.webRoot);
   registerRequestId(app, { trustedProxies: config.gateway.trustedProxies });
   registerErrorHandling(app, { log, notFoundPage: (reply) => webUi.sendIndex(reply, 404) });
@@ -165,9 +177,9 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   // Before registerAuth: its onRequest hook reads request.cookies, which this plugin's hook fills.
   await app.register(fastifyCookie);
   registerAuth(app, {
-    sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source],
-    // The trusted-header source itself refuses the route groups it is not configured for.
-    cliSources: [jwtCookie.source, trustedHeaders],
+    sources: deps.identitySources ?? [...alb, trustedHeaders, jwtCookie.source],
+    // The trusted-header and ALB sources themselves refuse the route groups they are not configured for.
+    cliSources: [jwtCookie.source, ...alb, trustedHeaders],
     checkCookie: (request) => jwtCookie.check(request),
     adminGroups: config.auth.adminGroups,
     lowercaseGroups: config.auth.lowercaseGroups,
