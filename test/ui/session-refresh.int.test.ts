@@ -10,6 +10,7 @@ import type { GatewayApp } from '../../services/gateway/src/routes/deps.js';
 import { ACCOUNTS, demoItems } from '../../services/gateway/test/seed.js';
 import {
   startOidcProvider,
+  withOidc,
   type RunningOidcProvider,
 } from '../../services/gateway/test/support/oidc-provider.js';
 import {
@@ -54,20 +55,9 @@ beforeAll(async () => {
   });
   const document = structuredClone(gateway.config);
   app = await buildApp({
-    config: parseConfig({
-      ...document,
-      auth: {
-        ...document.auth,
-        jwt: { ...document.auth.jwt, expirationMinutes: SESSION_MINUTES },
-        oidc: {
-          issuer: provider.issuer,
-          clientId: provider.clientId,
-          clientSecret: provider.clientSecret,
-          providerName: 'Test IdP',
-          refreshBeforeSeconds: REFRESH_BEFORE_SECONDS,
-        },
-      },
-    }),
+    config: parseConfig(
+      withOidc(document, provider, SESSION_MINUTES, { refreshBeforeSeconds: REFRESH_BEFORE_SECONDS }),
+    ),
     redis: gateway.redis,
     nc: gateway.nc,
     log: silentLogger(),
