@@ -28,6 +28,7 @@ import {
 } from './domain/identity.js';
 import { createMtlsIdentity } from './domain/mtls.js';
 import { createJwtCookieIdentity } from './domain/jwt-identity.js';
+import { createAlbIdentitySource } from './domain/alb-identity.js';
 import { resolveJwtKeys } from './domain/jwt-secret.js';
 import type { Broker, CallerIdentityLookup } from './domain/ports.js';
 import { registerAuth } from './plugins/auth.js';
@@ -185,6 +186,17 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
         now,
       })
     : undefined;
+  // AWS ALB authentication (X-Amzn-Oidc-Data), believed from the load balancers' addresses only.
+  const alb = config.auth.alb
+    ? [
+        createAlbIdentitySource({
+          config: config.auth.alb,
+          lowercaseGroups: config.auth.lowercaseGroups,
+          trustedProxies: config.gateway.trustedProxies,
+          now,
+        }),
+      ]
+    : [];
   const webUi = createWebUi(deps.webRoot);
   registerRequestId(app, { trustedProxies: config.gateway.trustedProxies });
   registerErrorHandling(app, { log, notFoundPage: (reply) => webUi.sendIndex(reply, 404) });
@@ -195,10 +207,15 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   // Before registerAuth: its onRequest hook reads request.cookies, which this plugin's hook fills.
   await app.register(fastifyCookie);
   registerAuth(app, {
-    sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source, ...(mtls ? [mtls.source] : [])],
-    // The trusted-header and mTLS sources themselves refuse the route groups they are not configured for.
-    // A verified certificate comes first: it is the strongest proof of who is calling.
-    cliSources: [...(mtls ? [mtls.source] : []), jwtCookie.source, trustedHeaders],
+    sources: deps.identitySources ?? [
+      ...alb,
+      trustedHeaders,
+      jwtCookie.source,
+      ...(mtls ? [mtls.source] : []),
+    ],
+    // The trusted-header, ALB and mTLS sources themselves refuse the route groups they are not configured
+    // for. A verified certificate comes first: it is the strongest proof of who is calling.
+    cliSources: [...(mtls ? [mtls.source] : []), jwtCookie.source, ...alb, trustedHeaders],
     checkCookie: (request) => jwtCookie.check(request),
     ...(mtls ? { checkCertificate: (request: IdentityRequest) => mtls.check(request) } : {}),
     adminGroups: config.auth.adminGroups,

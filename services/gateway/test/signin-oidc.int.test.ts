@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import type { GatewayApp } from '../src/routes/deps.js';
 import { ACCOUNTS, demoItems } from './seed.js';
-import { startOidcProvider, type RunningOidcProvider } from './support/oidc-provider.js';
+import { startOidcProvider, withOidc, type RunningOidcProvider } from './support/oidc-provider.js';
 import { startSeededGateway, type SeededGateway } from './support/seeded-gateway.js';
 
 const ALICE = { email: 'alice@example.com', groups: ['Engineering', 'oncall'] };
@@ -89,19 +89,7 @@ beforeAll(async () => {
   });
   const document = structuredClone(gateway.config);
   app = await buildApp({
-    config: parseConfig({
-      ...document,
-      auth: {
-        ...document.auth,
-        jwt: { ...document.auth.jwt, expirationMinutes: SESSION_MINUTES },
-        oidc: {
-          issuer: provider.issuer,
-          clientId: provider.clientId,
-          clientSecret: provider.clientSecret,
-          providerName: 'Test IdP',
-        },
-      },
-    }),
+    config: parseConfig(withOidc(document, provider, SESSION_MINUTES)),
     redis: gateway.redis,
     nc: gateway.nc,
     log: silentLogger(),

@@ -528,6 +528,52 @@ export const RolecallConfig = Type.Object(
             { additionalProperties: false },
           ),
         ),
+        alb: Type.Optional(
+          Type.Object(
+            {
+              signerArns: Type.Array(Type.String({ pattern: '^arn:aws[a-z-]*:elasticloadbalancing:' }), {
+                minItems: 1,
+                description:
+                  'ARNs of the load balancers whose X-Amzn-Oidc-Data header is believed (the token header `signer`)',
+              }),
+              region: Type.String({
+                pattern: '^[a-z]{2}(-[a-z]+)+-\\d$',
+                description: 'Region of the load balancers; their public keys come from its endpoint',
+              }),
+              publicKeysUrl: Type.Optional(
+                Type.String({
+                  pattern: '^https?://',
+                  description:
+                    'Base URL of the ALB public keys (default https://public-keys.auth.elb.<region>.amazonaws.com); a key is fetched from <base>/<kid>',
+                }),
+              ),
+              keyTimeoutMs: Type.Integer({
+                minimum: 100,
+                default: 3000,
+                description:
+                  'How long a public-key fetch may take before the request is answered 503 ALB_KEYS_UNAVAILABLE',
+              }),
+              userClaim: Type.String({
+                default: 'email',
+                minLength: 1,
+                description: 'Claim naming the user',
+              }),
+              groupsClaim: Type.String({
+                default: 'groups',
+                minLength: 1,
+                description:
+                  'Claim holding the groups (a list or a comma-separated string); dots reach nested claims',
+              }),
+              routeGroups: Type.Array(LiteralUnion(['ui', 'api', 'cli']), {
+                default: ['ui', 'api'],
+                uniqueItems: true,
+                description:
+                  'Route groups on which the ALB identity is believed, from gateway.trustedProxies only',
+              }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         challenge: Type.Object(
           {
             requireSameIp: Type.Boolean({

@@ -60,6 +60,8 @@ export const ErrorCatalogue = {
   OIDC_SIGN_IN_FAILED: { status: 401, fault: 'client', retryable: false },
   /** The OpenID provider cannot be reached (discovery, token or userinfo endpoint). */
   OIDC_PROVIDER_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
+  /** The AWS ALB public-key endpoint cannot be reached, so an X-Amzn-Oidc-Data header cannot be verified. */
+  ALB_KEYS_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
 } as const satisfies Record<string, { status: number; fault: 'client' | 'server'; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

@@ -16,6 +16,14 @@ export interface Session {
   /** oidc only: the provider named on the sign-in button. */
   providerName?: string;
   demoUsers: DemoUser[];
+  /** Session cookie only: Unix seconds when the session expires. */
+  expiresAt?: number;
+  /** Session cookie only: seconds after this answer when the session expires. */
+  expiresInSeconds?: number;
+  /** Session cookie only: OIDC is configured, so POST /auth/oidc/refresh may renew the session. */
+  refreshable?: boolean;
+  /** refreshable only: seconds after this answer when the refresh renews the session. */
+  refreshInSeconds?: number;
 }
 
 export interface EligibleRole {

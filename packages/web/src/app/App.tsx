@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation, useParams } from 'react-router';
-import { useSession } from '../api/session';
+import { useSession, useSessionRefresh } from '../api/session';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PageLoading } from '../components/PageLoading';
 import { Layout } from './Layout';
@@ -72,6 +72,7 @@ function Page({ title, element }: { title: string; element: ReactNode }) {
 function SignedIn({ title, element }: { title: string; element: ReactNode }) {
   const session = useSession();
   const location = useLocation();
+  useSessionRefresh();
   if (session.isPending) return <PageLoading label="Checking who you are" />;
   if (session.isError) {
     return (

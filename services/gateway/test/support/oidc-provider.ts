@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import type { RolecallConfig } from '@rolecall/shared/config';
 import Provider from 'oidc-provider';
 
 export interface TestUser {
@@ -186,6 +187,32 @@ export async function startOidcProvider(options: {
         new Promise((resolve) => front.close(resolve)),
         new Promise((resolve) => inner.close(resolve)),
       ]);
+    },
+  };
+}
+
+/**
+ * A gateway config document (`structuredClone(gateway.config)`) with OIDC sign-in at `provider` and sessions
+ * of `sessionMinutes`, ready for parseConfig. `oidc` adds or overrides `auth.oidc` keys.
+ */
+export function withOidc(
+  document: RolecallConfig,
+  provider: RunningOidcProvider,
+  sessionMinutes: number,
+  oidc: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    ...document,
+    auth: {
+      ...document.auth,
+      jwt: { ...document.auth.jwt, expirationMinutes: sessionMinutes },
+      oidc: {
+        issuer: provider.issuer,
+        clientId: provider.clientId,
+        clientSecret: provider.clientSecret,
+        providerName: 'Test IdP',
+        ...oidc,
+      },
     },
   };
 }

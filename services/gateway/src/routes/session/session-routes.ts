@@ -1,7 +1,7 @@
 import { AppError } from '@rolecall/shared/errors';
 import { LiteralUnion } from '@rolecall/shared/contracts';
 import { Type } from 'typebox';
-import { signJwt } from '../../domain/jwt.js';
+import { signJwt, verifyJwt } from '../../domain/jwt.js';
 import { byPeerAddress, createRateLimitHook } from '../../plugins/rate-limits.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody, commonErrors } from '../schemas.js';
@@ -25,6 +25,28 @@ const SessionReply = Type.Object({
     Type.String({ description: 'oidc only: the provider to show on the sign-in button' }),
   ),
   demoUsers: Type.Array(DemoUser, { description: 'The users the demo sign-in offers (demo only)' }),
+  expiresAt: Type.Optional(
+    Type.Integer({ description: "Session cookie only: Unix seconds when this browser's session expires" }),
+  ),
+  expiresInSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: "Session cookie only: seconds from now (the gateway's clock) to expiry",
+    }),
+  ),
+  refreshable: Type.Optional(
+    Type.Boolean({
+      description:
+        'Session cookie only: true where OIDC is configured, so POST /auth/oidc/refresh may renew the session (it answers 401 OIDC_SIGN_IN_FAILED when this browser has no refresh token)',
+    }),
+  ),
+  refreshInSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        "refreshable only: seconds from now (the gateway's clock) after which /auth/oidc/refresh renews the session",
+    }),
+  ),
 });
 
 /**
@@ -43,6 +65,27 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
   const demo = demoSignInEnabled(deps.config);
   const oidc = deps.config.auth.oidc;
   const cookieName = deps.jwt.cookieName;
+  const refreshBefore = oidc?.refreshBeforeSeconds ?? 0;
+  /**
+   * When the session cookie expires and, with OIDC, when the UI should renew it: the UI schedules its
+   * POST /auth/oidc/refresh from `refreshInSeconds` (the gateway's clock, so a browser whose clock is off
+   * still renews in time). The refresh cookie lives on /auth only, so this route cannot tell whether this
+   * browser holds one: a session from the Weep or demo sign-in is told refreshable and gets a 401 there.
+   */
+  const expiryOf = async (session: string | undefined) => {
+    const now = Math.floor(deps.now() / 1000);
+    const verdict = session ? await verifyJwt(session, deps.jwt.keys, now) : undefined;
+    if (!verdict?.ok) return {};
+    const expiresAt = verdict.claims.exp;
+    const expiresInSeconds = Math.max(0, expiresAt - now);
+    if (!oidc) return { expiresAt, expiresInSeconds, refreshable: false };
+    return {
+      expiresAt,
+      expiresInSeconds,
+      refreshable: true,
+      refreshInSeconds: Math.max(0, expiresAt - refreshBefore - now),
+    };
+  };
 
   app.get(
     '/api/v3/session',
@@ -58,6 +101,7 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
       void reply.header('cache-control', 'no-store');
       const identity = request.identity;
       return {
+        ...(identity?.source === 'jwt-cookie' ? await expiryOf(request.cookies[cookieName]) : {}),
         signedIn: identity !== undefined,
         ...(identity ? { user: identity.user, groups: identity.groups } : {}),
         isAdmin: request.isAdmin,
