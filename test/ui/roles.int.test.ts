@@ -55,6 +55,15 @@ describe('the roles page in a browser', () => {
     expect(await consoleTab.locator('#role').textContent()).toBe('payments-oncall');
     expect(await consoleTab.locator('#account').textContent()).toBe(prodAccount().id);
     expect(await consoleTab.locator('#session').textContent()).toContain(ALICE);
+
+    // Signing out from the user menu ends on the sign-in page, and the home page no longer lets her in.
+    await page.bringToFront();
+    await page.getByRole('button', { name: ALICE }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname === '/signin');
+    await page.getByRole('button', { name: `Sign in as ${ALICE}` }).waitFor();
+    await page.goto('/');
+    await page.waitForURL(/\/signin\?next=%2F$/);
     await context.close();
   });
 

@@ -10,7 +10,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table, { type TableProps } from '@cloudscape-design/components/table';
 import { useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { memo, useCallback, useMemo, useState, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import {
   ITEM_TYPE_LABELS,
@@ -34,40 +34,44 @@ const TYPE_OPTIONS = [ANY, ...Object.entries(ITEM_TYPE_LABELS).map(([value, labe
 /**
  * Every cached resource across accounts. Filtering and paging happen on the server (cursor pages in ARN
  * order), so the page stays as quick at 100k resources as at 100. Filters live in the URL: shareable.
+ *
+ * A keystroke in a filter redraws the filter bar only: the table (50 rows of Cloudscape cells) is drawn
+ * again when its rows change, not once for the keystroke and once more for the answer (bench/ui).
  */
 export default function ResourcesPage() {
   const follow = useFollow();
   const client = useQueryClient();
   const [params, setParams] = useSearchParams();
-  const filter: ResourceFilter = {
-    query: params.get('query') ?? '',
-    type: params.get('type') ?? '',
-    account: params.get('account') ?? '',
-    tag: params.get('tag') ?? '',
-  };
+  const filter = useMemo(() => filterOf(params), [params]);
   // Cursors of the pages seen so far, for going back; page 1 has none.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const [cursors, setCursors] = useState<(string | undefined)[]>(FIRST_PAGE);
   const [pageIndex, setPageIndex] = useState(0);
   const page = useResourcePage(filter, cursors[pageIndex], PAGE_SIZE);
   const status = useCacheStatus();
 
-  const setFilter = (key: keyof ResourceFilter, value: string) => {
-    // The answer is asked for now, while the page redraws for the new filter, not after.
-    void client.prefetchQuery(resourcePageQuery({ ...filter, [key]: value }, undefined, PAGE_SIZE));
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-    setCursors([undefined]);
-    setPageIndex(0);
-  };
+  const setFilter = useCallback(
+    (key: keyof ResourceFilter, value: string) => {
+      const next = new URLSearchParams(window.location.search);
+      if (value) next.set(key, value);
+      else next.delete(key);
+      // The answer is asked for now, while the page redraws for the new filter, not after.
+      void client.prefetchQuery(resourcePageQuery(filterOf(next), undefined, PAGE_SIZE));
+      setParams(next, { replace: true });
+      setCursors(FIRST_PAGE);
+      setPageIndex(0);
+    },
+    [client, setParams],
+  );
 
   const accounts = useMemo(() => {
     const seen = new Map<string, string>();
     for (const row of status.data ?? []) seen.set(row.accountId, row.accountName);
     return [...seen].sort((a, b) => a[1].localeCompare(b[1]));
   }, [status.data]);
-  const accountOptions = [ANY, ...accounts.map(([id, name]) => ({ label: `${name} (${id})`, value: id }))];
+  const filterBar = useMemo(
+    () => <FilterBar accounts={accounts} onChange={setFilter} />,
+    [accounts, setFilter],
+  );
   const nextCursor = page.data?.nextCursor ?? null;
   // Stable between keystrokes, so a render for a new filter leaves the rows shown until the answer comes.
   const columns = useMemo<TableProps.ColumnDefinition<ResourceRow>[]>(
@@ -101,6 +105,30 @@ export default function ResourcesPage() {
     ],
     [follow],
   );
+  const pagination = useMemo(
+    () => (
+      <Pagination
+        currentPageIndex={pageIndex + 1}
+        pagesCount={nextCursor ? pageIndex + 2 : pageIndex + 1}
+        openEnd={nextCursor !== null}
+        ariaLabels={{
+          nextPageLabel: 'Next page',
+          previousPageLabel: 'Previous page',
+          pageLabel: (n) => `Page ${n}`,
+        }}
+        onChange={({ detail }) => {
+          const target = detail.currentPageIndex - 1;
+          if (target === pageIndex + 1 && nextCursor) {
+            setCursors([...cursors.slice(0, target), nextCursor]);
+            setPageIndex(target);
+          } else if (target < pageIndex) {
+            setPageIndex(target);
+          }
+        }}
+      />
+    ),
+    [pageIndex, nextCursor, cursors],
+  );
 
   return (
     <SpaceBetween size="m">
@@ -112,87 +140,117 @@ export default function ResourcesPage() {
           onRetry={() => void page.refetch()}
         />
       )}
-      <Table<ResourceRow>
-        variant="full-page"
-        stickyHeader
-        trackBy="arn"
-        loading={page.isPending}
-        loadingText="Searching the cache"
+      <ResourceTable
         items={page.data?.data ?? NO_ROWS}
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            description="Every IAM role, user, managed policy, bucket, queue and topic Rolecall has crawled, in every account."
-          >
-            Resources
-          </Header>
-        }
-        filter={
-          <SpaceBetween size="s" direction="horizontal">
-            <FormField label="Name or ARN contains">
-              <Input
-                type="search"
-                clearAriaLabel="Clear the name filter"
-                value={filter.query}
-                placeholder="payments"
-                onChange={({ detail }) => setFilter('query', detail.value)}
-              />
-            </FormField>
-            <FormField label="Type">
-              <Select
-                selectedOption={TYPE_OPTIONS.find((o) => o.value === filter.type) ?? ANY}
-                options={TYPE_OPTIONS}
-                onChange={({ detail }) => setFilter('type', detail.selectedOption.value ?? '')}
-              />
-            </FormField>
-            <FormField label="Account">
-              <Select
-                selectedOption={accountOptions.find((o) => o.value === filter.account) ?? ANY}
-                options={accountOptions}
-                filteringType="auto"
-                onChange={({ detail }) => setFilter('account', detail.selectedOption.value ?? '')}
-              />
-            </FormField>
-            <FormField label="Tag" description="key or key=value">
-              <Input
-                value={filter.tag}
-                placeholder="team=payments"
-                onChange={({ detail }) => setFilter('tag', detail.value)}
-              />
-            </FormField>
-          </SpaceBetween>
-        }
-        pagination={
-          <Pagination
-            currentPageIndex={pageIndex + 1}
-            pagesCount={nextCursor ? pageIndex + 2 : pageIndex + 1}
-            openEnd={nextCursor !== null}
-            ariaLabels={{
-              nextPageLabel: 'Next page',
-              previousPageLabel: 'Previous page',
-              pageLabel: (n) => `Page ${n}`,
-            }}
-            onChange={({ detail }) => {
-              const target = detail.currentPageIndex - 1;
-              if (target === pageIndex + 1 && nextCursor) {
-                setCursors([...cursors.slice(0, target), nextCursor]);
-                setPageIndex(target);
-              } else if (target < pageIndex) {
-                setPageIndex(target);
-              }
-            }}
-          />
-        }
-        empty={
-          <Box textAlign="center" padding="l">
-            <b>No resource matches</b>
-            <Box variant="p">
-              Nothing in the cache has these filters. Loosen one, or check the crawl status above.
-            </Box>
-          </Box>
-        }
-        columnDefinitions={columns}
+        loading={page.isPending}
+        filterBar={filterBar}
+        pagination={pagination}
+        columns={columns}
       />
+    </SpaceBetween>
+  );
+}
+
+const FIRST_PAGE: (string | undefined)[] = [undefined];
+
+const filterOf = (params: URLSearchParams): ResourceFilter => ({
+  query: params.get('query') ?? '',
+  type: params.get('type') ?? '',
+  account: params.get('account') ?? '',
+  tag: params.get('tag') ?? '',
+});
+
+const TABLE_HEADER = (
+  <Header
+    variant="awsui-h1-sticky"
+    description="Every IAM role, user, managed policy, bucket, queue and topic Rolecall has crawled, in every account."
+  >
+    Resources
+  </Header>
+);
+
+const TABLE_EMPTY = (
+  <Box textAlign="center" padding="l">
+    <b>No resource matches</b>
+    <Box variant="p">
+      Nothing in the cache has these filters. Loosen one, or check the crawl status above.
+    </Box>
+  </Box>
+);
+
+/** The table, drawn again only when one of its props changes (memo): rows, loading, pages, filter bar. */
+const ResourceTable = memo(function ResourceTable(props: {
+  items: ResourceRow[];
+  loading: boolean;
+  filterBar: ReactNode;
+  pagination: ReactNode;
+  columns: TableProps.ColumnDefinition<ResourceRow>[];
+}) {
+  return (
+    <Table<ResourceRow>
+      variant="full-page"
+      stickyHeader
+      trackBy="arn"
+      loading={props.loading}
+      loadingText="Searching the cache"
+      items={props.items}
+      header={TABLE_HEADER}
+      filter={props.filterBar}
+      pagination={props.pagination}
+      empty={TABLE_EMPTY}
+      columnDefinitions={props.columns}
+    />
+  );
+});
+
+/**
+ * The filters, reading their values from the URL themselves: a keystroke redraws this bar, and the
+ * table only once the answer changes its rows.
+ */
+function FilterBar(props: {
+  accounts: [string, string][];
+  onChange: (key: keyof ResourceFilter, value: string) => void;
+}) {
+  const [params] = useSearchParams();
+  const filter = filterOf(params);
+  const { onChange } = props;
+  const accountOptions = useMemo(
+    () => [ANY, ...props.accounts.map(([id, name]) => ({ label: `${name} (${id})`, value: id }))],
+    [props.accounts],
+  );
+  return (
+    <SpaceBetween size="s" direction="horizontal">
+      <FormField label="Name or ARN contains">
+        <Input
+          type="search"
+          clearAriaLabel="Clear the name filter"
+          value={filter.query}
+          placeholder="payments"
+          onChange={({ detail }) => onChange('query', detail.value)}
+        />
+      </FormField>
+      <FormField label="Type">
+        <Select
+          selectedOption={TYPE_OPTIONS.find((o) => o.value === filter.type) ?? ANY}
+          options={TYPE_OPTIONS}
+          onChange={({ detail }) => onChange('type', detail.selectedOption.value ?? '')}
+        />
+      </FormField>
+      <FormField label="Account">
+        <Select
+          selectedOption={accountOptions.find((o) => o.value === filter.account) ?? ANY}
+          options={accountOptions}
+          filteringType="auto"
+          onChange={({ detail }) => onChange('account', detail.selectedOption.value ?? '')}
+        />
+      </FormField>
+      <FormField label="Tag" description="key or key=value">
+        <Input
+          value={filter.tag}
+          placeholder="team=payments"
+          onChange={({ detail }) => onChange('tag', detail.value)}
+        />
+      </FormField>
     </SpaceBetween>
   );
 }
