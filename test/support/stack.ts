@@ -31,6 +31,7 @@ export interface ServiceProcess {
 export interface Stack {
   env: TestEnvironment;
   configPath: string;
+  /** Where `api` calls; a test with several gateways points it at the address in front of them. */
   gatewayUrl: string;
   services: ServiceProcess[];
   /**
@@ -63,13 +64,21 @@ export interface StackOptions {
    * instead of moto's defaults (a moto that enforces IAM needs an IAM user's keys).
    */
   prepare?: (env: TestEnvironment) => Promise<{ accessKeyId: string; secretAccessKey: string } | void>;
+  /**
+   * A NATS cluster of this many nodes instead of one server; the services get every node's URL. Set
+   * `nats.streamReplicas` in `config` for replicated streams.
+   */
+  natsCluster?: number;
 }
 
 /** Every service, in start order: consumers first, the gateway (which waits for them) last. */
 export const ALL_SERVICES: readonly ServiceName[] = ['cache', 'crawler', 'broker', 'requests', 'gateway'];
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const env = await startTestEnvironment(options.moto ? { moto: options.moto } : {});
+  const env = await startTestEnvironment({
+    ...(options.moto ? { moto: options.moto } : {}),
+    ...(options.natsCluster ? { natsCluster: options.natsCluster } : {}),
+  });
   let credentials: { accessKeyId: string; secretAccessKey: string } = MOTO_CREDENTIALS;
   try {
     credentials = (await options.prepare?.(env)) ?? MOTO_CREDENTIALS;
@@ -144,7 +153,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     services.push(service);
     // Generous: on a loaded machine a cold start (module loading, NATS streams, tables) can take this long.
-    if (name === 'gateway') await waitForPort(gatewayPort, 90_000, child);
+    // A second gateway copy is given its own ROLECALL_PORT in `extraEnv`.
+    if (name === 'gateway') await waitForPort(Number(extraEnv.ROLECALL_PORT ?? gatewayPort), 90_000, child);
     return service;
   };
 
@@ -164,7 +174,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         'x-forwarded-groups': (init.groups ?? ['admins']).join(','),
       };
       if (init.body !== undefined) headers['content-type'] = 'application/json';
-      return fetch(`${gatewayUrl}${path}`, {
+      return fetch(`${stack.gatewayUrl}${path}`, {
         method: init.method ?? 'GET',
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
