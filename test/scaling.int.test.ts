@@ -234,8 +234,8 @@ describe('every service run as several copies, one copy of each killed mid-run',
         return held && { jobId: held[0], process: processOf(copies.crawler, held[1].source)! };
       },
       () =>
-        `not every copy worked before the kill: brokers ${copies.broker.map(issuedByCopy)}, ` +
-        `requests ${copies.requests.map((r) => lines(r, 'request created'))}, ` +
+        `not every copy worked before the kill: brokers ${copies.broker.map(issuedByCopy).join(',')}, ` +
+        `requests ${copies.requests.map((r) => lines(r, 'request created')).join(',')}, ` +
         `gateways ${JSON.stringify([...front.answered])}, running ${JSON.stringify([...running])}`,
       60_000,
     );
@@ -249,7 +249,7 @@ describe('every service run as several copies, one copy of each killed mid-run',
     // Second kill: a cache copy once both have published changes, while the crawl is still being stored.
     await eventually(
       () => (copies.cache.every((c) => [...changeSources].some((s) => processOf([c], s))) ? true : undefined),
-      () => `not both caches published changes: ${[...changeSources]}`,
+      () => `not both caches published changes: ${[...changeSources].join(', ')}`,
       60_000,
     );
     await copies.cache[0]!.kill();
