@@ -1,7 +1,10 @@
-import { DEMO_USERS, freePort, seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEMO_USERS, freePort, type DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheStatus, refresh, waitForCrawl } from './support/crawls.js';
+import { cacheStatus, refresh, seedProdAccount, waitForCrawl } from './support/crawls.js';
 import { ALL_SERVICES, eventually, startStack, type Stack } from './support/stack.js';
+import { inlinePolicyRequest } from './support/policy-requests.js';
 
 const alice = DEMO_USERS.find((u) => u.email === 'alice@example.com')!;
 type Service = (typeof ALL_SERVICES)[number];
@@ -34,9 +37,29 @@ const valueOf = (samples: Sample[], name: string, labels: Record<string, string>
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((sum, s) => sum + s.value, 0);
 
+/** A Slack webhook that refuses every post (404, as for a revoked hook: not retried), counting them. */
+async function startRefusingWebhook(): Promise<{ url: string; posts: () => number; close(): Promise<void> }> {
+  let posts = 0;
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      posts += 1;
+      res.writeHead(404).end('no_service');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/services/T0/B0/revoked`,
+    posts: () => posts,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe('Prometheus metrics on each service’s own port', () => {
   let stack: Stack;
   let prod: DemoAccount;
+  let slack: Awaited<ReturnType<typeof startRefusingWebhook>>;
   const ports = {} as Record<Service, number>;
 
   const scrape = async (service: Service): Promise<Sample[]> => {
@@ -48,21 +71,17 @@ describe('Prometheus metrics on each service’s own port', () => {
 
   beforeAll(async () => {
     for (const service of ALL_SERVICES) ports[service] = await freePort();
+    slack = await startRefusingWebhook();
     stack = await startStack({
       services: [],
       config: {
         metrics: { ports },
+        requests: { notifications: { slackWebhookUrl: slack.url } },
         auth: { cliAcceptsTrustedHeaders: true },
         gateway: { rateLimit: { credentialsPerMinute: 100_000 } },
       },
     });
-    const org = await seedDemoOrganization({
-      endpointUrl: stack.env.moto.url,
-      region: 'us-east-1',
-      memberAccountNames: ['prod'],
-      withResources: false,
-    });
-    prod = org.accounts.find((a) => a.name === 'prod')!;
+    prod = await seedProdAccount(stack);
     for (const name of ALL_SERVICES) await stack.start(name);
     // Each service opens its metrics port once it has started, which the stack does not wait for.
     for (const service of ALL_SERVICES) {
@@ -78,6 +97,7 @@ describe('Prometheus metrics on each service’s own port', () => {
   });
   afterAll(async () => {
     await stack?.stop();
+    await slack?.close();
   });
 
   it('serves only GET /metrics on the metrics port, with each service named', async () => {
@@ -169,6 +189,56 @@ describe('Prometheus metrics on each service’s own port', () => {
         .reduce((sum, s) => sum + s.value, 0);
     expect(operations(gateway1, 'client') - operations(gateway0, 'client')).toBe(3);
     expect(operations(broker1, 'server') - operations(broker0, 'server')).toBe(3);
+  });
+
+  it('counts each notification that failed, one per post the webhook refused', async () => {
+    const failures = (samples: Sample[]) =>
+      valueOf(samples, 'rolecall_notification_failures_total', { channel: 'slack' });
+    // Which topics go to Slack is dynamic config; it reaches the requests service by an event.
+    const current = (await (await stack.api('/api/v2/dynamic_config')).json()) as { sha256: string };
+    const saved = await stack.api('/api/v2/dynamic_config', {
+      method: 'POST',
+      body: {
+        existing_sha256: current.sha256,
+        new_config: 'policy_requests:\n  notifications:\n    created: [slack]\n',
+      },
+    });
+    expect(saved.status, await saved.clone().text()).toBe(200);
+    const before = failures(await scrape('requests'));
+    const postsBefore = slack.posts();
+    let asked = 0;
+    let lastAsked = 0;
+    /** A new policy request, which the requests service announces on Slack once the routing has reached it. */
+    const ask = async () => {
+      asked += 1;
+      lastAsked = Date.now();
+      const created = await stack.api('/api/v2/request', {
+        method: 'POST',
+        user: alice.email,
+        groups: [...alice.groups],
+        body: inlinePolicyRequest({
+          roleArn: `arn:aws:iam::${prod.id}:role/readonly`,
+          policyName: `metrics-test-${asked}`,
+          justification: 'metrics test',
+          bucket: 'metrics',
+        }),
+      });
+      expect(created.status, await created.clone().text()).toBe(200);
+    };
+    // Each refused post is one failure (a 404 is not tried again), counted once it is known to have failed.
+    const refused = await eventually(
+      async () => {
+        const posts = slack.posts() - postsBefore;
+        if (posts === 0 && Date.now() - lastAsked > 3_000) await ask();
+        const counted = failures(await scrape('requests')) - before;
+        return posts > 0 && counted === posts ? posts : undefined;
+      },
+      async () =>
+        `a failed notification to be counted after ${asked} requests: ${slack.posts() - postsBefore} posts refused, ${
+          failures(await scrape('requests')) - before
+        } counted`,
+    );
+    expect(refused).toBeGreaterThan(0);
   });
 
   it('gauges the lag of each durable JetStream consumer at scrape', async () => {

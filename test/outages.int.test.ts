@@ -1,11 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { awsClientConfig, tableNames } from '@rolecall/shared/aws';
+import { tableNames } from '@rolecall/shared/aws';
 import type { CredentialAuditEvent } from '@rolecall/shared/contracts';
-import { DEMO_USERS, MOTO_CREDENTIALS, seedDemoOrganization, type DemoAccount } from '@rolecall/testing';
+import { DEMO_USERS, type DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoAuditStore } from '../services/broker/src/adapters/dynamo-audit-store.js';
-import { refresh, waitForCrawl } from './support/crawls.js';
+import { motoDynamo } from './support/aws.js';
+import { refresh, seedProdAccount, waitForCrawl } from './support/crawls.js';
 import { ALL_SERVICES, eventually, startStack, type ServiceProcess, type Stack } from './support/stack.js';
 import { issuedAccessKeyId, startRecordingProxy, type RecordingProxy } from './weep/recording-proxy.js';
 
@@ -45,13 +45,7 @@ describe('credential brokering while its dependencies die', () => {
         demo: { federationStandIn: true },
       },
     });
-    const org = await seedDemoOrganization({
-      endpointUrl: stack.env.moto.url,
-      region: 'us-east-1',
-      memberAccountNames: ['prod'],
-      withResources: false,
-    });
-    prod = org.accounts.find((a) => a.name === 'prod')!;
+    prod = await seedProdAccount(stack);
     // Every STS call the broker makes goes through this proxy, so the test sees each key STS issued.
     proxy = await startRecordingProxy(stack.env.moto.url);
     await stack.updateConfig({ broker: { federationUrl: `${stack.gatewayUrl}/demo/federation` } });
@@ -78,13 +72,7 @@ describe('credential brokering while its dependencies die', () => {
 
   /** The broker's audit trail of alice, read with the broker's own reader of its table. */
   const auditTrail = async (): Promise<CredentialAuditEvent[]> => {
-    const dynamo = new DynamoDBClient(
-      awsClientConfig('dynamodb', {
-        region: 'us-east-1',
-        endpointUrl: stack.env.moto.url,
-        credentials: MOTO_CREDENTIALS,
-      }),
-    );
+    const dynamo = motoDynamo(stack.env.moto.url);
     try {
       const store = createDynamoAuditStore({
         doc: DynamoDBDocumentClient.from(dynamo),

@@ -42,6 +42,8 @@ export default defineConfig({
     // Files the gateway serves precompressed (scripts/precompress.mjs); nothing inlined as data: URLs.
     assetsInlineLimit: 0,
     sourcemap: false,
+    // dist/.vite/manifest.json: the gateway reads it to preload each page's chunks (page-preloads.ts).
+    manifest: true,
     chunkSizeWarningLimit: 1500,
   },
   server: {

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
@@ -27,3 +28,10 @@ export const absent = (call: Promise<unknown>): Promise<string | undefined> =>
     () => 'present',
     (error: { name?: string }) => error.name?.replace(/Exception$/, ''),
   );
+
+/** A DynamoDB client on the stack's moto, as the services' own clients are configured. */
+export function motoDynamo(endpointUrl: string): DynamoDBClient {
+  return new DynamoDBClient(
+    awsClientConfig('dynamodb', { region: 'us-east-1', endpointUrl, credentials: MOTO_CREDENTIALS }),
+  );
+}

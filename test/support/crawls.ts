@@ -1,3 +1,4 @@
+import { seedDemoOrganization, type DemoOrganization } from '@rolecall/testing';
 import type { Stack } from './stack.js';
 import { eventually } from './stack.js';
 
@@ -57,4 +58,36 @@ export async function waitForCrawl(
       `crawl ${crawl.crawlId} unfinished: ${JSON.stringify(await cacheStatus(stack).catch(String))}`,
     timeoutMs,
   );
+}
+
+/**
+ * The demo organization, roles only, seeded into the stack's moto and crawled once (IAM): what the credential
+ * bench and tests issue against.
+ */
+export async function seedAndCrawlRoles(stack: Stack): Promise<DemoOrganization> {
+  const org = await seedDemoOrganization({
+    endpointUrl: stack.env.moto.url,
+    region: 'us-east-1',
+    withResources: false,
+  });
+  const requestedAt = new Date().toISOString();
+  await waitForCrawl(stack, await refresh(stack, { resourceTypes: ['iam'] }), requestedAt);
+  return org;
+}
+
+/** The demo organization with its one member account `prod`, roles only, seeded into the stack's moto. */
+export async function seedProdAccount(stack: Stack): Promise<DemoOrganization['accounts'][number]> {
+  const org = await seedDemoOrganization({
+    endpointUrl: stack.env.moto.url,
+    region: 'us-east-1',
+    memberAccountNames: ['prod'],
+    withResources: false,
+  });
+  return org.accounts.find((a) => a.name === 'prod')!;
+}
+
+/** Asks for a crawl of the accounts' IAM and waits until the cache shows it done. */
+export async function crawlIam(stack: Stack, accountIds?: string[]): Promise<void> {
+  const requestedAt = new Date().toISOString();
+  await waitForCrawl(stack, await refresh(stack, { accountIds, resourceTypes: ['iam'] }), requestedAt);
 }

@@ -20,6 +20,15 @@ describe('the roles page in a browser', () => {
     await ui?.stop();
   });
 
+  /** alice on the roles page, its filter filled in. */
+  async function rolesFilteredBy(text: string) {
+    const context = await newContext(ui.browser, ui.stack.gatewayUrl, { user: ALICE });
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByRole('searchbox', { name: 'Find a role' }).fill(text);
+    return { context, page };
+  }
+
   it('signs alice in on the sign-in page, and she finds a role and opens the console as it', async () => {
     const context = await newContext(ui.browser, ui.stack.gatewayUrl);
     const page = await context.newPage();
@@ -49,11 +58,26 @@ describe('the roles page in a browser', () => {
     await context.close();
   });
 
+  it('shows the command-line snippets of a role once its section is opened, with the chosen region', async () => {
+    const { context, page } = await rolesFilteredBy('payments-oncall');
+    const card = page.locator('li', { hasText: 'payments-oncall' }).filter({ hasText: prodAccount().id });
+    const arn = `arn:aws:iam::${prodAccount().id}:role/payments-oncall`;
+    await card.getByRole('button', { name: 'Console region for payments-oncall' }).click();
+    await card.getByRole('option', { name: 'eu-west-1' }).click();
+    await card.getByRole('button', { name: 'Command line for payments-oncall' }).click();
+    const snippets = card.getByRole('group', { name: 'Command line for payments-oncall' });
+    await snippets.getByText(`weep console ${arn}`).waitFor();
+    expect(await snippets.locator('pre').allTextContents()).toEqual([
+      `weep console ${arn}`,
+      `[profile prod-payments-oncall]\ncredential_process = weep credential_process ${arn}\nregion = eu-west-1`,
+      `eval $(weep export ${arn})`,
+    ]);
+    expect(await snippets.getByRole('button', { name: /^Copy the .* snippet$/ }).count()).toBe(3);
+    await context.close();
+  });
+
   it('says why nothing matches and offers a request', async () => {
-    const context = await newContext(ui.browser, ui.stack.gatewayUrl, { user: ALICE });
-    const page = await context.newPage();
-    await page.goto('/');
-    await page.getByRole('searchbox', { name: 'Find a role' }).fill('no-such-role-anywhere');
+    const { context, page } = await rolesFilteredBy('no-such-role-anywhere');
     await page.getByText('No role matches “no-such-role-anywhere”').waitFor();
     const request = page.getByRole('link', { name: 'Request access' }).last();
     expect(await request.getAttribute('href')).toBe('/selfservice');

@@ -5,6 +5,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { isApiError } from './api/client';
 import { App } from './app/App';
+import { preloadFirstPage } from './app/preload';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -16,6 +17,8 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+preloadFirstPage(window.location.pathname, queryClient);
 
 const root = document.getElementById('root');
 if (root) {

@@ -8,6 +8,7 @@ import { brokerStreams } from '@rolecall/shared/contracts';
 import { connectNats, deadLetterStream, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { startServiceMetrics } from '@rolecall/shared/metrics';
+import { startTracing } from '@rolecall/shared/tracing';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { createHubStsClient } from './adapters/hub-sts-client.js';
 import { createStsCredentialIssuer } from './adapters/sts-credential-issuer.js';
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
   // A bad config is an AppError listing every problem; runMain prints it and exits 1.
   const config = await loadConfig(process.env);
   const log = createLogger({ service: 'broker', level: config.log.level });
+  // Before any client is made: AWS clients made while tracing is on send through a traced handler.
+  const tracing = startTracing(config, 'broker', log);
   const instance = `broker-${hostname()}-${process.pid}`;
   const nc = await connectNats({ url: config.nats.url, name: instance, log });
   // The broker's own stream and where its consumers put messages aside. It waits at start for the
@@ -55,7 +58,7 @@ async function main(): Promise<void> {
       await service.stop();
     },
     nc,
-    close: () => Promise.all([redis.quit(), watchRedis.quit()]),
+    close: () => Promise.all([redis.quit(), watchRedis.quit(), tracing.shutdown()]),
   });
 }
 

@@ -52,6 +52,9 @@ import { createPersistAuditEventHandler } from './handlers/persist-audit-event.j
 import { createQueryAuditHandler } from './handlers/query-audit.js';
 import { createRoleAccessHandler } from './handlers/role-access.js';
 
+/** nats-server's default max_payload, for before the connection has the server's own figure. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 /** Durable consumer names, shared by every broker copy. */
 export const BROKER_DURABLES = { roleChanges: 'broker-authz', audit: 'broker-audit' } as const;
 
@@ -128,6 +131,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
   const handlers: Handlers<typeof brokerOperations> = {
     issueCredentials: createIssueCredentialsHandler({
       mapping: authorization,
+      reads: authorization,
       issuer: options.issuer,
       audit: auditRecorder,
       settings: {
@@ -158,6 +162,7 @@ export function buildBrokerService(options: BrokerServiceOptions): BrokerService
       mapping: authorization,
       accounts: createRedisAccountDirectory({ redis, keys, log: log.child({ component: 'accounts' }) }),
       lowercaseIdentities,
+      maxReplyBytes: () => nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
     }),
     roleAccess: createRoleAccessHandler({ mapping: authorization }),
     queryAudit: createQueryAuditHandler({ store: auditStore, lowercaseIdentities }),

@@ -5,7 +5,13 @@ import { Writable } from 'node:stream';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient, ListRoleTagsCommand, paginateListRoles } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { assumeRole, awsClientConfig, ensureAllTables, tableNames, toItemRow } from '@rolecall/shared/aws';
 import { parseConfig } from '@rolecall/shared/config';
 import {
@@ -20,7 +26,7 @@ import {
 } from '@rolecall/shared/contracts';
 import { createLogger } from '@rolecall/shared/log';
 import { connectNats, deadLetterStream, ensureStreams, publishEvent, request } from '@rolecall/shared/nats';
-import { createRedis, type Redis } from '@rolecall/shared/redis';
+import { createRedis, redisKeys, type Redis } from '@rolecall/shared/redis';
 import {
   eventually,
   MOTO_CREDENTIALS,
@@ -30,6 +36,7 @@ import {
   type TestEnvironment,
 } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNatsBroker } from '../../gateway/src/adapters/nats-broker.js';
 import { createHubStsClient } from '../src/adapters/hub-sts-client.js';
 import { createStsCredentialIssuer } from '../src/adapters/sts-credential-issuer.js';
 import type { AssumeRoleRequest, CredentialIssuer } from '../src/domain/ports.js';
@@ -99,19 +106,11 @@ async function readRoles(accountId: string): Promise<CachedItem[]> {
   return items;
 }
 
-/** Writes an item as the cache service stores it in the roles table. */
+/** An item as the cache service stores it in the roles table. */
+const cachedRoleRow = (item: CachedItem) =>
+  toItemRow({ ...item, partition: `${item.accountId}#iam`, seenAt: item.lastSeenAt, writeId: 'w1' });
 const putCachedRole = (item: CachedItem) =>
-  doc.send(
-    new PutCommand({
-      TableName: tableNames(PREFIX).roles,
-      Item: toItemRow({
-        ...item,
-        partition: `${item.accountId}#iam`,
-        seenAt: item.lastSeenAt,
-        writeId: 'w1',
-      }),
-    }),
-  );
+  doc.send(new PutCommand({ TableName: tableNames(PREFIX).roles, Item: cachedRoleRow(item) }));
 
 const issue = (caller: Caller, requestedRole: string, channel: Channel = 'cli') =>
   request(
@@ -438,5 +437,40 @@ describe('broker against NATS, Redis and moto', () => {
     ).toEqual([]);
     const recent = await query({ since: start, limit: 100 });
     expect(recent.items.filter((e) => e.user === 'dave@example.com')).toHaveLength(3);
+  });
+  it('answers a user granted more roles than one NATS message holds, page by page, and stays up', async () => {
+    // 2,000 roles on long paths (IAM allows 512 characters), granted to one group: about 1.3 MB of answer.
+    const template = cachedRoles.get('support') as CachedItem;
+    const path = `/${'team-platform-shared-services/'.repeat(15)}`;
+    const bulk = Array.from({ length: 2000 }, (_, i): CachedItem => {
+      const name = `bulk-${String(i).padStart(4, '0')}`;
+      return {
+        ...template,
+        arn: `arn:aws:iam::${prod}:role${path}${name}`,
+        name,
+        tags: { 'consoleme-authorized': 'bulk-readers' },
+      };
+    });
+    for (let i = 0; i < bulk.length; i += 25) {
+      const puts = bulk.slice(i, i + 25).map((item) => ({ PutRequest: { Item: cachedRoleRow(item) } }));
+      await doc.send(new BatchWriteCommand({ RequestItems: { [tableNames(PREFIX).roles]: puts } }));
+    }
+    // The next request rebuilds the mapping from the table, as after a first start.
+    await redis.del(redisKeys('bt:').authzReady);
+    const dora: Caller = { user: 'dora@example.com', groups: ['bulk-readers'] };
+
+    const { roles } = await createNatsBroker({ nc, timeoutMs: 30_000 }).eligibleRoles(dora, 'cli');
+    expect(Buffer.byteLength(JSON.stringify(roles))).toBeGreaterThan(nc.info?.max_payload ?? Infinity);
+    expect(roles.map((r) => r.arn)).toEqual(bulk.map((r) => r.arn).sort());
+    expect(roles.every((r) => r.accountId === prod && !r.cliOnly && r.roleName.startsWith('bulk-'))).toBe(
+      true,
+    );
+
+    // A caller that does not ask for pages is told why, at once, instead of waiting out a timeout.
+    const refusal = await eligible(dora, 'cli').catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ code: 'INTERNAL' });
+    expect(String(refusal)).toMatch(/page by page/);
+    // And the broker still answers everyone else.
+    expect((await eligible(alice, 'console')).map((r) => r.roleName)).toContain('support');
   });
 });

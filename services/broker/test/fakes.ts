@@ -8,6 +8,7 @@ import type {
   AuditSink,
   AuthorizationMapping,
   CredentialIssuer,
+  IssuanceReader,
   SigninTokenSource,
 } from '../src/domain/ports.js';
 import { toKnownRole, type KnownRole, type RoleFacts } from '../src/domain/roles.js';
@@ -47,6 +48,31 @@ export function createInMemoryMapping(
         .map(([identity]) => identity)
         .sort();
       return Promise.resolve({ known: known.has(roleArn.toLowerCase()), identities });
+    },
+  };
+}
+
+/**
+ * The issuance reads over a mapping, for unit tests: the mapping's two reads and a per-user count that
+ * never resets (each test builds its own), with the adapter's RATE_LIMITED.
+ */
+export function createInMemoryIssuanceReader(mapping: AuthorizationMapping): IssuanceReader {
+  const counts = new Map<string, number>();
+  return {
+    async readForIssuance({ user, identities, channel, arns, ratePerMinute }) {
+      if (ratePerMinute !== undefined) {
+        const count = (counts.get(user.toLowerCase()) ?? 0) + 1;
+        counts.set(user.toLowerCase(), count);
+        if (count > ratePerMinute) {
+          throw new AppError('RATE_LIMITED', `at most ${ratePerMinute} per minute`, {
+            context: { retryAfterSeconds: 60 },
+          });
+        }
+      }
+      return {
+        eligible: await mapping.eligible(identities, channel),
+        facts: await mapping.describeRoles(arns),
+      };
     },
   };
 }

@@ -7,6 +7,7 @@ import { createLogger } from '@rolecall/shared/log';
 import { connectNats } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { startServiceMetrics } from '@rolecall/shared/metrics';
+import { startTracing } from '@rolecall/shared/tracing';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { buildCacheService } from './service.js';
 
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   // A bad config is an AppError listing every problem; runMain prints it and exits 1.
   const config = await loadConfig(process.env);
   const log = createLogger({ service: 'cache', level: config.log.level });
+  // Before any client is made: AWS clients made while tracing is on send through a traced handler.
+  const tracing = startTracing(config, 'cache', log);
   const aws = { region: config.aws.region, endpointUrl: config.aws.endpointUrl };
   const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', aws));
   const s3 = new S3Client(awsClientConfig('s3', aws));
@@ -39,6 +42,7 @@ async function main(): Promise<void> {
     },
     nc,
     close: async () => {
+      await tracing.shutdown();
       await redis.quit();
       dynamo.destroy();
       s3.destroy();

@@ -1,6 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fastifyCookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -10,7 +9,7 @@ import { createDynamicConfigStore, type DynamicConfigStore } from '@rolecall/sha
 import { AppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { redisKeys, type Redis } from '@rolecall/shared/redis';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { createNatsBroker } from './adapters/nats-broker.js';
 import { createNatsPolicyRequests } from './adapters/nats-policy-requests.js';
 import { createNatsSelfService } from './adapters/nats-self-service.js';
@@ -23,9 +22,11 @@ import { createRedisReadModel } from './adapters/redis-read-model.js';
 import { createStsCallerIdentityLookup } from './adapters/sts-caller-identity.js';
 import { createTrustedHeaderIdentitySource, type IdentitySource } from './domain/identity.js';
 import { createJwtCookieIdentity } from './domain/jwt-identity.js';
-import { resolveJwtSecret } from './domain/jwt-secret.js';
+import { resolveJwtKeys } from './domain/jwt-secret.js';
 import type { Broker, CallerIdentityLookup } from './domain/ports.js';
 import { registerAuth } from './plugins/auth.js';
+import { registerCsrfProtection } from './plugins/csrf.js';
+import { createSecureRequestCheck, registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import {
@@ -53,6 +54,7 @@ import { registerGetResourceUrlRoute } from './routes/credentials/get-resource-u
 import { registerGetRolesRoutes } from './routes/credentials/get-roles.js';
 import { registerRoleLoginRoute } from './routes/credentials/role-login.js';
 import { registerHttpMetrics } from './plugins/http-metrics.js';
+import { createRequestIdGenerator, registerRequestId } from './plugins/request-id.js';
 import { registerDemoFederationRoute } from './routes/demo/demo-federation.js';
 import { DEFAULT_LIMITS, type GatewayApp, type GatewayLimits, type RouteDeps } from './routes/deps.js';
 import { registerHealthcheckRoute } from './routes/health/healthcheck.js';
@@ -68,6 +70,8 @@ import { registerDeleteRoleRoute } from './routes/roles/delete-role.js';
 import { registerGetRoleRoute } from './routes/roles/get-role.js';
 import { registerSelfServiceRoutes } from './routes/self-service/self-service-routes.js';
 import { registerSessionRoutes } from './routes/session/session-routes.js';
+import { registerOidcRoutes } from './routes/auth/oidc-routes.js';
+import { createOidcSignIn } from './domain/oidc.js';
 import { createWebUi, registerWebUi } from './routes/web/web-ui.js';
 import { registerPoliciesTypeaheadRoute } from './routes/typeahead/policies-typeahead.js';
 import { registerResourcesTypeaheadRoute } from './routes/typeahead/resources-typeahead.js';
@@ -109,8 +113,8 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   const now = deps.now ?? Date.now;
   // The config's cross-key rules (no demo federation stand-in in production, a shared JWT secret there) were
   // checked when it was parsed for the gateway; see CONFIG_RULES in @rolecall/shared/config.
-  const jwtSecret = resolveJwtSecret(config);
-  if (jwtSecret.generated) {
+  const jwtKeys = resolveJwtKeys(config);
+  if (jwtKeys.generated) {
     log.warn('auth.jwt.secret is not set: using a random key, so JWTs from this gateway work on it alone');
   }
   // pino's Logger is what Fastify logs with; typed as Fastify's view of it so the instance type stays the default one.
@@ -125,8 +129,10 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
     http: { maxHeaderSize: PARSER_MAX_HEADER_SIZE },
     clientErrorHandler: answerClientError,
-    // Unique across gateway copies: request ids go into the broker's audit trail.
-    genReqId: () => randomUUID(),
+    // Unique across gateway copies: request ids go into the broker's audit trail (see plugins/request-id).
+    genReqId: createRequestIdGenerator(config.gateway.trustedProxies),
+    // The same key as every other service's lines about the request (see @rolecall/shared/log).
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // Every body this API takes is JSON; anything else is answered 415 rather than parsed as text.
@@ -137,30 +143,44 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
     groupsHeader: config.auth.groupsHeader,
     lowercaseGroups: config.auth.lowercaseGroups,
     trustedProxies: config.gateway.trustedProxies,
+    // Trusted headers on CLI routes are a choice: a proxy that passes client-sent headers through
+    // would let anyone claim any user (see README, "Credentials and Weep").
+    routeGroups: config.auth.cliAcceptsTrustedHeaders
+      ? [...new Set([...config.auth.trustedHeaderRoutes, 'cli' as const])]
+      : config.auth.trustedHeaderRoutes,
   });
   const jwtCookie = createJwtCookieIdentity({
     cookieName: config.auth.jwt.cookieName,
-    secret: jwtSecret.secret,
+    keys: jwtKeys.keys,
     lowercaseGroups: config.auth.lowercaseGroups,
     now,
   });
   const webUi = createWebUi(deps.webRoot);
+  registerRequestId(app, { trustedProxies: config.gateway.trustedProxies });
   registerErrorHandling(app, { log, notFoundPage: (reply) => webUi.sendIndex(reply, 404) });
   registerRequestLimits(app);
   registerHttpMetrics(app);
   documentCommonStatuses(app);
+  await registerSecurityHeaders(app);
   // Before registerAuth: its onRequest hook reads request.cookies, which this plugin's hook fills.
   await app.register(fastifyCookie);
   registerAuth(app, {
     sources: deps.identitySources ?? [trustedHeaders, jwtCookie.source],
-    // Trusted headers on CLI routes are a choice: a proxy that passes client-sent headers through
-    // would let anyone claim any user (see README, "Credentials and Weep").
-    cliSources: config.auth.cliAcceptsTrustedHeaders
-      ? [jwtCookie.source, trustedHeaders]
-      : [jwtCookie.source],
+    // The trusted-header source itself refuses the route groups it is not configured for.
+    cliSources: [jwtCookie.source, trustedHeaders],
     checkCookie: (request) => jwtCookie.check(request),
     adminGroups: config.auth.adminGroups,
     lowercaseGroups: config.auth.lowercaseGroups,
+  });
+  const isSecure = createSecureRequestCheck({
+    publicUrl: config.gateway.publicUrl,
+    trustedProxies: config.gateway.trustedProxies,
+  });
+  registerCsrfProtection(app, {
+    secret: jwtKeys.keys.signing.secret,
+    sessionCookieName: config.auth.jwt.cookieName,
+    headerSources: [trustedHeaders.name],
+    isSecure,
   });
   await registerOpenApi(app, { publicUrl: config.gateway.publicUrl });
 
@@ -203,12 +223,20 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
       windowMs: 60_000,
       now,
     }),
+    signInRateLimiter: createRedisRateLimiter({
+      redis: deps.redis,
+      key: redisKeys(config.redis.keyPrefix).signInRate,
+      limit: config.gateway.rateLimit.signInsPerMinute,
+      windowMs: 60_000,
+      now,
+    }),
     dynamicConfig: deps.dynamicConfig ?? defaultDynamicConfigStore(deps),
     jwt: {
-      secret: jwtSecret.secret,
+      keys: jwtKeys.keys,
       cookieName: config.auth.jwt.cookieName,
       expirationMinutes: config.auth.jwt.expirationMinutes,
     },
+    isSecure,
     now,
   };
   registerHealthcheckRoute(app);
@@ -234,6 +262,12 @@ export async function buildApp(deps: BuildAppDeps): Promise<GatewayApp> {
   registerChallengeRoutes(app, routeDeps);
   registerChallengePage(app, routeDeps, webUi);
   registerSessionRoutes(app, routeDeps);
+  registerOidcRoutes(app, {
+    ...routeDeps,
+    oidc: config.auth.oidc
+      ? createOidcSignIn({ config: config.auth.oidc, allowHttp: config.environment !== 'production', now })
+      : undefined,
+  });
   await registerWebUi(app, webUi, deps.webRoot);
   registerAuditRoutes(app, routeDeps);
   registerRequestRoutes(app, routeDeps);

@@ -5,6 +5,7 @@ import { loadConfig } from '@rolecall/shared/config';
 import { createLogger } from '@rolecall/shared/log';
 import { configStreams } from '@rolecall/shared/contracts';
 import { startServiceMetrics } from '@rolecall/shared/metrics';
+import { startTracing } from '@rolecall/shared/tracing';
 import { connectNats, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   // A bad config, the gateway's own rules included, is an AppError listing every problem; runMain prints it.
   const config = await loadConfig(process.env, undefined, { service: 'gateway' });
   const log = createLogger({ service: 'gateway', level: config.log.level });
+  // Before any client is made: AWS clients made while tracing is on send through a traced handler.
+  const tracing = startTracing(config, 'gateway', log);
   const nc = await connectNats({ url: config.nats.url, name: 'rolecall-gateway', log });
   const dynamo = new DynamoDBClient(
     awsClientConfig('dynamodb', { region: config.aws.region, endpointUrl: config.aws.endpointUrl }),
@@ -40,6 +43,7 @@ async function main(): Promise<void> {
     stop: () => app.close(),
     nc,
     close: async () => {
+      await tracing.shutdown();
       await metricsServer?.close();
       await redis.quit();
       dynamo.destroy();

@@ -1,6 +1,6 @@
 import type { DemoAccount } from '@rolecall/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyJwt } from '../src/domain/jwt.js';
+import { createJwtKeySet, verifyJwt } from '../src/domain/jwt.js';
 import type { GatewayApp } from '../src/routes/deps.js';
 import { TEST_JWT_SECRET } from './support/cookies.js';
 import {
@@ -101,7 +101,11 @@ describe('Weep challenge login', () => {
       user: 'alice@example.com',
       secure: false,
     });
-    const verdict = await verifyJwt(success.encoded_jwt as string, TEST_JWT_SECRET, nowSeconds);
+    const verdict = await verifyJwt(
+      success.encoded_jwt as string,
+      createJwtKeySet({ secret: TEST_JWT_SECRET }),
+      nowSeconds,
+    );
     expect(verdict).toMatchObject({
       ok: true,
       claims: { email: 'alice@example.com', groups: ['engineering', 'payments'] },

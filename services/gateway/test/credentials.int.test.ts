@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { IAMClient, paginateListRoles } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { assumeRole, awsClientConfig } from '@rolecall/shared/aws';
@@ -55,8 +56,7 @@ beforeAll(async () => {
   app = await stack.buildGateway(gatewayConfig);
   lenient = await stack.buildGateway({
     ...gatewayConfig,
-    // Rate-limit counts of their own.
-    redis: { keyPrefix: 'gwc-lenient:' },
+    // The stack's Redis keys: the broker charges get_credentials on the counter role_login's hook uses.
     auth: { ...gatewayConfig.auth, cliAcceptsTrustedHeaders: true },
     gateway: { rateLimit: { credentialsPerMinute: 3 } },
   });
@@ -661,15 +661,22 @@ describe('IP restriction exemptions', () => {
 
 describe('credential rate limit', () => {
   it('answers 429 RATE_LIMITED with Retry-After once a user is over the limit, counting role_login too, per user', async () => {
-    const bob = { 'x-forwarded-email': 'bob@example.com', 'x-forwarded-groups': 'data,readonly' };
+    // Users of their own, so no other test's requests count in their window; bob's groups grant readonly.
+    const as = (name: string) => ({
+      'x-forwarded-email': `${name}-${randomUUID()}@example.com`,
+      'x-forwarded-groups': 'data,readonly',
+    });
+    const limitedUser = as('limited');
+    const readonly = { requested_role: roleArn(prod, 'readonly') };
     const statuses: number[] = [];
     for (let i = 0; i < 2; i++)
-      statuses.push((await getCredentials({ requested_role: 'bob-sandbox' }, bob, lenient)).statusCode);
+      statuses.push((await getCredentials(readonly, limitedUser, lenient)).statusCode);
     statuses.push(
-      (await lenient.inject({ method: 'GET', url: '/api/v2/role_login/admin', headers: bob })).statusCode,
+      (await lenient.inject({ method: 'GET', url: '/api/v2/role_login/readonly', headers: limitedUser }))
+        .statusCode,
     );
     expect(statuses.every((s) => s !== 429)).toBe(true);
-    const limited = await getCredentials({ requested_role: 'bob-sandbox' }, bob, lenient);
+    const limited = await getCredentials(readonly, limitedUser, lenient);
     expect(limited.statusCode).toBe(429);
     expect(limited.json()).toMatchObject({
       code: 'RATE_LIMITED',
@@ -680,14 +687,12 @@ describe('credential rate limit', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     const loginLimited = await lenient.inject({
       method: 'GET',
-      url: '/api/v2/role_login/admin',
-      headers: bob,
+      url: '/api/v2/role_login/readonly',
+      headers: limitedUser,
     });
     expect(loginLimited.statusCode).toBe(429);
     // Another user has a count of their own.
-    expect((await getCredentials({ requested_role: 'app-prod' }, aliceHeaders, lenient)).statusCode).toBe(
-      200,
-    );
+    expect((await getCredentials(readonly, as('other'), lenient)).statusCode).toBe(200);
   });
 });
 

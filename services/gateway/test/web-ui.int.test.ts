@@ -175,10 +175,13 @@ describe('demo sign-in', () => {
     const status = await app().inject({ method: 'GET', url: '/api/v3/cache/status', headers: { cookie } });
     expect(status.statusCode).toBe(200);
 
+    // A state-changing call with the cookie repeats the CSRF token the gateway set beside it.
+    const csrf = /rolecall_csrf=([^;]+)/.exec(cookieOf(session.headers['set-cookie']))?.[1] ?? '';
+    expect(csrf).not.toBe('');
     const signOut = await app().inject({
       method: 'POST',
       url: '/api/v3/session/sign-out',
-      headers: { cookie },
+      headers: { cookie: `${cookie}; rolecall_csrf=${csrf}`, 'x-csrf-token': csrf },
     });
     expect(signOut.statusCode).toBe(200);
     expect(cookieOf(signOut.headers['set-cookie'])).toMatch(/^consoleme_auth=;.*Expires=Thu, 01 Jan 1970/);

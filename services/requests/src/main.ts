@@ -9,6 +9,7 @@ import { createLogger } from '@rolecall/shared/log';
 import { connectNats, deadLetterStream, ensureStreams } from '@rolecall/shared/nats';
 import { createRedis } from '@rolecall/shared/redis';
 import { startServiceMetrics } from '@rolecall/shared/metrics';
+import { startTracing } from '@rolecall/shared/tracing';
 import { exitOnSignal, runMain } from '@rolecall/shared/runtime';
 import { createSpokeClients } from './adapters/spoke-clients.js';
 import { createNotifier, resolveNotificationChannels } from './notifications/index.js';
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     });
   }
   const log = createLogger({ service: 'requests', level: config.log.level });
+  // Before any client is made: AWS clients made while tracing is on send through a traced handler.
+  const tracing = startTracing(config, 'requests', log);
   const instance = `requests-${hostname()}-${process.pid}`;
   const nc = await connectNats({ url: config.nats.url, name: instance, log });
   await ensureStreams(await jetstreamManager(nc), [requestsStreams.events, deadLetterStream], {
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     },
     nc,
     close: async () => {
+      await tracing.shutdown();
       await redis.quit();
       for (const notifier of notifiers) notifier.close();
       spokes.destroy();

@@ -126,7 +126,7 @@ export function buildRequestsService(options: RequestsServiceOptions): RequestsS
         );
         if (unresolved.length > 0) {
           log.info(
-            { requestId, groups: unresolved },
+            { policyRequestId: requestId, groups: unresolved },
             'approver groups with no address in policy_requests.approver_addresses are not mailed',
           );
         }

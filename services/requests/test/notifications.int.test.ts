@@ -253,7 +253,7 @@ describe('notifications through a real webhook receiver and SMTP server', () => 
     expect(given.find((l) => l.channel === 'slack')).toMatchObject({
       host: `127.0.0.1:${deadPort}`,
       attempt: 3,
-      requestId: 'req-1',
+      policyRequestId: 'req-1',
       error: { code: 'UPSTREAM_UNAVAILABLE', retryable: true },
     });
     expect(given.find((l) => l.channel === 'email')).toMatchObject({

@@ -118,6 +118,48 @@ describe('cross-key rules', () => {
     expect(config.auth.jwt.secret).toHaveLength(MIN_JWT_SECRET_LENGTH);
   });
 
+  it('accepts rotating JWT keys in place of the secret in production, each long enough, each id once', () => {
+    const gateway = { service: 'gateway' } as const;
+    const key = (id: string, length = MIN_JWT_SECRET_LENGTH) => ({ id, secret: secret(length) });
+    const production = (jwt: object) => ({ environment: 'production', auth: { jwt } });
+    const config = parseConfig(production({ keys: [key('k2'), key('k1')] }), 'config', gateway);
+    expect(config.auth.jwt.keys?.map((k) => k.id)).toEqual(['k2', 'k1']);
+    expect(problemsOf(production({ keys: [key('k2'), key('k1', 31)] }), 'config', gateway)).toEqual([
+      {
+        path: '/auth/jwt/keys/1/secret',
+        message: expect.stringContaining('at least 32 characters') as string,
+      },
+    ]);
+    expect(problemsOf(production({ keys: [key('k1'), key('k1')] }), 'config', gateway)).toEqual([
+      { path: '/auth/jwt/keys/1/id', message: expect.stringContaining('k1 is used twice') as string },
+    ]);
+    expect(problemsOf(production({ keys: [key('k1')], secret: 'short' }), 'config', gateway)).toHaveLength(1);
+    expect(problemsOf(production({ keys: [] }), 'config', gateway).length).toBeGreaterThan(0);
+  });
+
+  it('refuses a trusted proxy entry that is not an address or CIDR range, naming it', () => {
+    const gateway = { service: 'gateway' } as const;
+    for (const entry of ['proxy.internal', '10.0.0.0/33', 'fd00::/129', '10.0.0.1/8/8', '10.0.0.0/x']) {
+      expect(
+        problemsOf(
+          { environment: 'test', gateway: { trustedProxies: ['10.0.0.1', entry] } },
+          'config',
+          gateway,
+        ),
+      ).toEqual([
+        {
+          path: '/gateway/trustedProxies/1',
+          message: expect.stringContaining(`${entry} is not an IP address or CIDR range`) as string,
+        },
+      ]);
+    }
+    const ok = ['10.0.0.0/8', 'fd00::/8', '::1', '::ffff:10.0.0.1', '192.0.2.7/32'];
+    expect(
+      parseConfig({ environment: 'test', gateway: { trustedProxies: ok } }, 'config', gateway).gateway
+        .trustedProxies,
+    ).toEqual(ok);
+  });
+
   it('never repeats the refused JWT secret in the error', () => {
     try {
       parseConfig({ environment: 'production', auth: { jwt: { secret: 'hunter2-hunter2' } } }, 'config', {

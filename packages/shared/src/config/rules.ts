@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { RolecallConfig } from './schema.js';
 
 /** One thing wrong with a configuration: a JSON pointer into it (`/auth/jwt/secret`) and what is wrong. */
@@ -49,13 +50,23 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     // Every gateway copy signs and verifies with this key: a random per-process one (ConsoleMe's fallback)
     // would make each copy refuse the others' cookies. Only the gateway needs it, so the other services
     // start without it (and need not be given it). Demo and test get a random key when it is unset.
-    reads: ['/environment', '/auth/jwt/secret'],
+    reads: ['/environment', '/auth/jwt/secret', '/auth/jwt/keys'],
     services: ['gateway'],
     check: (config) => {
       const secret = config.auth.jwt.secret;
-      if (config.environment !== 'production' || (secret?.length ?? 0) >= MIN_JWT_SECRET_LENGTH) {
-        return undefined;
+      const keys = config.auth.jwt.keys ?? [];
+      if (config.environment !== 'production') return undefined;
+      const shortKey = keys.findIndex((key) => key.secret.length < MIN_JWT_SECRET_LENGTH);
+      if (shortKey >= 0) {
+        return {
+          path: `/auth/jwt/keys/${shortKey}/secret`,
+          message: `auth.jwt.keys[${shortKey}].secret must be at least ${MIN_JWT_SECRET_LENGTH} characters in production (e.g. \`openssl rand -base64 48\`)`,
+        };
       }
+      // With rotating keys, `secret` may be absent; when it is set it still verifies, so it must be strong too.
+      if (keys.length > 0 && (secret === undefined || secret.length >= MIN_JWT_SECRET_LENGTH))
+        return undefined;
+      if ((secret?.length ?? 0) >= MIN_JWT_SECRET_LENGTH) return undefined;
       return {
         path: '/auth/jwt/secret',
         message:
@@ -64,7 +75,46 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
       };
     },
   },
+  {
+    // A `kid` names one key: two keys under one id would make a token verify against whichever came first.
+    reads: ['/auth/jwt/keys'],
+    services: ['gateway'],
+    check: (config) => {
+      const ids = (config.auth.jwt.keys ?? []).map((key) => key.id);
+      const repeated = ids.findIndex((id, index) => ids.indexOf(id) !== index);
+      return repeated < 0
+        ? undefined
+        : {
+            path: `/auth/jwt/keys/${repeated}/id`,
+            message: `auth.jwt.keys: the id ${ids[repeated]} is used twice; every key needs its own id`,
+          };
+    },
+  },
+  {
+    // An entry that is not an address would otherwise be skipped silently, and the proxy behind it would
+    // find every user signed out with no word why.
+    reads: ['/gateway/trustedProxies'],
+    services: ['gateway'],
+    check: (config) => {
+      const bad = config.gateway.trustedProxies.findIndex((entry) => !isAddressOrCidr(entry));
+      return bad < 0
+        ? undefined
+        : {
+            path: `/gateway/trustedProxies/${bad}`,
+            message: `gateway.trustedProxies: ${config.gateway.trustedProxies[bad]} is not an IP address or CIDR range (e.g. 10.0.12.15, 10.0.12.0/24, fd00::/8)`,
+          };
+    },
+  },
 ];
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.trim().split('/');
+  const family = isIP(address.replace(/^::ffff:(?=\d+\.)/i, ''));
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  return bits >= 0 && bits <= (family === 6 ? 128 : 32);
+}
 
 /**
  * The problems the cross-key rules find: those of every service plus, when `service` is given, its own.

@@ -121,6 +121,30 @@ export const RolecallConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    tracing: Type.Object(
+      {
+        otlpEndpoint: Type.Optional(
+          Type.String({
+            pattern: '^https?://[^\\s]+$',
+            description:
+              'Base URL of an OTLP/HTTP collector (http://collector:4318); spans go to <url>/v1/traces as JSON. Absent: tracing is off, no SDK is started',
+          }),
+        ),
+        sampleRatio: Type.Number({
+          minimum: 0,
+          maximum: 1,
+          default: 1,
+          description:
+            'Share of new traces recorded (0 to 1); a trace that arrives from another service keeps its decision',
+        }),
+        exportDelayMs: Type.Integer({
+          minimum: 10,
+          default: 5000,
+          description: 'How long spans are batched before they are sent to the collector',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     aws: Type.Object(
       {
         region: Type.String({ default: 'us-east-1', description: 'Home region for STS, DynamoDB and S3' }),
@@ -302,7 +326,7 @@ export const RolecallConfig = Type.Object(
         trustedProxies: Type.Array(Type.String(), {
           default: ['127.0.0.1', '::1'],
           description:
-            'Addresses whose identity headers are believed; requests from anywhere else carry no identity',
+            'Addresses or CIDR ranges (10.0.12.0/24, fd00::/8) whose identity headers are believed; requests from anywhere else carry no identity',
         }),
         rateLimit: Type.Object(
           {
@@ -317,6 +341,12 @@ export const RolecallConfig = Type.Object(
               default: 30,
               description:
                 'Weep challenge logins (challenge_generator, unauthenticated) one source address may start per minute; more get 429',
+            }),
+            signInsPerMinute: Type.Integer({
+              minimum: 1,
+              default: 20,
+              description:
+                'Sign-ins (demo sign-in) and Weep challenge approvals one source address may make per minute; more get 429',
             }),
           },
           { additionalProperties: false, default: {} },
@@ -360,14 +390,93 @@ export const RolecallConfig = Type.Object(
               default: 60,
               description: 'Lifetime of an issued JWT',
             }),
+            keys: Type.Optional(
+              Type.Array(
+                Type.Object(
+                  {
+                    id: Type.String({
+                      pattern: '^[A-Za-z0-9._-]{1,64}$',
+                      description: 'The key id written into the `kid` header of the JWTs this key signs',
+                    }),
+                    secret: Type.String({
+                      description: 'HS256 key; at least 32 characters outside demo/test',
+                    }),
+                  },
+                  { additionalProperties: false },
+                ),
+                {
+                  minItems: 1,
+                  description:
+                    'Rotating HS256 keys, newest first: the first signs, every one listed (and `secret`) verifies. Rotate by adding a key in front; drop the old one once expirationMinutes have passed',
+                },
+              ),
+            ),
           },
           { additionalProperties: false, default: {} },
         ),
         cliAcceptsTrustedHeaders: Type.Boolean({
           default: false,
           description:
-            'CLI routes (get_credentials, get_roles…) also believe the trusted-proxy headers, not only the JWT cookie',
+            'CLI routes (get_credentials, get_roles…) also believe the trusted-proxy headers, not only the JWT cookie (the same as listing cli in trustedHeaderRoutes)',
         }),
+        trustedHeaderRoutes: Type.Array(LiteralUnion(['ui', 'api', 'cli']), {
+          default: ['ui', 'api'],
+          uniqueItems: true,
+          description:
+            "Route groups on which the trusted-proxy headers are believed: ui (pages), api (/api/… and /noauth/… routes, the UI's data calls included), cli (Weep's routes). Headers on other groups are ignored",
+        }),
+        oidc: Type.Optional(
+          Type.Object(
+            {
+              issuer: Type.String({
+                pattern: '^https?://',
+                description:
+                  'OpenID provider issuer URL; its /.well-known/openid-configuration is read on the first sign-in (https in production)',
+              }),
+              clientId: Type.String({ minLength: 1, description: 'Client id registered at the provider' }),
+              clientSecret: Type.Optional(
+                Type.String({
+                  minLength: 1,
+                  description:
+                    'Client secret (client_secret_basic); absent: a public client (PKCE only). Prefer ROLECALL__AUTH__OIDC__CLIENT_SECRET',
+                }),
+              ),
+              providerName: Type.String({
+                default: 'OpenID Connect',
+                minLength: 1,
+                maxLength: 64,
+                description: 'Shown on the sign-in page as "Sign in with <providerName>"',
+              }),
+              scopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), {
+                default: ['openid', 'email', 'profile', 'offline_access'],
+                description: 'Scopes asked for (openid is always added); offline_access gets a refresh token',
+              }),
+              userClaim: Type.String({
+                default: 'email',
+                minLength: 1,
+                description: 'ID-token claim naming the user',
+              }),
+              groupsClaim: Type.String({
+                default: 'groups',
+                minLength: 1,
+                description:
+                  'Claim holding the groups (a list or a comma-separated string); dots reach nested claims',
+              }),
+              groupsFrom: LiteralUnion(['id_token', 'access_token', 'userinfo'], {
+                default: 'id_token',
+                description:
+                  'Where the groups claim is read: the ID token, the access token (a JWT from the provider), or the userinfo endpoint',
+              }),
+              refreshBeforeSeconds: Type.Integer({
+                minimum: 0,
+                default: 300,
+                description:
+                  'POST /auth/oidc/refresh renews a session this close to its expiry, with the refresh token, re-reading the groups',
+              }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         challenge: Type.Object(
           {
             requireSameIp: Type.Boolean({

@@ -64,6 +64,12 @@ export const IssueCredentialsRequest = Type.Object({
   noIpRestrictions: Type.Optional(Type.Boolean()),
   customIpRestrictions: Type.Optional(Type.Array(Type.String())),
   context: RequestContext,
+  /**
+   * The caller's per-user credential limit (the gateway's `gateway.rateLimit.credentialsPerMinute`): the
+   * broker charges it in the Redis round trip that reads the caller's roles, on the counter role_login
+   * shares, and answers RATE_LIMITED over it. Absent: not charged (trusted internal callers).
+   */
+  rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 export type IssueCredentialsRequest = Static<typeof IssueCredentialsRequest>;
 export const IssueCredentials = defineMessage('broker.credentials.issue', 1, IssueCredentialsRequest);
@@ -121,9 +127,25 @@ export const EligibleRole = Type.Object({
 });
 export type EligibleRole = Static<typeof EligibleRole>;
 
-export const EligibleRolesRequest = Type.Object({ caller: Caller, channel: Channel });
+/**
+ * Where a page of eligible roles starts: after this ARN (compared by UTF-16 code units), or at the start
+ * when `after` is absent. A caller that sends `page` gets as many roles as fit in one NATS message and,
+ * while more remain, `nextPage` to send back; without `page` the reply holds every role or, when they do
+ * not fit in one message, an error (callers that predate paging).
+ */
+export const EligibleRolesPage = Type.Object({ after: Type.Optional(Type.String({ minLength: 1 })) });
+export type EligibleRolesPage = Static<typeof EligibleRolesPage>;
+export const EligibleRolesRequest = Type.Object({
+  caller: Caller,
+  channel: Channel,
+  page: Type.Optional(EligibleRolesPage),
+});
 export const EligibleRolesQuery = defineMessage('broker.roles.eligible', 1, EligibleRolesRequest);
-export const EligibleRolesReply = Type.Object({ roles: Type.Array(EligibleRole) });
+export const EligibleRolesReply = Type.Object({
+  roles: Type.Array(EligibleRole),
+  /** Present while roles remain after this page: the `page` of the next request. */
+  nextPage: Type.Optional(Type.Object({ after: Type.String({ minLength: 1 }) })),
+});
 export type EligibleRolesReply = Static<typeof EligibleRolesReply>;
 export const EligibleRolesReplied = defineMessage('broker.roles.eligible.reply', 1, EligibleRolesReply);
 
@@ -218,7 +240,7 @@ export const brokerOperations = {
     subject: brokerSubjects.issueCredentials,
     request: IssueCredentials,
     reply: IssueCredentialsReplied,
-    errors: ['AUDIT_UNAVAILABLE', 'UPSTREAM_FAILED', 'ACCESS_DENIED', 'REDIS_UNAVAILABLE'],
+    errors: ['AUDIT_UNAVAILABLE', 'UPSTREAM_FAILED', 'ACCESS_DENIED', 'REDIS_UNAVAILABLE', 'RATE_LIMITED'],
   }),
   consoleLogin: defineOperation({
     owner: 'broker',

@@ -16,6 +16,8 @@ export const ErrorCatalogue = {
   /** A JWT cookie that is malformed, tampered with or expired (ConsoleMe's CLI `invalid_jwt`). */
   INVALID_JWT: { status: 403, fault: 'client', retryable: false },
   FORBIDDEN: { status: 403, fault: 'client', retryable: false },
+  /** A state-changing call with the session cookie but without its CSRF token (X-CSRF-Token) or with a wrong one. */
+  CSRF_TOKEN_INVALID: { status: 403, fault: 'client', retryable: false },
   NOT_FOUND: { status: 404, fault: 'client', retryable: false },
   /** The route answers only in a format the client's Accept header leaves out (an event stream). */
   NOT_ACCEPTABLE: { status: 406, fault: 'client', retryable: false },
@@ -48,6 +50,14 @@ export const ErrorCatalogue = {
   DEMO_SIGN_IN_DISABLED: { status: 404, fault: 'client', retryable: false },
   /** The demo sign-in named someone who is not one of the configured demo users. */
   UNKNOWN_DEMO_USER: { status: 400, fault: 'client', retryable: false },
+  /** OIDC sign-in is not configured on this gateway (auth.oidc). */
+  OIDC_NOT_CONFIGURED: { status: 404, fault: 'client', retryable: false },
+  /** The OIDC callback's state is missing, altered or not this browser's (or the sign-in took too long). */
+  OIDC_STATE_INVALID: { status: 400, fault: 'client', retryable: false },
+  /** The provider refused the code or gave a token that does not verify (audience, issuer, expiry, nonce). */
+  OIDC_SIGN_IN_FAILED: { status: 401, fault: 'client', retryable: false },
+  /** The OpenID provider cannot be reached (discovery, token or userinfo endpoint). */
+  OIDC_PROVIDER_UNAVAILABLE: { status: 503, fault: 'server', retryable: true },
 } as const satisfies Record<string, { status: number; fault: 'client' | 'server'; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ErrorCatalogue;

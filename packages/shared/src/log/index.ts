@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { currentRequestId } from '../tracing/request-context.js';
 
 export type { Logger } from 'pino';
 
@@ -36,8 +37,14 @@ const SECRET_QUERY_PARAMETER = /([?&](?:Session|SigninToken|X-Amz-[A-Za-z-]+)=)(
  * string holding it ends (an unescaped `"`); escaped characters inside it (`\"`) are part of the value.
  */
 export function redactUrlSecrets(text: string): string {
-  return text.replace(SECRET_QUERY_PARAMETER, '$1[redacted]');
+  return text.replace(SECRET_QUERY_PARAMETER, '$1[redacted]').replace(CHALLENGE_TOKEN_PATH, '$1[redacted]');
 }
+
+/**
+ * A Weep challenge token in a path (`/noauth/v1/challenge_poller/{token}`, `…/challenge_validator/{token}`): a
+ * bearer secret until it is used, since whoever polls an approved one is handed the session JWT.
+ */
+const CHALLENGE_TOKEN_PATH = /(\/challenge_(?:poller|validator)\/)[A-Za-z0-9_-]+/g;
 
 export interface CreateLoggerOptions {
   service: string;
@@ -45,6 +52,17 @@ export interface CreateLoggerOptions {
   /** Where to write; defaults to stdout. Tests pass a stream to read what was logged. */
   destination?: NodeJS.WritableStream;
 }
+
+/**
+ * Adds the id of the request being handled to every line logged while it is handled, whichever logger
+ * writes it (a handler's, an adapter's, a library's child), so one request's lines can be found in every
+ * service. Skipped where the logger is already bound to one (Fastify's request logger in the gateway).
+ */
+const withRequestId = (_merge: object, _level: number, logger: Logger): object => {
+  const requestId = currentRequestId();
+  if (requestId === undefined || 'requestId' in logger.bindings()) return {};
+  return { requestId };
+};
 
 export function createLogger({ service, level = 'info', destination }: CreateLoggerOptions): Logger {
   const options: LoggerOptions = {
@@ -54,6 +72,7 @@ export function createLogger({ service, level = 'info', destination }: CreateLog
     timestamp: pino.stdTimeFunctions.isoTime,
     // Field redaction cannot see inside strings; URLs with secrets in their query are blanked in each line.
     hooks: { streamWrite: redactUrlSecrets },
+    mixin: withRequestId,
   };
   return destination ? pino(options, destination as DestinationStream) : pino(options);
 }

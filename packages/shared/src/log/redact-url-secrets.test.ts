@@ -42,6 +42,14 @@ describe('redactUrlSecrets', () => {
     for (const secret of SECRETS) expect(output).not.toContain(secret);
   });
 
+  it('blanks a Weep challenge token in the poller and validator paths', () => {
+    const text =
+      '{"url":"/noauth/v1/challenge_poller/abc_DEF-123"} /api/v2/challenge_validator/abc_DEF-123?x=1';
+    expect(redactUrlSecrets(text)).toBe(
+      '{"url":"/noauth/v1/challenge_poller/[redacted]"} /api/v2/challenge_validator/[redacted]?x=1',
+    );
+  });
+
   it('leaves parameters that carry no secret, and words that merely contain a name, alone', () => {
     const text =
       '/api/v2/role_login/session-admin?r=us-east-1&redirect=https%3A%2F%2Fconsole.aws.amazon.com%2F&Sessions=1';

@@ -10,6 +10,8 @@ import {
 } from '@nats-io/jetstream';
 import type { Logger } from '../log/index.js';
 import { metrics, onScrape } from '../metrics/index.js';
+import { SpanKind } from '@opentelemetry/api';
+import { handleIncoming } from '../tracing/spans.js';
 import { createDeadLetters, settle } from './dead-letters.js';
 import {
   DEFAULT_ACK_WAIT_MS,
@@ -122,8 +124,21 @@ export function createDurableConsumer(options: DurableConsumerOptions): DurableC
     settle(log, () => msg.nak(decision.delayMs));
   };
 
+  const span = {
+    name: `jetstream consume ${options.stream}/${options.durable}`,
+    options: {
+      kind: SpanKind.CONSUMER,
+      attributes: { 'messaging.system': 'nats', 'messaging.destination.name': options.stream },
+    },
+  };
+  /**
+   * Handles one delivery under the request id and trace context its publisher gave it (an audit record
+   * written while a credential request was handled logs under that request's id).
+   */
+  const run = (msg: JsMsg) => handleIncoming(msg.headers, span, () => runDelivery(msg));
+
   /** Handles one delivery to its end; holds one slot except while it waits. */
-  const run = async (msg: JsMsg) => {
+  const runDelivery = async (msg: JsMsg) => {
     const heartbeat = setInterval(() => settle(log, () => msg.working()), heartbeatMs);
     const since = Date.now();
     try {

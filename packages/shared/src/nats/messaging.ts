@@ -8,6 +8,8 @@ import type { Catalogue, Handlers, Operation, ReplyOf, RequestOf } from '../cont
 import { AppError, toAppError, type ErrorCode, type SerializedAppError } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { metrics, timed } from '../metrics/index.js';
+import { SpanKind } from '@opentelemetry/api';
+import { handleIncoming, inSpan, markFailed, outgoingHeaders } from '../tracing/spans.js';
 import {
   assertNatsConnected,
   isNatsConnected,
@@ -44,8 +46,12 @@ export async function publishEvent<S extends TSchema>(
   // The client keeps its connection as `nc` (not in its public type); without one, the publish just waits.
   const nc = (js as unknown as { nc?: NatsConnection }).nc;
   if (nc) assertNatsConnected(nc, `publishing to ${subject}`);
+  // An event published while a request is handled (an audit record, a request event) carries its
+  // request id and trace context to whoever consumes it.
+  const headers = outgoingHeaders();
   return js.publish(subject, encode(envelope), {
     ...(msgId ? { msgID: msgId } : {}),
+    ...(headers ? { headers } : {}),
     expect: { streamName: event.stream.name },
     ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
   });
@@ -149,8 +155,19 @@ export async function request<O extends Operation>(
   data: RequestOf<O>,
   options: { source: string; timeoutMs?: number },
 ): Promise<ReplyOf<O>> {
-  return timed(recordOperation(operation.subject, 'client'), () => requestOnce(nc, operation, data, options));
+  return timed(recordOperation(operation.subject, 'client'), () =>
+    inSpan(
+      `nats request ${operation.subject}`,
+      { kind: SpanKind.CLIENT, attributes: natsAttributes(operation.subject) },
+      () => requestOnce(nc, operation, data, options),
+    ),
+  );
 }
+
+const natsAttributes = (subject: string) => ({
+  'messaging.system': 'nats',
+  'messaging.destination.name': subject,
+});
 
 /** Counts and times an operation, as the caller (`client`) or the service answering (`server`) saw it. */
 const recordOperation =
@@ -170,8 +187,11 @@ async function requestOnce<O extends Operation>(
   let msg: Msg;
   let liveness: ReturnType<typeof setInterval> | undefined;
   try {
+    // Inside the request's span: the service continues this trace, under the caller's request id.
+    const headers = outgoingHeaders();
     const answer = nc.request(subject, encode(operation.request.wrap(data, options.source)), {
       timeout: options.timeoutMs ?? 10_000,
+      ...(headers ? { headers } : {}),
     });
     const epoch = natsEpoch(nc);
     const gone = new Promise<never>((_, reject) => {
@@ -204,6 +224,39 @@ async function requestOnce<O extends Operation>(
   }
   if (!reply.ok) throw AppError.fromJSON(reply.error);
   return operation.reply.unwrap(reply.data).data as ReplyOf<O>;
+}
+
+/**
+ * Sends a reply, or, when it is larger than the server's max_payload, an INTERNAL error reply naming its
+ * size: a publish over the limit throws, and thrown here it would end the whole process, taking down
+ * every request this copy of the service was serving, and the caller would only see a timeout.
+ */
+function respondWithin(
+  nc: NatsConnection,
+  msg: { subject: string; respond(data: Uint8Array): unknown },
+  reply: Reply<unknown>,
+  key: string,
+  log: Logger,
+): string {
+  let data = encode(reply);
+  let outcome = reply.ok ? 'ok' : reply.error.code;
+  const limit = nc.info?.max_payload;
+  if (limit !== undefined && data.length > limit) {
+    const error = new AppError(
+      'INTERNAL',
+      `the ${key} reply is ${data.length} bytes, more than NATS's max_payload of ${limit} bytes`,
+      { context: { bytes: data.length, maxPayload: limit } },
+    );
+    log.error({ err: error, subject: msg.subject }, 'reply too large for NATS');
+    data = encode({ ok: false, error: error.toJSON() } satisfies Reply<unknown>);
+    outcome = error.code;
+  }
+  try {
+    msg.respond(data);
+  } catch (error) {
+    log.error({ err: error, subject: msg.subject }, 'could not send a reply');
+  }
+  return outcome;
 }
 
 /** A running set of endpoints; `stop` stops taking requests (in-flight ones still answer). */
@@ -247,7 +300,13 @@ export async function serve<C extends Catalogue>(
           options.log.error({ err: error, subject: operation.subject }, 'service endpoint error');
           return;
         }
-        void (async () => {
+        const span = {
+          name: `nats handle ${operation.subject}`,
+          options: { kind: SpanKind.SERVER, attributes: natsAttributes(operation.subject) },
+        };
+        // Handled under the caller's request id (every line logged meanwhile carries it) and inside a
+        // span continuing the caller's trace.
+        void handleIncoming(msg.headers, span, async (handling) => {
           const start = performance.now();
           let reply: Reply<unknown>;
           try {
@@ -259,16 +318,15 @@ export async function serve<C extends Catalogue>(
             reply = { ok: true, data: operation.reply.wrap(result, owner) };
           } catch (caught) {
             const appError = toAppError(caught);
-            if (appError.fault === 'server')
+            if (appError.fault === 'server') {
               options.log.error({ err: caught, subject: msg.subject }, 'request failed');
+              markFailed(handling, appError);
+            }
             reply = { ok: false, error: appError.toJSON() };
           }
-          msg.respond(encode(reply));
-          recordOperation(operation.subject, 'server')(
-            (performance.now() - start) / 1000,
-            reply.ok ? 'ok' : reply.error.code,
-          );
-        })();
+          const outcome = respondWithin(nc, msg, reply, key, options.log);
+          recordOperation(operation.subject, 'server')((performance.now() - start) / 1000, outcome);
+        });
       },
     });
   }

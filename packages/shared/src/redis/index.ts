@@ -137,6 +137,9 @@ export function redisKeys(prefix: string) {
     /** Counter of one source address's challenge logins in one fixed rate-limit window. */
     challengeRate: (address: string, windowStart: number) =>
       `${prefix}ratelimit:challenges:${windowStart}:${address}`,
+    /** Counter of one source address's sign-ins (and Weep challenge approvals) in one fixed rate-limit window. */
+    signInRate: (address: string, windowStart: number) =>
+      `${prefix}ratelimit:sign-ins:${windowStart}:${address}`,
     /** Hash request id → RequestListItem JSON (with its account): the request list (services/requests). */
     requestRows: `${prefix}requests:rows`,
     /**

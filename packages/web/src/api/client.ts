@@ -32,11 +32,22 @@ export function apiUrl(path: string, query?: ApiOptions['query']): string {
   return search ? `${path}?${search}` : path;
 }
 
+/**
+ * The gateway's CSRF token for this browser's session, from the cookie it sets beside the session
+ * cookie (services/gateway/src/plugins/csrf.ts). Another site cannot read it, so it cannot repeat it.
+ */
+function csrfToken(): string | undefined {
+  const entry = document.cookie.split('; ').find((cookie) => cookie.startsWith('rolecall_csrf='));
+  return entry === undefined ? undefined : decodeURIComponent(entry.slice('rolecall_csrf='.length));
+}
+
 export async function api<T>(path: string, options: ApiOptions = {}): Promise<T> {
+  const method = options.method ?? 'GET';
+  const token = method === 'GET' ? undefined : csrfToken();
   const init: RequestInit = {
-    method: options.method ?? 'GET',
+    method,
     credentials: 'same-origin',
-    headers: { accept: 'application/json' },
+    headers: { accept: 'application/json', ...(token === undefined ? {} : { 'x-csrf-token': token }) },
     ...(options.signal ? { signal: options.signal } : {}),
   };
   if (options.body !== undefined) {

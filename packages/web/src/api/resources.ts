@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from './client';
 import type { CacheStatusRow, ResourcePage } from './types';
 
@@ -9,9 +9,9 @@ export interface ResourceFilter {
   tag: string;
 }
 
-/** One page of the server-side search; the previous page stays on screen while the next one loads. */
-export function useResourcePage(filter: ResourceFilter, cursor: string | undefined, limit: number) {
-  return useQuery({
+/** The query of one page of the server-side search, for the hook and for fetching ahead of a render. */
+export function resourcePageQuery(filter: ResourceFilter, cursor: string | undefined, limit: number) {
+  return queryOptions({
     queryKey: ['resources', filter, cursor, limit],
     queryFn: ({ signal }) =>
       api<ResourcePage>('/api/v3/resources', {
@@ -25,9 +25,17 @@ export function useResourcePage(filter: ResourceFilter, cursor: string | undefin
           limit,
         },
       }),
-    placeholderData: keepPreviousData,
     staleTime: 15_000,
   });
+}
+
+/**
+ * One page of the search; the previous page stays on screen while the next one loads. A page no longer
+ * asked for (the filter changed meanwhile) is cancelled: its query loses its last observer and its fetch
+ * is aborted through `signal`.
+ */
+export function useResourcePage(filter: ResourceFilter, cursor: string | undefined, limit: number) {
+  return useQuery({ ...resourcePageQuery(filter, cursor, limit), placeholderData: keepPreviousData });
 }
 
 /** Crawl status per account and type; polled quickly while a crawl runs so progress shows live. */

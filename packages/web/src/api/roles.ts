@@ -1,13 +1,17 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api } from './client';
 import type { EligibleRole } from './types';
 
+/** One definition for the hook and for the early fetch at start-up (see app/preload.ts). */
+export const eligibleRolesQuery = queryOptions({
+  queryKey: ['roles', 'eligible'],
+  queryFn: ({ signal }) => api<{ roles: EligibleRole[] }>('/api/v3/roles/eligible', { signal }),
+});
+
+const rolesOf = (data: { roles: EligibleRole[] }) => data.roles;
+
 export function useEligibleRoles() {
-  return useQuery({
-    queryKey: ['roles', 'eligible'],
-    queryFn: ({ signal }) => api<{ roles: EligibleRole[] }>('/api/v3/roles/eligible', { signal }),
-    select: (data) => data.roles,
-  });
+  return useQuery({ ...eligibleRolesQuery, select: rolesOf });
 }
 
 /** The console regions offered per role; the deployment's own regions come first when known. */

@@ -1,15 +1,17 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './client';
 import type { Session } from './types';
 
 export const SESSION_KEY = ['session'] as const;
 
+export const sessionQuery = queryOptions({
+  queryKey: SESSION_KEY,
+  queryFn: ({ signal }) => api<Session>('/api/v3/session', { signal }),
+  staleTime: 60_000,
+});
+
 export function useSession() {
-  return useQuery({
-    queryKey: SESSION_KEY,
-    queryFn: ({ signal }) => api<Session>('/api/v3/session', { signal }),
-    staleTime: 60_000,
-  });
+  return useQuery(sessionQuery);
 }
 
 /** Demo sign-in and sign-out change who every cached answer was for: drop them all. */

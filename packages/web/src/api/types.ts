@@ -12,7 +12,9 @@ export interface Session {
   groups?: string[];
   isAdmin: boolean;
   /** How this deployment signs people in: the demo's user picker, or a trusted proxy in front. */
-  signIn: 'demo' | 'proxy';
+  signIn: 'demo' | 'proxy' | 'oidc';
+  /** oidc only: the provider named on the sign-in button. */
+  providerName?: string;
   demoUsers: DemoUser[];
 }
 

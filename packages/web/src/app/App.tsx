@@ -4,12 +4,13 @@ import { useSession } from '../api/session';
 import { ErrorAlert } from '../components/ErrorAlert';
 import { PageLoading } from '../components/PageLoading';
 import { Layout } from './Layout';
+import { loadResourcesPage, loadRolesPage } from './pages';
 
 // Every page is its own chunk: the roles page never downloads the policy editor or the admin tools.
 const SignInPage = lazy(() => import('../pages/SignInPage'));
-const RolesPage = lazy(() => import('../pages/RolesPage'));
+const RolesPage = lazy(loadRolesPage);
 const RoleLoginPage = lazy(() => import('../pages/RoleLoginPage'));
-const ResourcesPage = lazy(() => import('../pages/ResourcesPage'));
+const ResourcesPage = lazy(loadResourcesPage);
 const ResourcePage = lazy(() => import('../pages/ResourcePage'));
 const ChallengePage = lazy(() => import('../pages/ChallengePage'));
 const AdminPage = lazy(() => import('../pages/AdminPage'));

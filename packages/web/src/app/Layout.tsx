@@ -1,7 +1,7 @@
 import Button from '@cloudscape-design/components/button';
 import SideNavigation, { type SideNavigationProps } from '@cloudscape-design/components/side-navigation';
 import TopNavigation from '@cloudscape-design/components/top-navigation';
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useSession, useSignOut } from '../api/session';
 import './layout.css';
@@ -9,12 +9,16 @@ import './layout.css';
 /** Follows a Cloudscape link with the router instead of a full page load (new tabs still work). */
 export function useFollow() {
   const navigate = useNavigate();
-  return (event: CustomEvent<{ href?: string; external?: boolean }>) => {
-    const href = event.detail.href;
-    if (!href || event.detail.external) return;
-    event.preventDefault();
-    void navigate(href);
-  };
+  // Stable, so that memoized cells and columns using it are not redrawn on every render.
+  return useCallback(
+    (event: CustomEvent<{ href?: string; external?: boolean }>) => {
+      const href = event.detail.href;
+      if (!href || event.detail.external) return;
+      event.preventDefault();
+      void navigate(href);
+    },
+    [navigate],
+  );
 }
 
 function activeHref(pathname: string): string {

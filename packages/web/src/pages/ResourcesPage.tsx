@@ -8,12 +8,14 @@ import Pagination from '@cloudscape-design/components/pagination';
 import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
-import Table from '@cloudscape-design/components/table';
+import Table, { type TableProps } from '@cloudscape-design/components/table';
+import { useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import {
   ITEM_TYPE_LABELS,
   resourcePagePath,
+  resourcePageQuery,
   useCacheStatus,
   useResourcePage,
   type ResourceFilter,
@@ -25,6 +27,7 @@ import { useFollow } from '../app/Layout';
 import { timeAgo } from '../lib/time';
 
 const PAGE_SIZE = 50;
+const NO_ROWS: ResourceRow[] = [];
 const ANY = { label: 'Any', value: '' };
 const TYPE_OPTIONS = [ANY, ...Object.entries(ITEM_TYPE_LABELS).map(([value, label]) => ({ label, value }))];
 
@@ -34,6 +37,7 @@ const TYPE_OPTIONS = [ANY, ...Object.entries(ITEM_TYPE_LABELS).map(([value, labe
  */
 export default function ResourcesPage() {
   const follow = useFollow();
+  const client = useQueryClient();
   const [params, setParams] = useSearchParams();
   const filter: ResourceFilter = {
     query: params.get('query') ?? '',
@@ -48,6 +52,8 @@ export default function ResourcesPage() {
   const status = useCacheStatus();
 
   const setFilter = (key: keyof ResourceFilter, value: string) => {
+    // The answer is asked for now, while the page redraws for the new filter, not after.
+    void client.prefetchQuery(resourcePageQuery({ ...filter, [key]: value }, undefined, PAGE_SIZE));
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
     else next.delete(key);
@@ -63,6 +69,38 @@ export default function ResourcesPage() {
   }, [status.data]);
   const accountOptions = [ANY, ...accounts.map(([id, name]) => ({ label: `${name} (${id})`, value: id }))];
   const nextCursor = page.data?.nextCursor ?? null;
+  // Stable between keystrokes, so a render for a new filter leaves the rows shown until the answer comes.
+  const columns = useMemo<TableProps.ColumnDefinition<ResourceRow>[]>(
+    () => [
+      {
+        id: 'name',
+        header: 'Name',
+        cell: (row) => (
+          <Link href={resourcePagePath(row)} onFollow={follow}>
+            {row.name}
+          </Link>
+        ),
+      },
+      { id: 'type', header: 'Type', cell: (row) => ITEM_TYPE_LABELS[row.itemType] ?? row.itemType },
+      { id: 'account', header: 'Account', cell: (row) => `${row.accountName} (${row.accountId})` },
+      { id: 'region', header: 'Region', cell: (row) => row.region || 'global' },
+      {
+        id: 'tags',
+        header: 'Tags',
+        cell: (row) =>
+          Object.entries(row.tags ?? {})
+            .slice(0, 3)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ') || '—',
+      },
+      {
+        id: 'seen',
+        header: 'Seen',
+        cell: (row) => <span title={row.lastSeenAt}>{timeAgo(row.lastSeenAt)}</span>,
+      },
+    ],
+    [follow],
+  );
 
   return (
     <SpaceBetween size="m">
@@ -80,7 +118,7 @@ export default function ResourcesPage() {
         trackBy="arn"
         loading={page.isPending}
         loadingText="Searching the cache"
-        items={page.data?.data ?? []}
+        items={page.data?.data ?? NO_ROWS}
         header={
           <Header
             variant="awsui-h1-sticky"
@@ -153,34 +191,7 @@ export default function ResourcesPage() {
             </Box>
           </Box>
         }
-        columnDefinitions={[
-          {
-            id: 'name',
-            header: 'Name',
-            cell: (row) => (
-              <Link href={resourcePagePath(row)} onFollow={follow}>
-                {row.name}
-              </Link>
-            ),
-          },
-          { id: 'type', header: 'Type', cell: (row) => ITEM_TYPE_LABELS[row.itemType] ?? row.itemType },
-          { id: 'account', header: 'Account', cell: (row) => `${row.accountName} (${row.accountId})` },
-          { id: 'region', header: 'Region', cell: (row) => row.region || 'global' },
-          {
-            id: 'tags',
-            header: 'Tags',
-            cell: (row) =>
-              Object.entries(row.tags ?? {})
-                .slice(0, 3)
-                .map(([k, v]) => `${k}=${v}`)
-                .join(', ') || '—',
-          },
-          {
-            id: 'seen',
-            header: 'Seen',
-            cell: (row) => <span title={row.lastSeenAt}>{timeAgo(row.lastSeenAt)}</span>,
-          },
-        ]}
+        columnDefinitions={columns}
       />
     </SpaceBetween>
   );

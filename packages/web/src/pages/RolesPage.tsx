@@ -12,7 +12,7 @@ import Pagination from '@cloudscape-design/components/pagination';
 import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import TextFilter from '@cloudscape-design/components/text-filter';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { CONSOLE_REGIONS, roleLoginPath, useEligibleRoles } from '../api/roles';
 import { useSession } from '../api/session';
@@ -237,7 +237,26 @@ export default function RolesPage() {
   );
 }
 
+/**
+ * The snippets are drawn only once opened: a collapsed section still renders its content, and three
+ * copy buttons per card made up a good part of drawing a page of roles.
+ */
 function CliSnippets({ role, region }: { role: EligibleRole; region: string }) {
+  const [expanded, setExpanded] = useState(false);
+  return (
+    <ExpandableSection
+      headerText="Command line"
+      variant="footer"
+      headerAriaLabel={`Command line for ${role.roleName}`}
+      expanded={expanded}
+      onChange={({ detail }) => setExpanded(detail.expanded)}
+    >
+      {expanded && <SnippetList role={role} region={region} />}
+    </ExpandableSection>
+  );
+}
+
+function SnippetList({ role, region }: { role: EligibleRole; region: string }) {
   const snippets = roleSnippets(role, region);
   const rows: [string, string][] = [
     ['Weep', snippets.weep],
@@ -245,30 +264,24 @@ function CliSnippets({ role, region }: { role: EligibleRole; region: string }) {
     ['Shell export', snippets.exportCommand],
   ];
   return (
-    <ExpandableSection
-      headerText="Command line"
-      variant="footer"
-      headerAriaLabel={`Command line for ${role.roleName}`}
-    >
-      <SpaceBetween size="s">
-        {rows.map(([label, text]) => (
-          <div key={label}>
-            <Box variant="awsui-key-label">{label}</Box>
-            <SpaceBetween size="xs" direction="horizontal" alignItems="start">
-              <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-all', fontSize: 13 }}>
-                {text}
-              </pre>
-              <CopyToClipboard
-                variant="icon"
-                textToCopy={text}
-                copyButtonAriaLabel={`Copy the ${label} snippet`}
-                copySuccessText="Copied"
-                copyErrorText="Could not copy"
-              />
-            </SpaceBetween>
-          </div>
-        ))}
-      </SpaceBetween>
-    </ExpandableSection>
+    <SpaceBetween size="s">
+      {rows.map(([label, text]) => (
+        <div key={label}>
+          <Box variant="awsui-key-label">{label}</Box>
+          <SpaceBetween size="xs" direction="horizontal" alignItems="start">
+            <pre style={{ margin: 0, whiteSpace: 'pre-wrap', wordBreak: 'break-all', fontSize: 13 }}>
+              {text}
+            </pre>
+            <CopyToClipboard
+              variant="icon"
+              textToCopy={text}
+              copyButtonAriaLabel={`Copy the ${label} snippet`}
+              copySuccessText="Copied"
+              copyErrorText="Could not copy"
+            />
+          </SpaceBetween>
+        </div>
+      ))}
+    </SpaceBetween>
   );
 }

@@ -84,6 +84,15 @@ export default function SignInPage() {
             items={data.demoUsers}
             trackBy="email"
           />
+        ) : data.signIn === 'oidc' ? (
+          !data.signedIn && (
+            <Container header={<Header variant="h2">Sign in through your company</Header>}>
+              <Button
+                variant="primary"
+                href={`/auth/oidc/login?returnTo=${encodeURIComponent(next)}`}
+              >{`Sign in with ${data.providerName ?? 'OpenID Connect'}`}</Button>
+            </Container>
+          )
         ) : (
           !data.signedIn && (
             <Container header={<Header variant="h2">Sign in through your company</Header>}>

@@ -13,7 +13,12 @@ import {
   type AuthorizationSettings,
   type Grant,
 } from '../domain/authorization.js';
-import type { AuthorizationMaintainer, AuthorizationMapping, RoleSource } from '../domain/ports.js';
+import type {
+  AuthorizationMaintainer,
+  AuthorizationMapping,
+  IssuanceReader,
+  RoleSource,
+} from '../domain/ports.js';
 import { KnownRole, toKnownRole, type RoleFacts } from '../domain/roles.js';
 
 const RELEASE_LOCK = `
@@ -44,7 +49,12 @@ export interface RedisAuthorizationOptions {
   lockTtlMs?: number;
   /** How long a caller waits for another process's build before giving up. */
   waitForBuildMs?: number;
+  /** The clock of the credential rate limit's one-minute windows. */
+  now?: () => number;
 }
+
+/** The credential rate limit's fixed window: the gateway's role_login limit counts in the same one. */
+const RATE_WINDOW_MS = 60_000;
 
 /**
  * The credential authorization mapping in Redis, shared by every broker copy (and readable by the
@@ -54,7 +64,7 @@ export interface RedisAuthorizationOptions {
  */
 export function createRedisAuthorization(
   options: RedisAuthorizationOptions,
-): AuthorizationMapping & AuthorizationMaintainer {
+): AuthorizationMapping & AuthorizationMaintainer & IssuanceReader {
   const { redis, watchRedis, keys, settings, log } = options;
   const lockTtlMs = options.lockTtlMs ?? 120_000;
   const waitForBuildMs = options.waitForBuildMs ?? 60_000;
@@ -161,15 +171,15 @@ export function createRedisAuthorization(
     await building;
   };
 
+  /** The grant sets of identities, per grant (empty for no identities: no SUNION then). */
+  const eligibleKeys = (identities: readonly string[]) => {
+    const of = (grant: Grant) =>
+      identities.flatMap((i) => [keys.authzGrants('tag', grant, i), keys.authzGrants('cfg', grant, i)]);
+    return { console: of('console'), cli: of('cli') };
+  };
+
   const readEligible = async (identities: readonly string[], channel: Channel) => {
-    const consoleKeys = identities.flatMap((i) => [
-      keys.authzGrants('tag', 'console', i),
-      keys.authzGrants('cfg', 'console', i),
-    ]);
-    const cliKeys = identities.flatMap((i) => [
-      keys.authzGrants('tag', 'cli', i),
-      keys.authzGrants('cfg', 'cli', i),
-    ]);
+    const { console: consoleKeys, cli: cliKeys } = eligibleKeys(identities);
     const pipeline = redis.pipeline().exists(keys.authzReady);
     if (consoleKeys.length > 0) pipeline.sunion(...consoleKeys);
     if (channel === 'cli' && cliKeys.length > 0) pipeline.sunion(...cliKeys);
@@ -182,7 +192,18 @@ export function createRedisAuthorization(
     };
   };
 
-  return {
+  /** Reads the facts of roles by ARN from an HMGET's answer, in the order asked. */
+  const factsOf = (lower: readonly string[], values: readonly (string | null)[]) => {
+    const result = new Map<string, KnownRole>();
+    values.forEach((value, index) => {
+      const field = lower[index] as string;
+      const role = value ? parseKnownRole(field, value) : undefined;
+      if (role) result.set(field, role);
+    });
+    return result;
+  };
+
+  const api: AuthorizationMapping & AuthorizationMaintainer & IssuanceReader = {
     async eligible(identities, channel) {
       let read = await readEligible(identities, channel);
       if (!read.ready) {
@@ -197,12 +218,56 @@ export function createRedisAuthorization(
       if (arns.length === 0) return result;
       const lower = arns.map((a) => a.toLowerCase());
       const values = await callRedis('read roles', () => redis.hmget(keys.authzRoles, ...lower));
-      values.forEach((value, index) => {
-        const field = lower[index] as string;
-        const role = value ? parseKnownRole(field, value) : undefined;
-        if (role) result.set(field, role);
-      });
-      return result;
+      return factsOf(lower, values);
+    },
+
+    async readForIssuance({ user, identities, channel, arns, ratePerMinute }) {
+      // One MULTI, one round trip: the rate-limit charge (INCR + PEXPIRE, so a counter never outlives its
+      // window), the built marker, the caller's grants and the named roles' facts. MULTI also makes the
+      // reads one snapshot of the mapping.
+      const multi = redis.multi();
+      const now = (options.now ?? Date.now)();
+      const windowStart = now - (now % RATE_WINDOW_MS);
+      if (ratePerMinute !== undefined) {
+        const key = keys.credentialRate(user.toLowerCase(), windowStart);
+        multi.incr(key).pexpire(key, RATE_WINDOW_MS);
+      }
+      // Each reply's place in the MULTI, as the commands are queued.
+      let queued = ratePerMinute !== undefined ? 2 : 0;
+      const at = () => queued++;
+      const grants = eligibleKeys(identities);
+      const readyAt = at();
+      multi.exists(keys.authzReady);
+      const consoleAt = grants.console.length > 0 ? at() : undefined;
+      if (consoleAt !== undefined) multi.sunion(...grants.console);
+      const cliAt = channel === 'cli' && grants.cli.length > 0 ? at() : undefined;
+      if (cliAt !== undefined) multi.sunion(...grants.cli);
+      const lower = arns.map((a) => a.toLowerCase());
+      const rolesAt = lower.length > 0 ? at() : undefined;
+      if (rolesAt !== undefined) multi.hmget(keys.authzRoles, ...lower);
+      const results = (await exec('read for issuance', multi)) ?? [];
+      const value = (index: number | undefined) => (index === undefined ? undefined : results[index]?.[1]);
+      if (ratePerMinute !== undefined && Number(results[0]?.[1] ?? 0) > ratePerMinute) {
+        const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + RATE_WINDOW_MS - now) / 1000));
+        throw new AppError(
+          'RATE_LIMITED',
+          `too many credential requests: at most ${ratePerMinute} per minute; retry in ${retryAfterSeconds} s`,
+          { context: { retryAfterSeconds } },
+        );
+      }
+      if (value(readyAt) !== 1) {
+        // Not built yet (first start, or Redis lost it): build, then read again without a second charge.
+        const eligible = await api.eligible(identities, channel);
+        return { eligible, facts: await api.describeRoles(arns) };
+      }
+      return {
+        eligible: eligibleFromGrants(
+          (value(consoleAt) as string[] | undefined) ?? [],
+          (value(cliAt) as string[] | undefined) ?? [],
+          channel,
+        ),
+        facts: factsOf(lower, (value(rolesAt) as (string | null)[] | undefined) ?? []),
+      };
     },
 
     async roleAccess(roleArn) {
@@ -282,6 +347,7 @@ export function createRedisAuthorization(
 
     ensureBuilt,
   };
+  return api;
 }
 
 const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);

@@ -14,6 +14,29 @@ export interface AuthorizationMapping {
   roleAccess(roleArn: string): Promise<{ known: boolean; identities: string[] }>;
 }
 
+/** What one credential request reads before STS is called: its eligible roles and the facts of the ARNs it names. */
+export interface IssuanceRead {
+  eligible: EligibleGrant[];
+  /** Cached roles among the ARNs named, by lower-case ARN. */
+  facts: Map<string, KnownRole>;
+}
+
+/**
+ * A credential request's reads in one Redis round trip: it charges the caller's per-user rate limit when
+ * given one (RATE_LIMITED, with `retryAfterSeconds`, when over it) and reads the caller's eligible roles and the
+ * named ARNs' facts, all in one MULTI. `arns` may be empty (only the charge and the eligible roles).
+ */
+export interface IssuanceReader {
+  readForIssuance(request: {
+    user: string;
+    identities: readonly string[];
+    channel: Channel;
+    arns: readonly string[];
+    /** Requests the user may make per minute; absent: nothing is charged. */
+    ratePerMinute?: number | undefined;
+  }): Promise<IssuanceRead>;
+}
+
 /** Keeps the mapping current: one role at a time from change events, the group mapping from config events. */
 export interface AuthorizationMaintainer {
   /** Replaces what one role grants; `after` absent means the role is gone. */

@@ -1,7 +1,7 @@
 import type { Caller, Channel, Refusal } from '@rolecall/shared/contracts';
 import { callerIdentities, type AuthorizationSettings } from './authorization.js';
 import { matchRole } from './match-role.js';
-import type { AuthorizationMapping } from './ports.js';
+import type { AuthorizationMapping, IssuanceRead } from './ports.js';
 import type { KnownRole } from './roles.js';
 import { accountIdOf, roleNameOf } from './roles.js';
 
@@ -18,16 +18,29 @@ export async function resolveRole(options: {
   caller: Caller;
   query: string;
   channel: Channel;
+  /**
+   * Reads the eligible roles and the named ARNs' facts together (credential issuance: one Redis round trip,
+   * with its rate-limit charge); by default the mapping's two reads, in parallel.
+   */
+  read?: (identities: string[], channel: Channel, arns: string[]) => Promise<IssuanceRead>;
 }): Promise<Resolution> {
   const { mapping, caller, query, channel } = options;
   const trimmed = query.trim();
   // Weep and scripts usually ask for a full ARN: its facts are read alongside the eligible roles
   // (one round trip to Redis instead of two), and only used if that ARN is the match.
   const askedArn = trimmed.toLowerCase().startsWith('arn:') ? trimmed : undefined;
-  const [eligible, askedFacts] = await Promise.all([
-    mapping.eligible(callerIdentities(caller, options.settings), channel),
-    askedArn ? mapping.describeRoles([askedArn]) : undefined,
-  ]);
+  const identities = callerIdentities(caller, options.settings);
+  const arns = askedArn ? [askedArn] : [];
+  const read =
+    options.read ??
+    (async () => {
+      const [eligible, facts] = await Promise.all([
+        mapping.eligible(identities, channel),
+        askedArn ? mapping.describeRoles(arns) : new Map<string, KnownRole>(),
+      ]);
+      return { eligible, facts };
+    });
+  const { eligible, facts: askedFacts } = await read(identities, channel, arns);
   const match = matchRole(
     query,
     eligible.map((g) => g.arn),
@@ -35,7 +48,7 @@ export async function resolveRole(options: {
   const factsOf = async (arn: string) => {
     const key = arn.toLowerCase();
     const facts = askedArn?.toLowerCase() === key ? askedFacts : await mapping.describeRoles([arn]);
-    return facts?.get(key);
+    return facts.get(key);
   };
   if (match.kind === 'one') {
     const known = await factsOf(match.arn);

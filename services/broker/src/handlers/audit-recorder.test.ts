@@ -3,6 +3,7 @@ import { capturedLogger } from '@rolecall/shared/log';
 import { describe, expect, it } from 'vitest';
 import {
   createFakeIssuer,
+  createInMemoryIssuanceReader,
   createInMemoryMapping,
   DEFAULT_SETTINGS,
   fakeSignin,
@@ -54,6 +55,7 @@ function setup(sinks: AuditSink[]) {
   );
   const issue = createIssueCredentialsHandler({
     mapping,
+    reads: createInMemoryIssuanceReader(mapping),
     issuer,
     audit,
     settings: ISSUE_SETTINGS,

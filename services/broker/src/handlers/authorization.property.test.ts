@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createFakeIssuer,
   createFakeSink,
+  createInMemoryIssuanceReader,
   createInMemoryMapping,
   DEFAULT_SETTINGS,
   fakeSignin,
@@ -139,6 +140,7 @@ describe('authorization property', () => {
             channel === 'cli'
               ? await createIssueCredentialsHandler({
                   mapping,
+                  reads: createInMemoryIssuanceReader(mapping),
                   issuer,
                   audit,
                   settings: ISSUE_SETTINGS,

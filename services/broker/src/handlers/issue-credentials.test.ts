@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createFakeIssuer,
   createFakeSink,
+  createInMemoryIssuanceReader,
   createInMemoryMapping,
   DEFAULT_SETTINGS,
   fakeSignin,
@@ -34,6 +35,7 @@ function setup(
   const audit = createAuditRecorder({ sinks: [sink], log: silentLogger(), lowercaseIdentities: true });
   const issue = createIssueCredentialsHandler({
     mapping,
+    reads: createInMemoryIssuanceReader(mapping),
     issuer,
     audit,
     settings: {

@@ -1,4 +1,9 @@
-import type { IssueCredentialsReply, IssueCredentialsRequest, Refusal } from '@rolecall/shared/contracts';
+import type {
+  Channel,
+  IssueCredentialsReply,
+  IssueCredentialsRequest,
+  Refusal,
+} from '@rolecall/shared/contracts';
 import { isAppError } from '@rolecall/shared/errors';
 import type { Logger } from '@rolecall/shared/log';
 import { assumeForUser } from '../domain/assume-for-user.js';
@@ -9,7 +14,7 @@ import {
   ipRestrictionsFor,
   mayChooseIpRestrictions,
 } from '../domain/ip-policy.js';
-import type { AuthorizationMapping, CredentialIssuer } from '../domain/ports.js';
+import type { AuthorizationMapping, CredentialIssuer, IssuanceReader } from '../domain/ports.js';
 import { resolveRole } from '../domain/resolve-role.js';
 import type { AuditRecorder } from './audit-recorder.js';
 
@@ -28,22 +33,34 @@ export const auditReasonOf = (error: unknown) =>
 /**
  * `broker.credentials.issue`: CLI (or console-only) credentials for one of the caller's roles. The audit
  * intent is durable before STS is called (AUDIT_UNAVAILABLE, and nothing issued, when it cannot be), and
- * completed with the access key id before the reply.
+ * completed with the access key id before the reply. A request with `rateLimitPerMinute` is charged to the
+ * caller's rate limit (RATE_LIMITED when over it) in the same Redis round trip that reads their roles: one
+ * round trip in all for a request naming an ARN.
  */
 export function createIssueCredentialsHandler(options: {
   mapping: AuthorizationMapping;
+  reads: IssuanceReader;
   issuer: CredentialIssuer;
   audit: AuditRecorder;
   settings: IssueCredentialsSettings;
   log: Logger;
 }) {
-  const { mapping, issuer, audit, settings, log } = options;
+  const { mapping, reads, issuer, audit, settings, log } = options;
   const exempt = settings.ipRestrictionExemptGroups.map((g) => normalizeIdentity(g, settings));
+  const read =
+    (request: IssueCredentialsRequest) => (identities: string[], channel: Channel, arns: string[]) =>
+      reads.readForIssuance({
+        user: request.caller.user,
+        identities,
+        channel,
+        arns,
+        ratePerMinute: request.rateLimitPerMinute,
+      });
   return async (request: IssueCredentialsRequest): Promise<IssueCredentialsReply> => {
-    if (
-      asksForIpExemption(request) &&
-      !mayChooseIpRestrictions(callerIdentities(request.caller, settings), exempt)
-    ) {
+    const identities = callerIdentities(request.caller, settings);
+    if (asksForIpExemption(request) && !mayChooseIpRestrictions(identities, exempt)) {
+      // Charged like any request (RATE_LIMITED first), so refusals cannot flood the audit trail.
+      await read(request)(identities, request.channel, []);
       const refusal: Refusal = {
         outcome: 'refused',
         reason: 'ip_exemption_not_allowed',
@@ -60,6 +77,7 @@ export function createIssueCredentialsHandler(options: {
       caller: request.caller,
       query: request.requestedRole,
       channel: request.channel,
+      read: read(request),
     });
     if (resolution.outcome === 'refused') {
       await audit.refuse(request, resolution.reason);

@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { brokerOperations } from '@rolecall/shared/contracts';
+import { brokerOperations, type EligibleRole, type EligibleRolesPage } from '@rolecall/shared/contracts';
+import { AppError } from '@rolecall/shared/errors';
 import { request } from '@rolecall/shared/nats';
 import type { Broker } from '../domain/ports.js';
 
@@ -16,7 +17,21 @@ export function createNatsBroker({ nc, timeoutMs = 15_000 }: NatsBrokerOptions):
   return {
     issueCredentials: (data) => request(nc, ops.issueCredentials, data, options),
     consoleLogin: (data) => request(nc, ops.consoleLogin, data, options),
-    eligibleRoles: (caller, channel) => request(nc, ops.eligibleRoles, { caller, channel }, options),
+    // Page by page: one NATS message cannot hold the roles of a user granted thousands (see the broker's
+    // eligible-roles handler). Each page starts after the last ARN of the one before, so the loop ends.
+    async eligibleRoles(caller, channel) {
+      const roles: EligibleRole[] = [];
+      let page: EligibleRolesPage = {};
+      for (;;) {
+        const reply = await request(nc, ops.eligibleRoles, { caller, channel, page }, options);
+        roles.push(...reply.roles);
+        if (!reply.nextPage) return { roles };
+        if (page.after !== undefined && reply.nextPage.after <= page.after) {
+          throw new AppError('INTERNAL', 'the broker paged eligible roles backwards; is it up to date?');
+        }
+        page = reply.nextPage;
+      }
+    },
     roleAccess: (roleArn) => request(nc, ops.roleAccess, { roleArn }, options),
     queryAudit: (query) => request(nc, ops.queryAudit, query, options),
   };

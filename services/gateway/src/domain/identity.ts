@@ -8,10 +8,25 @@ export interface Identity {
   source: string;
 }
 
+/**
+ * Which kind of route a request is for, so a proxy may vouch for people on some and not others: `ui` the
+ * pages, `api` the JSON API (`/api/…`, `/noauth/…`; the UI's own data calls too), `cli` Weep's routes
+ * (`config.access: 'cli'`).
+ */
+export type RouteGroup = 'ui' | 'api' | 'cli';
+
+/** The group of a route from its `config.access` and its path pattern (`/api/v2/roles/:account/:name`). */
+export function routeGroupOf(access: string, path: string): RouteGroup {
+  if (access === 'cli') return 'cli';
+  return /^\/(api|noauth)(\/|$)/.test(path) ? 'api' : 'ui';
+}
+
 /** The parts of an HTTP request an identity source may look at. */
 export interface IdentityRequest {
   /** The TCP peer, not anything a client can claim in a header. */
   remoteAddress: string | undefined;
+  /** The route's group; absent where the request matched no route. */
+  routeGroup?: RouteGroup;
   headers: Record<string, string | string[] | undefined>;
   /** The request's cookies, as @fastify/cookie parsed the Cookie header; absent where no source needs them. */
   cookies?: Readonly<Record<string, string | undefined>>;
@@ -57,21 +72,27 @@ export interface TrustedHeaderIdentityOptions {
   groupsHeader: string;
   lowercaseGroups: boolean;
   trustedProxies: readonly string[];
+  /** The route groups the headers are believed on; on any other, and on no route, they are ignored. */
+  routeGroups: readonly RouteGroup[];
 }
 
 const MAX_USER_LENGTH = 320;
 
 /**
- * Believes the oauth2-proxy style headers only when the TCP peer is a configured proxy: anyone else
- * could send the same headers, so from them the headers are ignored (no identity, not an error).
+ * Believes the oauth2-proxy style headers only when the TCP peer is a configured proxy and the route is in
+ * a configured group: anyone else could send the same headers, and a proxy that guards the UI may pass
+ * client-sent headers through on the CLI's routes, so there the headers are ignored (no identity, not an
+ * error).
  */
 export function createTrustedHeaderIdentitySource(options: TrustedHeaderIdentityOptions): IdentitySource {
   const isTrusted = createAddressMatcher(options.trustedProxies);
   const userHeader = options.userHeader.toLowerCase();
   const groupsHeader = options.groupsHeader.toLowerCase();
+  const groups = new Set(options.routeGroups);
   return {
     name: 'trusted-header',
     identify(request) {
+      if (request.routeGroup === undefined || !groups.has(request.routeGroup)) return undefined;
       if (!isTrusted(request.remoteAddress)) return undefined;
       const user = firstValue(request.headers[userHeader])?.trim();
       if (!user || user.length > MAX_USER_LENGTH) return undefined;

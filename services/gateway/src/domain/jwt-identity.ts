@@ -1,5 +1,5 @@
 import type { Identity, IdentityRequest, IdentitySource } from './identity.js';
-import { verifyJwt } from './jwt.js';
+import { verifyJwt, type JwtKeySet } from './jwt.js';
 
 /** What the JWT cookie of a request says: nothing, a valid identity, or a cookie that must be refused. */
 export type CookieCheck =
@@ -7,7 +7,7 @@ export type CookieCheck =
 
 export interface JwtCookieIdentityOptions {
   cookieName: string;
-  secret: string;
+  keys: JwtKeySet;
   lowercaseGroups: boolean;
   /** Unix milliseconds; injectable so expiry can be tested. */
   now: () => number;
@@ -25,7 +25,7 @@ export function createJwtCookieIdentity(options: JwtCookieIdentityOptions): JwtC
   const check = async (request: IdentityRequest): Promise<CookieCheck> => {
     const token = request.cookies?.[options.cookieName];
     if (token === undefined || token === '') return { kind: 'absent' };
-    const verdict = await verifyJwt(token, options.secret, Math.floor(options.now() / 1000));
+    const verdict = await verifyJwt(token, options.keys, Math.floor(options.now() / 1000));
     if (!verdict.ok) return { kind: 'invalid', reason: verdict.reason };
     const groups = verdict.claims.groups.map((g) => (options.lowercaseGroups ? g.toLowerCase() : g));
     return {

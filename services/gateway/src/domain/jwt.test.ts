@@ -1,9 +1,20 @@
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { CLOCK_TOLERANCE_SECONDS, jwtKeyId, signJwt, verifyJwt } from './jwt.js';
+import {
+  CLOCK_TOLERANCE_SECONDS,
+  createJwtKeySet,
+  jwtKeyId,
+  signJwt,
+  verifyJwt as verifyWithKeys,
+  type JwtKeySet,
+} from './jwt.js';
 
 const SECRET = 'unit-secret-unit-secret-unit-secret';
 const OTHER_SECRET = 'another-secret-another-secret-xx';
+/** The one-key set of a bare `auth.jwt.secret`, as most of these tests use. */
+const single = (secret: string) => createJwtKeySet({ secret });
+const sign = (c: typeof claims, secret: string) => signJwt(c, single(secret));
+const verifyJwt = (token: string, secret: string, now: number) => verifyWithKeys(token, single(secret), now);
 const claims = { email: 'alice@example.com', groups: ['engineering'], iat: 1_000, exp: 2_000 };
 /** Signed by the hand-written signer gateways used before jose, with SECRET and `claims`. */
 const LEGACY_TOKEN =
@@ -18,7 +29,7 @@ const craft = (header: { alg: string; kid?: string; typ?: string }, payload: obj
 
 describe('HS256 JWT', () => {
   it('verifies what it signed until the expiry, and not at or after it (no tolerance on expiry)', async () => {
-    const token = await signJwt(claims, SECRET);
+    const token = await sign(claims, SECRET);
     expect(await verifyJwt(token, SECRET, 1_999)).toEqual({ ok: true, claims });
     for (const now of [2_000, 2_000 + CLOCK_TOLERANCE_SECONDS - 1, 2_000 + CLOCK_TOLERANCE_SECONDS, 9_999]) {
       expect({ now, verdict: await verifyJwt(token, SECRET, now) }).toEqual({
@@ -29,7 +40,7 @@ describe('HS256 JWT', () => {
   });
 
   it('signs with kid, typ, iat, nbf = iat and exp, and the claims Weep and ConsoleMe read', async () => {
-    const token = await signJwt(claims, SECRET);
+    const token = await sign(claims, SECRET);
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT', kid: jwtKeyId(SECRET) });
     expect(decodeJwt(token)).toEqual({ ...claims, nbf: claims.iat });
     expect(jwtKeyId(SECRET)).not.toBe(jwtKeyId(OTHER_SECRET));
@@ -37,7 +48,7 @@ describe('HS256 JWT', () => {
   });
 
   it('accepts a token up to the clock tolerance before its nbf, and not earlier', async () => {
-    const token = await signJwt(claims, SECRET);
+    const token = await sign(claims, SECRET);
     expect(await verifyJwt(token, SECRET, claims.iat - CLOCK_TOLERANCE_SECONDS)).toEqual({
       ok: true,
       claims,
@@ -55,12 +66,12 @@ describe('HS256 JWT', () => {
   });
 
   it('refuses another key, a changed payload, alg none or any other alg, a foreign kid and garbage', async () => {
-    const token = await signJwt(claims, SECRET);
+    const token = await sign(claims, SECRET);
     const [header, , signature] = token.split('.');
     const payload = segment({ ...claims, groups: ['admins'] });
     const unsupported = 'unsupported JWT algorithm (only HS256 is accepted)';
     const cases: [label: string, candidate: string, reason: string][] = [
-      ['other key', await signJwt(claims, OTHER_SECRET), 'JWT was signed with another key (kid)'],
+      ['other key', await sign(claims, OTHER_SECRET), 'JWT was signed with another key (kid)'],
       [
         'other key, our kid',
         await craft({ alg: 'HS256', typ: 'JWT', kid: jwtKeyId(SECRET) }, claims, OTHER_SECRET),
@@ -113,5 +124,61 @@ describe('HS256 JWT', () => {
     }
     const otherType = await craft({ alg: 'HS256', typ: 'at+jwt' }, claims);
     expect((await verifyJwt(otherType, SECRET, 1_500)).ok).toBe(false);
+  });
+});
+
+describe('rotating JWT keys', () => {
+  const oldKey = { id: '2026-01', secret: SECRET };
+  const newKey = { id: '2026-02', secret: OTHER_SECRET };
+  const before: JwtKeySet = createJwtKeySet({ keys: [oldKey] });
+  const during: JwtKeySet = createJwtKeySet({ keys: [newKey, oldKey] });
+  const after: JwtKeySet = createJwtKeySet({ keys: [newKey] });
+
+  it('signs with the newest key and names it in kid', async () => {
+    const token = await signJwt(claims, during);
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT', kid: '2026-02' });
+    expect(await verifyWithKeys(token, after, 1_500)).toEqual({ ok: true, claims });
+  });
+
+  it('keeps verifying what the previous key signed while both are configured, so nobody is signed out', async () => {
+    const issuedBefore = await signJwt(claims, before);
+    expect(await verifyWithKeys(issuedBefore, during, 1_500)).toEqual({ ok: true, claims });
+  });
+
+  it('refuses a token of a removed key, an unknown kid, and a known kid over another key', async () => {
+    const issuedBefore = await signJwt(claims, before);
+    const cases: [label: string, token: string, reason: string][] = [
+      ['removed key', issuedBefore, 'JWT was signed with another key (kid)'],
+      [
+        'unknown kid',
+        await craft({ alg: 'HS256', typ: 'JWT', kid: '2025-12' }, claims, OTHER_SECRET),
+        'JWT was signed with another key (kid)',
+      ],
+      [
+        'new kid, old key',
+        await craft({ alg: 'HS256', typ: 'JWT', kid: '2026-02' }, claims, SECRET),
+        'JWT signature does not verify',
+      ],
+      // Without auth.jwt.secret there is no key for tokens without kid.
+      [
+        'no kid',
+        await craft({ alg: 'HS256', typ: 'JWT' }, claims, OTHER_SECRET),
+        'JWT was signed with another key (kid)',
+      ],
+    ];
+    for (const [label, token, reason] of cases) {
+      expect({ label, verdict: await verifyWithKeys(token, after, 1_500) }).toEqual({
+        label,
+        verdict: { ok: false, reason },
+      });
+    }
+  });
+
+  it('lets keys take over from auth.jwt.secret: the new key signs, the secret still verifies its tokens', async () => {
+    const fromSecret = createJwtKeySet({ keys: [newKey], secret: SECRET });
+    expect(decodeProtectedHeader(await signJwt(claims, fromSecret)).kid).toBe('2026-02');
+    expect(await verifyWithKeys(await sign(claims, SECRET), fromSecret, 1_500)).toEqual({ ok: true, claims });
+    expect(await verifyWithKeys(LEGACY_TOKEN, fromSecret, 1_500)).toEqual({ ok: true, claims });
+    expect(() => createJwtKeySet({})).toThrow(/at least one key/);
   });
 });

@@ -33,30 +33,74 @@ export function jwtKeyId(secret: string): string {
   return createHash('sha256').update(`rolecall-jwt-key:${secret}`).digest('base64url').slice(0, 16);
 }
 
-/** Signs claims as a compact HS256 JWT with `kid`, `iat`, `nbf` (= `iat`) and `exp`. */
-export function signJwt(claims: JwtClaims, secret: string): Promise<string> {
+/** One HS256 key: the id its tokens carry in `kid`, and the secret. */
+export interface JwtKey {
+  id: string;
+  secret: string;
+}
+
+/**
+ * The keys a gateway signs and verifies with. The newest signs; every key verifies, so rotating in a new
+ * key signs nobody out, and removing an old one (once its tokens have expired) refuses what it signed.
+ */
+export interface JwtKeySet {
+  signing: JwtKey;
+  verifying: readonly JwtKey[];
+  /**
+   * The key that verifies a token without `kid` (as gateways issued them before `kid`): the one from
+   * `auth.jwt.secret`, when configured. Tokens with `kid` are matched by id only.
+   */
+  legacy?: JwtKey;
+}
+
+/** The key named by a bare secret (`auth.jwt.secret`): its id is the secret's digest. */
+export function jwtKeyFromSecret(secret: string): JwtKey {
+  return { id: jwtKeyId(secret), secret };
+}
+
+/**
+ * The key set of `auth.jwt`: `keys` newest first (the first signs), then `secret`, which also verifies
+ * tokens without `kid`. At least one of the two must be given.
+ */
+export function createJwtKeySet(options: { keys?: readonly JwtKey[]; secret?: string }): JwtKeySet {
+  const legacy = options.secret === undefined ? undefined : jwtKeyFromSecret(options.secret);
+  const verifying = [...(options.keys ?? []), ...(legacy ? [legacy] : [])];
+  const signing = verifying[0];
+  if (!signing) throw new Error('a JWT key set needs at least one key');
+  return { signing, verifying, ...(legacy ? { legacy } : {}) };
+}
+
+const encoder = new TextEncoder();
+
+/** Signs claims as a compact HS256 JWT with the newest key's `kid`, `iat`, `nbf` (= `iat`) and `exp`. */
+export function signJwt(claims: JwtClaims, keys: JwtKeySet): Promise<string> {
   return new SignJWT({ email: claims.email, groups: claims.groups })
-    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', kid: jwtKeyId(secret) })
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', kid: keys.signing.id })
     .setIssuedAt(claims.iat)
     .setNotBefore(claims.iat)
     .setExpirationTime(claims.exp)
-    .sign(new TextEncoder().encode(secret));
+    .sign(encoder.encode(keys.signing.secret));
 }
 
 /**
  * Verifies a compact JWT: HS256 only (a token announcing `none` or any other algorithm is refused, never
- * trusted), a `kid`, when there is one, naming this key, the signature, then `nbf` (with
+ * trusted), the key its `kid` names among the configured ones (an unknown or removed kid is refused before
+ * the signature is looked at; no `kid`: the legacy key), the signature, then `nbf` (with
  * {@link CLOCK_TOLERANCE_SECONDS}), expiry (exact) and the claim types. A token without `kid` or `nbf` —
  * as gateways issued them before — is accepted on the same terms otherwise.
  */
-export async function verifyJwt(token: string, secret: string, nowSeconds: number): Promise<JwtVerification> {
-  const key = new TextEncoder().encode(secret);
-  const keyId = jwtKeyId(secret);
+export async function verifyJwt(
+  token: string,
+  keys: JwtKeySet,
+  nowSeconds: number,
+): Promise<JwtVerification> {
   const keyFor = (header: JWTHeaderParameters) => {
-    if (header.kid !== undefined && header.kid !== keyId) {
-      throw new errors.JWKSNoMatchingKey();
-    }
-    return key;
+    const key =
+      header.kid === undefined
+        ? keys.legacy
+        : keys.verifying.find((candidate) => candidate.id === header.kid);
+    if (!key) throw new errors.JWKSNoMatchingKey();
+    return encoder.encode(key.secret);
   };
   let payload: Record<string, unknown>;
   try {

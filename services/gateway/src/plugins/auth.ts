@@ -1,6 +1,12 @@
 import { AppError } from '@rolecall/shared/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { isAdmin, type Identity, type IdentityRequest, type IdentitySource } from '../domain/identity.js';
+import {
+  isAdmin,
+  routeGroupOf,
+  type Identity,
+  type IdentityRequest,
+  type IdentitySource,
+} from '../domain/identity.js';
 import type { CookieCheck } from '../domain/jwt-identity.js';
 
 /**
@@ -40,12 +46,13 @@ export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
   app.decorateRequest('identity', undefined);
   app.decorateRequest('isAdmin', false);
   app.addHook('onRequest', async (request: FastifyRequest) => {
+    const access = request.is404 ? 'public' : (request.routeOptions.config.access ?? 'user');
     const view: IdentityRequest = {
       remoteAddress: request.socket.remoteAddress,
       headers: request.headers,
       cookies: request.cookies,
+      ...(request.is404 ? {} : { routeGroup: routeGroupOf(access, request.routeOptions.url ?? '') }),
     };
-    const access = request.is404 ? 'public' : (request.routeOptions.config.access ?? 'user');
     if (access === 'cli') {
       const cookie = await options.checkCookie(view);
       if (cookie.kind === 'invalid') {

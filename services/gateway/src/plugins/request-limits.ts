@@ -39,12 +39,37 @@ const headerBytes = (request: FastifyRequest) =>
   request.raw.rawHeaders.reduce((total, part) => total + Buffer.byteLength(part, 'latin1'), 0);
 
 /**
+ * Body bound of the sign-in, challenge and credential routes, whose bodies are an email, a nonce or a
+ * role name and a few flags, and of every route that declares no body at all: a client sending more is
+ * answered 413 BODY_TOO_LARGE as soon as that many bytes arrived, instead of being read up to the
+ * gateway-wide `gateway.bodyLimitBytes` that policy documents and requests need.
+ */
+export const SMALL_BODY_BYTES = 8 * 1024;
+export const SMALL_BODY_ROUTES: ReadonlySet<string> = new Set([
+  'POST /api/v3/session/demo',
+  'POST /api/v2/challenge_validator/:token',
+  'POST /api/v1/get_credentials',
+  'POST /api/v2/eligible_roles',
+]);
+
+/** Whether a route gets {@link SMALL_BODY_BYTES} (unless it sets its own limit): the routes above, and body-less ones. */
+export const takesSmallBody = (route: Pick<RouteOptions, 'method' | 'url' | 'schema'>): boolean =>
+  [route.method]
+    .flat()
+    .some((method) => SMALL_BODY_ROUTES.has(`${method} ${route.url}`) || !route.schema?.body);
+
+/**
  * Bounds on what a request may be, enforced before identity and routing: 414 for an oversized URL,
  * 431 for oversized headers, 400 for text that is not well-formed Unicode (it would be refused by
- * DynamoDB later and poison the message that carries it). Body size (413) and content type (415) are
- * Fastify's checks, answered by the error handler.
+ * DynamoDB later and poison the message that carries it). Body size (413, per route: see
+ * {@link takesSmallBody}) and content type (415) are Fastify's checks, answered by the error handler.
  */
 export function registerRequestLimits(app: FastifyInstance): void {
+  // Never above the gateway-wide limit, which a deployment may set lower still.
+  const small = Math.min(SMALL_BODY_BYTES, app.initialConfig.bodyLimit ?? SMALL_BODY_BYTES);
+  app.addHook('onRoute', (route) => {
+    if (route.bodyLimit === undefined && takesSmallBody(route)) route.bodyLimit = small;
+  });
   app.addHook('onRequest', (request, _reply, done) => {
     const bytes = headerBytes(request);
     if (request.url.length > MAX_URL_LENGTH) {

@@ -4,6 +4,7 @@ import type { Logger } from '@rolecall/shared/log';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
+  FastifyRequest,
   RawReplyDefaultExpression,
   RawRequestDefaultExpression,
   RawServerDefault,
@@ -17,6 +18,7 @@ import type {
   RateLimiter,
   ReadinessProbe,
 } from '../domain/ports.js';
+import type { JwtKeySet } from '../domain/jwt.js';
 import type { Catalog, ReadModel } from '../domain/read-model.js';
 
 /** The Fastify instance routes are registered on: TypeBox schemas give handlers their types. */
@@ -46,9 +48,13 @@ export interface RouteDeps {
   credentialRateLimiter: RateLimiter;
   /** Per source address: the unauthenticated challenge_generator. */
   challengeRateLimiter: RateLimiter;
+  /** Per source address: sign-ins (the demo's) and Weep challenge approvals. */
+  signInRateLimiter: RateLimiter;
   dynamicConfig: DynamicConfigStore;
-  /** Signs the JWTs the challenge login issues (the key every gateway copy shares). */
-  jwt: { secret: string; cookieName: string; expirationMinutes: number };
+  /** Signs the JWTs the challenge login issues (the keys every gateway copy shares; the newest signs). */
+  jwt: { keys: JwtKeySet; cookieName: string; expirationMinutes: number };
+  /** Whether the browser came over https (public URL, TLS here, or a trusted proxy's X-Forwarded-Proto): cookies are then Secure. */
+  isSecure: (request: FastifyRequest) => boolean;
   /** Unix milliseconds; injectable so expiry can be tested without waiting. */
   now: () => number;
 }

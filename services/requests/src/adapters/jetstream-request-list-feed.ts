@@ -37,7 +37,10 @@ export function createRequestListFeed(options: {
       const request = await requests.get(requestId);
       if (!request) {
         // Events follow the save, so the request exists unless it was deleted by hand since.
-        log.warn({ requestId, subject: msg.subject }, 'request of an event is not in the store; skipped');
+        log.warn(
+          { policyRequestId: requestId, subject: msg.subject },
+          'request of an event is not in the store; skipped',
+        );
         return;
       }
       await list.upsert(request);

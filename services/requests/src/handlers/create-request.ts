@@ -193,7 +193,10 @@ export function createCreateRequestHandler(options: CreateRequestOptions) {
         request = await workflow.apply(approved.request);
       }
     }
-    log.info({ requestId: id, requester: caller.user, status: request.request_status }, 'request created');
+    log.info(
+      { policyRequestId: id, requester: caller.user, status: request.request_status },
+      'request created',
+    );
     return {
       outcome: 'done',
       response: {

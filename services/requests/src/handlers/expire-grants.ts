@@ -65,10 +65,13 @@ export function createExpireGrants(options: ExpireGrantsOptions) {
         if ((await workflow.save(step, request.version)) === 'saved') break;
       }
       await claims.complete(key);
-      log.info({ requestId: listed.id, changeId: change.id, findings }, 'grant expired');
+      log.info({ policyRequestId: listed.id, changeId: change.id, findings }, 'grant expired');
       await workflow.recrawl([{ arn, accountId }]);
     } catch (error) {
-      log.warn({ err: error, requestId: listed.id, changeId: change.id }, 'grant not removed; tried again');
+      log.warn(
+        { err: error, policyRequestId: listed.id, changeId: change.id },
+        'grant not removed; tried again',
+      );
       await claims.release(key).catch((caught: unknown) => log.warn({ err: caught }, 'claim not released'));
     }
   };

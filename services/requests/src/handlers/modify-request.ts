@@ -39,7 +39,10 @@ export function createModifyRequestHandler(options: ModifyRequestOptions) {
       const touched = await workflow.touchedOf(request);
       const decision = authorizeCommand(command.command, workflow.facts(request, caller, touched));
       if (!decision.allowed) {
-        log.info({ requestId, user: caller.user, command: command.command, code: decision.code }, 'refused');
+        log.info(
+          { policyRequestId: requestId, user: caller.user, command: command.command, code: decision.code },
+          'refused',
+        );
         return { outcome: 'refused', kind: 'forbidden', code: decision.code, message: decision.message };
       }
       const step = applyCommand(request, command, {

@@ -16,11 +16,11 @@ export async function resumeApplying(options: { workflow: Workflow; store: Reque
       // The index trails writes: the request as saved now decides whether anything is left to apply.
       const request = await store.get(listed.id);
       if (request?.request_status !== 'applying') continue;
-      log.warn({ requestId: request.id, version: request.version }, 'resuming a request left applying');
+      log.warn({ policyRequestId: request.id, version: request.version }, 'resuming a request left applying');
       const after = await workflow.apply(request);
-      log.info({ requestId: request.id, status: after.request_status }, 'resumed request');
+      log.info({ policyRequestId: request.id, status: after.request_status }, 'resumed request');
     } catch (error) {
-      log.error({ err: error, requestId: listed.id }, 'request left applying could not be resumed');
+      log.error({ err: error, policyRequestId: listed.id }, 'request left applying could not be resumed');
     }
   }
   return unfinished.length;

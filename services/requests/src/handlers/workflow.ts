@@ -91,7 +91,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       await events.publish(history);
     } catch (error) {
       // The step is saved with its history (one transaction); the list and notifications miss it until the next step.
-      log.error({ err: error, requestId: history[0]?.requestId }, 'request events not published');
+      log.error({ err: error, policyRequestId: history[0]?.requestId }, 'request events not published');
     }
   };
 
@@ -155,7 +155,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
       for (const write of plan.plan.writes) await writer.write(write, accountId);
       return { result: { ok: true, grantedSids: plan.plan.grantedSids }, target: { arn, accountId } };
     } catch (error) {
-      log.warn({ err: error, requestId: request.id, changeId }, 'change not applied');
+      log.warn({ err: error, policyRequestId: request.id, changeId }, 'change not applied');
       return {
         result: {
           ok: false,
@@ -179,7 +179,7 @@ export function createWorkflow(deps: WorkflowDeps): Workflow {
         if (target) touched.push(target);
         const step = recordApplyResult(request, next.id, result, now());
         if (!step.ok) {
-          log.error({ requestId: request.id, refusal: step.refusal }, 'apply result not recordable');
+          log.error({ policyRequestId: request.id, refusal: step.refusal }, 'apply result not recordable');
           return request;
         }
         if ((await save(step, request.version)) === 'saved') {

@@ -142,7 +142,7 @@ describe('buildNotifier', () => {
     ]);
     expect(lines.find((l) => l.msg === 'notification sent' && l.channel === 'slack')).toMatchObject({
       attempt: 3,
-      requestId: 'req-1',
+      policyRequestId: 'req-1',
       topic: 'created',
     });
   });
@@ -158,7 +158,7 @@ describe('buildNotifier', () => {
       channel: 'slack',
       host: 'hooks.example',
       attempt: 3,
-      requestId: 'req-1',
+      policyRequestId: 'req-1',
       error: {
         code: 'UPSTREAM_FAILED',
         message: 'Slack webhook at hooks.example answered 500',
@@ -220,7 +220,7 @@ describe('buildNotifier', () => {
     });
     await expect(notifier.notify(item('created'))).resolves.toBeUndefined();
     expect(lines.find((l) => l.level === 50)).toMatchObject({
-      requestId: 'req-1',
+      policyRequestId: 'req-1',
       error: { message: 'dynamic config unavailable' },
     });
   });

@@ -84,7 +84,7 @@ export function buildNotifier(deps: BuildNotifierDeps): Notifier {
     message: ComposedMessage,
     send: () => Promise<'sent' | 'nobody'>,
   ): Promise<void> {
-    const fields = { channel, host, topic: message.topic, requestId: message.requestId };
+    const fields = { channel, host, topic: message.topic, policyRequestId: message.requestId };
     const tries = delays.length + 1;
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -151,7 +151,7 @@ export function buildNotifier(deps: BuildNotifierDeps): Notifier {
 
   return {
     notify(item, summary) {
-      return guarded({ requestId: item.requestId, type: item.type }, async () => {
+      return guarded({ policyRequestId: item.requestId, type: item.type }, async () => {
         const message = composeNotification(item, { publicUrl: deps.publicUrl, summary });
         if (message === undefined) return;
         // Nobody is mailed about what they did themselves.
@@ -159,7 +159,7 @@ export function buildNotifier(deps: BuildNotifierDeps): Notifier {
       });
     },
     remindExpiry(change, summary) {
-      return guarded({ requestId: change.requestId, changeId: change.changeId }, async () => {
+      return guarded({ policyRequestId: change.requestId, changeId: change.changeId }, async () => {
         const message = composeExpiryReminder(change, { publicUrl: deps.publicUrl, summary });
         await send(message, (r) => audienceOf(message.topic, r));
       });

@@ -2,9 +2,37 @@ import { AppError } from '@rolecall/shared/errors';
 import { Type } from 'typebox';
 import { viewChallenge } from '../../domain/challenge.js';
 import { escapeHtml, htmlPage } from '../../domain/html.js';
+import { CSRF_COOKIE, CSRF_HEADER } from '../../plugins/csrf.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { wantsHtml, type WebUi } from '../web/web-ui.js';
 import { peerAddress, refusalError } from './challenge-routes.js';
+
+/** The page's script, a file of its own: the Content Security Policy runs no inline script. */
+export const APPROVE_SCRIPT_PATH = '/static/challenge-approve.js';
+
+/**
+ * Posts the approval with fetch, repeating the CSRF token from its cookie in the header when the browser
+ * is signed in by the session cookie (see plugins/csrf.ts); behind a trusted proxy there is none to send.
+ */
+const APPROVE_SCRIPT = `'use strict';
+document.getElementById('approve').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const result = document.getElementById('result');
+  form.querySelector('button').disabled = true;
+  const csrf = document.cookie.split('; ').find((c) => c.startsWith('${CSRF_COOKIE}='));
+  const headers = { 'content-type': 'application/json' };
+  if (csrf) headers['${CSRF_HEADER}'] = decodeURIComponent(csrf.slice(${CSRF_COOKIE.length + 1}));
+  const response = await fetch(form.dataset.api, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ nonce: form.nonce.value }),
+  });
+  const answer = await response.json().catch(() => ({}));
+  result.textContent = answer.message || ('Approval failed (' + response.status + ')');
+  result.className = response.ok ? '' : 'error';
+});
+`;
 
 /**
  * `/challenge_validator/{token}`: the page Weep opens in the browser. A browser navigating here gets the
@@ -16,6 +44,12 @@ import { peerAddress, refusalError } from './challenge-routes.js';
  */
 export function registerChallengePage(app: GatewayApp, deps: RouteDeps, webUi?: WebUi): void {
   const rules = { requireSameIp: deps.config.auth.challenge.requireSameIp };
+  app.get(
+    APPROVE_SCRIPT_PATH,
+    { config: { access: 'public' }, schema: { hide: true } },
+    async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(APPROVE_SCRIPT),
+  );
   app.get(
     '/challenge_validator/:token',
     {
@@ -61,27 +95,12 @@ export function registerChallengePage(app: GatewayApp, deps: RouteDeps, webUi?: 
 <dt>Requested at</dt><dd>${escapeHtml(new Date(challenge.createdAt).toISOString())}</dd>
 <dt>Signed in here as</dt><dd>${escapeHtml(viewer?.user ?? '')}</dd>
 </dl>
-<form id="approve">
+<form id="approve" data-api="${escapeHtml(apiPath)}">
 <input type="hidden" name="nonce" value="${escapeHtml(challenge.nonce)}">
 <button type="submit">Approve</button>
 </form>
 <p id="result" role="status"></p>
-<script>
-document.getElementById('approve').addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const form = event.target;
-  const result = document.getElementById('result');
-  form.querySelector('button').disabled = true;
-  const response = await fetch(${JSON.stringify(apiPath)}, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ nonce: form.nonce.value }),
-  });
-  const answer = await response.json().catch(() => ({}));
-  result.textContent = answer.message || ('Approval failed (' + response.status + ')');
-  result.className = response.ok ? '' : 'error';
-});
-</script>`;
+<script src="${APPROVE_SCRIPT_PATH}"></script>`;
       return htmlPage('Approve Weep sign-in', body);
     },
   );

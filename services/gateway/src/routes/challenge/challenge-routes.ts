@@ -1,7 +1,6 @@
 import { AppError } from '@rolecall/shared/errors';
 import { LiteralUnion } from '@rolecall/shared/contracts';
 import { Type } from 'typebox';
-import type { FastifyRequest } from 'fastify';
 import {
   approveChallenge,
   createChallenge,
@@ -10,9 +9,9 @@ import {
   type Challenge,
   type ValidationRefusal,
 } from '../../domain/challenge.js';
-import { normaliseAddress } from '../../domain/identity.js';
 import { signJwt } from '../../domain/jwt.js';
-import { isHttps, publicBaseUrl } from '../../domain/public-url.js';
+import { publicBaseUrl } from '../../domain/public-url.js';
+import { byPeerAddress, createRateLimitHook } from '../../plugins/rate-limits.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody, commonErrors } from '../schemas.js';
 
@@ -40,7 +39,7 @@ const ValidatorView = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
 });
 
-export const peerAddress = (request: FastifyRequest) => normaliseAddress(request.socket.remoteAddress ?? '');
+export const peerAddress = byPeerAddress;
 
 /** The AppError for each refusal, shared by the JSON routes and the HTML page. */
 export function refusalError(refusal: ValidationRefusal): AppError {
@@ -86,6 +85,13 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
     '/noauth/v1/challenge_generator/:user',
     {
       config: { access: 'public' },
+      // Unauthenticated, and each call stores a challenge: bounded per source address.
+      preValidation: createRateLimitHook({
+        limiter: deps.challengeRateLimiter,
+        what: 'login challenges from your address',
+        perMinute: deps.config.gateway.rateLimit.challengesPerMinute,
+        subject: byPeerAddress,
+      }),
       schema: {
         tags: ['challenge login'],
         summary: 'Start a Weep challenge login for a user',
@@ -98,16 +104,6 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
       },
     },
     async (request) => {
-      // Unauthenticated, and each call stores a challenge: bounded per source address.
-      const verdict = await deps.challengeRateLimiter.hit(peerAddress(request));
-      if (!verdict.allowed) {
-        throw new AppError(
-          'RATE_LIMITED',
-          `too many login challenges from your address: at most ${deps.config.gateway.rateLimit.challengesPerMinute} ` +
-            `per minute; retry in ${verdict.retryAfterSeconds} s`,
-          { context: { retryAfterSeconds: verdict.retryAfterSeconds } },
-        );
-      }
       const challenge = await createChallenge(
         challengeDeps,
         request.params.user.trim(),
@@ -139,7 +135,7 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
       const expiration = iat + deps.jwt.expirationMinutes * 60;
       const encoded = await signJwt(
         { email: result.jwtUser, groups: result.groups, iat, exp: expiration },
-        deps.jwt.secret,
+        deps.jwt.keys,
       );
       void reply.header('cache-control', 'no-store');
       return {
@@ -149,7 +145,7 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
         encoded_jwt: encoded,
         user: result.user,
         // Weep's cookie jar drops a Secure cookie over http, even on loopback: only claim it on https.
-        secure: isHttps(publicBaseUrl(deps.config.gateway.publicUrl, request)),
+        secure: deps.isSecure(request),
       };
     },
   );
@@ -190,6 +186,13 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
   app.post(
     '/api/v2/challenge_validator/:token',
     {
+      // An approval is a sign-in (it hands weep a session): counted with the other sign-ins of the address.
+      preValidation: createRateLimitHook({
+        limiter: deps.signInRateLimiter,
+        what: 'sign-ins from your address',
+        perMinute: deps.config.gateway.rateLimit.signInsPerMinute,
+        subject: byPeerAddress,
+      }),
       schema: {
         tags: ['challenge login'],
         summary: 'Approve a Weep challenge login (once)',
@@ -203,6 +206,7 @@ export function registerChallengeRoutes(app: GatewayApp, deps: RouteDeps): void 
           403: ErrorBody,
           404: ErrorBody,
           409: ErrorBody,
+          429: ErrorBody,
           ...commonErrors,
         },
       },

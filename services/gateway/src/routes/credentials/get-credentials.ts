@@ -5,7 +5,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toHttpError } from '../../plugins/error-handler.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody } from '../schemas.js';
-import { createCredentialRateLimitHook } from './rate-limit.js';
 import { callerOf, contextOf } from './request-context.js';
 
 const Body = Type.Object(
@@ -75,7 +74,9 @@ export function registerGetCredentialsRoute(app: GatewayApp, deps: RouteDeps): v
     '/api/v1/get_credentials',
     {
       config: { access: 'cli' },
-      preValidation: createCredentialRateLimitHook(deps),
+      // Rate limited by the broker with this gateway's limit, in the one Redis round trip that also reads
+      // the caller's roles, on the counter role_login's hook shares (RATE_LIMITED comes back over NATS and
+      // is answered 429 with Retry-After).
       errorHandler: (error, request, reply) => {
         answerFailure(error, request, reply);
       },
@@ -114,6 +115,7 @@ export function registerGetCredentialsRoute(app: GatewayApp, deps: RouteDeps): v
           ? {}
           : { customIpRestrictions: body.custom_ip_restrictions }),
         context: contextOf(request),
+        rateLimitPerMinute: deps.config.gateway.rateLimit.credentialsPerMinute,
       });
       void reply.header('cache-control', 'no-store');
       if (result.outcome === 'refused') {
@@ -186,7 +188,7 @@ function answerFailure(error: unknown, request: FastifyRequest, reply: FastifyRe
     void sendCredentialError(reply, request, 400, '904', message);
     return;
   }
-  request.log.error({ err: error, requestId: request.id, code: appError.code }, 'credential request failed');
+  request.log.error({ err: error, code: appError.code }, 'credential request failed');
   if (appError.status === 503 || appError.status === 504) {
     void sendCredentialError(reply, request, appError.status, appError.code, appError.message);
     return;

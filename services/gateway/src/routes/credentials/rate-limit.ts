@@ -1,5 +1,4 @@
-import { AppError } from '@rolecall/shared/errors';
-import type { FastifyRequest } from 'fastify';
+import { createRateLimitHook } from '../../plugins/rate-limits.js';
 import type { RouteDeps } from '../deps.js';
 
 /**
@@ -7,16 +6,10 @@ import type { RouteDeps } from '../deps.js';
  * It runs after the auth hook, so every request it sees has an identity.
  */
 export function createCredentialRateLimitHook(deps: Pick<RouteDeps, 'credentialRateLimiter' | 'config'>) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const user = request.identity?.user;
-    if (!user) return;
-    const verdict = await deps.credentialRateLimiter.hit(user);
-    if (verdict.allowed) return;
-    throw new AppError(
-      'RATE_LIMITED',
-      `too many credential requests: at most ${deps.config.gateway.rateLimit.credentialsPerMinute} per minute; ` +
-        `retry in ${verdict.retryAfterSeconds} s`,
-      { context: { retryAfterSeconds: verdict.retryAfterSeconds } },
-    );
-  };
+  return createRateLimitHook({
+    limiter: deps.credentialRateLimiter,
+    what: 'credential requests',
+    perMinute: deps.config.gateway.rateLimit.credentialsPerMinute,
+    subject: (request) => request.identity?.user,
+  });
 }

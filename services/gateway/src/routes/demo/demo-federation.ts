@@ -34,7 +34,9 @@ export function registerDemoFederationRoute(
   deps: RouteDeps & { callerIdentity: CallerIdentityLookup },
 ): void {
   // A key of its own, derived from the JWT secret, so a sign-in token can never pass as a JWT.
-  const key = createHmac('sha256', deps.jwt.secret).update('rolecall demo federation').digest('base64url');
+  const key = createHmac('sha256', deps.jwt.keys.signing.secret)
+    .update('rolecall demo federation')
+    .digest('base64url');
   app.get(
     '/demo/federation',
     {

@@ -2,7 +2,7 @@ import { AppError } from '@rolecall/shared/errors';
 import { LiteralUnion } from '@rolecall/shared/contracts';
 import { Type } from 'typebox';
 import { signJwt } from '../../domain/jwt.js';
-import { isHttps, publicBaseUrl } from '../../domain/public-url.js';
+import { byPeerAddress, createRateLimitHook } from '../../plugins/rate-limits.js';
 import type { GatewayApp, RouteDeps } from '../deps.js';
 import { ErrorBody, commonErrors } from '../schemas.js';
 
@@ -17,9 +17,13 @@ const SessionReply = Type.Object({
   user: Type.Optional(Type.String()),
   groups: Type.Optional(Type.Array(Type.String())),
   isAdmin: Type.Boolean(),
-  signIn: LiteralUnion(['demo', 'proxy'], {
-    description: 'demo: pick a demo user here; proxy: the trusted proxy in front signs people in',
+  signIn: LiteralUnion(['demo', 'proxy', 'oidc'], {
+    description:
+      'demo: pick a demo user here; proxy: the trusted proxy in front signs people in; oidc: go to /auth/oidc/login',
   }),
+  providerName: Type.Optional(
+    Type.String({ description: 'oidc only: the provider to show on the sign-in button' }),
+  ),
   demoUsers: Type.Array(DemoUser, { description: 'The users the demo sign-in offers (demo only)' }),
 });
 
@@ -37,6 +41,7 @@ export const demoSignInEnabled = (config: RouteDeps['config']): boolean =>
  */
 export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
   const demo = demoSignInEnabled(deps.config);
+  const oidc = deps.config.auth.oidc;
   const cookieName = deps.jwt.cookieName;
 
   app.get(
@@ -56,7 +61,8 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
         signedIn: identity !== undefined,
         ...(identity ? { user: identity.user, groups: identity.groups } : {}),
         isAdmin: request.isAdmin,
-        signIn: demo ? ('demo' as const) : ('proxy' as const),
+        signIn: demo ? ('demo' as const) : oidc ? ('oidc' as const) : ('proxy' as const),
+        ...(oidc ? { providerName: oidc.providerName } : {}),
         demoUsers: demo ? deps.config.demo.users : [],
       };
     },
@@ -66,6 +72,12 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
     '/api/v3/session/demo',
     {
       config: { access: 'public' },
+      preValidation: createRateLimitHook({
+        limiter: deps.signInRateLimiter,
+        what: 'sign-ins from your address',
+        perMinute: deps.config.gateway.rateLimit.signInsPerMinute,
+        subject: byPeerAddress,
+      }),
       schema: {
         tags: ['session'],
         summary: 'Demo only: sign this browser in as one of the demo users (sets the session cookie)',
@@ -77,6 +89,7 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
           200: Type.Object({ user: Type.String(), groups: Type.Array(Type.String()) }),
           400: ErrorBody,
           404: ErrorBody,
+          429: ErrorBody,
         },
       },
     },
@@ -97,13 +110,14 @@ export function registerSessionRoutes(app: GatewayApp, deps: RouteDeps): void {
       }
       const iat = Math.floor(deps.now() / 1000);
       const exp = iat + deps.jwt.expirationMinutes * 60;
-      const token = await signJwt({ email: user.email, groups: user.groups, iat, exp }, deps.jwt.secret);
+      const token = await signJwt({ email: user.email, groups: user.groups, iat, exp }, deps.jwt.keys);
       void reply.header('cache-control', 'no-store').setCookie(cookieName, token, {
         path: '/',
         httpOnly: true,
         // Lax: a cross-site form cannot post with it; JSON posts need a preflight this server never grants.
         sameSite: 'lax',
-        secure: isHttps(publicBaseUrl(deps.config.gateway.publicUrl, request)),
+        // Secure whenever the browser came over https, also through a TLS-terminating trusted proxy.
+        secure: deps.isSecure(request),
         expires: new Date(exp * 1000),
       });
       request.log.info({ user: user.email }, 'demo sign-in');

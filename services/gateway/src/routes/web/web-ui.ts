@@ -4,6 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { htmlPage } from '../../domain/html.js';
 import type { GatewayApp } from '../deps.js';
+import { preloadHints, withPreloadHints, type ViteManifest } from './page-preloads.js';
 
 /**
  * The single-page app's own paths, ConsoleMe's kept so bookmarks survive a migration. Each answers
@@ -28,8 +29,11 @@ export const PAGE_PATHS = [
 /** The built UI, or a note that there is none (an API-only deployment, or a checkout not yet built). */
 export interface WebUi {
   available: boolean;
-  /** Sends index.html (never cached: it names the current hashed assets). */
-  sendIndex(reply: FastifyReply, status?: number): FastifyReply;
+  /**
+   * Sends index.html (never cached: it names the current hashed assets); for a page path, with the hints
+   * that preload what that page needs first (see page-preloads.ts).
+   */
+  sendIndex(reply: FastifyReply, status?: number, pagePath?: string): FastifyReply;
 }
 
 export function createWebUi(root: string | undefined): WebUi {
@@ -43,16 +47,39 @@ export function createWebUi(root: string | undefined): WebUi {
           '<p>The web UI is not built on this server. Run <code>npm run build</code> and restart the ' +
             'gateway; the HTTP API is documented at <a href="/docs">/docs</a>.</p>',
         );
+  const manifest = root === undefined ? undefined : readManifest(join(root, '.vite', 'manifest.json'));
+  // One variant per page path, made once: the manifest is as fixed as the files it names.
+  const variants = new Map<string, string>();
+  const indexFor = (pagePath: string | undefined) => {
+    if (!manifest || pagePath === undefined) return index;
+    let variant = variants.get(pagePath);
+    if (variant === undefined) {
+      variant = withPreloadHints(index, preloadHints(manifest, pagePath));
+      variants.set(pagePath, variant);
+    }
+    return variant;
+  };
   return {
     available: indexPath !== undefined && existsSync(indexPath),
-    sendIndex(reply, status = 200) {
+    sendIndex(reply, status = 200, pagePath) {
       return reply
         .status(status)
         .header('cache-control', 'no-cache')
         .type('text/html; charset=utf-8')
-        .send(index);
+        .send(indexFor(pagePath));
     },
   };
+}
+
+/** The build's manifest, when the build wrote one (`build.manifest` in packages/web/vite.config.ts). */
+function readManifest(path: string): ViteManifest | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ViteManifest;
+  } catch {
+    // A damaged manifest costs the hints only: the page still loads, one request after another.
+    return undefined;
+  }
 }
 
 /** Navigations ask for HTML; fetch, curl and Weep ask for JSON or anything (`*\/*`). */
@@ -81,7 +108,7 @@ export async function registerWebUi(app: GatewayApp, webUi: WebUi, root: string 
         decorateReply: false,
         preCompressed: true,
         cacheControl: false,
-        globIgnore: ['**/*.gz', '**/*.br', '**/index.html'],
+        globIgnore: ['**/*.gz', '**/*.br', '**/index.html', '**/.vite/**'],
         setHeaders: (reply, path) => {
           reply.header(
             'cache-control',
@@ -91,7 +118,7 @@ export async function registerWebUi(app: GatewayApp, webUi: WebUi, root: string 
       });
     }
     for (const path of PAGE_PATHS) {
-      scope.get(path, { schema: { hide: true } }, (_request, reply) => webUi.sendIndex(reply));
+      scope.get(path, { schema: { hide: true } }, (_request, reply) => webUi.sendIndex(reply, 200, path));
     }
   });
 }
