@@ -147,13 +147,15 @@ const MAX_TRIES = 10;
 
 /**
  * `workers` callers asking for credentials in a loop until `stop()`, each request asked again (at most
- * MAX_TRIES times, 200 ms apart) while it gets a retryable answer; the final answers are kept.
+ * `maxTries` times, 200 ms apart) while it gets a retryable answer; the final answers are kept.
  */
 export function startCredentialLoad(
   url: string,
   body: { requested_role: string },
   who: { user: string; groups: string[] },
   workers = 3,
+  /** Tries per request; a NATS cluster electing a new stream leader needs more than a copy's death. */
+  maxTries = MAX_TRIES,
 ): CredentialLoad {
   let running = true;
   const finals: number[] = [];
@@ -181,7 +183,7 @@ export function startCredentialLoad(
   const loop = async () => {
     while (running) {
       let status = await ask();
-      for (let tries = 1; RETRYABLE.has(status) && tries < MAX_TRIES; tries += 1) {
+      for (let tries = 1; RETRYABLE.has(status) && tries < maxTries; tries += 1) {
         retried.set(status, (retried.get(status) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 200));
         status = await ask();

@@ -126,6 +126,10 @@ export const startNats = () =>
 export interface RunningNatsCluster extends RunningServer {
   /** The nodes, each killable and restartable on its own (`process.kill('SIGKILL')` to lose one). */
   nodes: RunningServer[];
+  /** Each node's server name (`node-1`, …), as stream info names a leader, in the order of `nodes`. */
+  names: string[];
+  /** Each node's monitoring endpoint (`/connz`, `/jsz`, `/healthz`), in the order of `nodes`. */
+  monitorUrls: string[];
 }
 
 /**
@@ -155,6 +159,8 @@ export async function startNatsCluster(size = 3): Promise<RunningNatsCluster> {
     url: nodes.map((n) => n.url).join(','),
     port: nodes[0]!.port,
     nodes,
+    names: nodes.map((_, n) => `node-${n + 1}`),
+    monitorUrls: monitorPorts.map((p) => `http://127.0.0.1:${p}`),
     async stop() {
       await Promise.all(nodes.map((n) => n.stop()));
     },
@@ -268,8 +274,8 @@ export const motoClientOptions = (endpointUrl: string, region = 'us-east-1') => 
 export interface TestEnvironment {
   /** One server, or with `natsCluster` the whole cluster (its url lists every node). */
   nats: RunningServer;
-  /** The cluster's nodes, when the environment was started with `natsCluster`. */
-  natsNodes?: RunningServer[];
+  /** The cluster (its nodes, names and monitoring URLs), when the environment was started with `natsCluster`. */
+  natsCluster?: RunningNatsCluster;
   redis: RunningServer;
   moto: RunningServer;
   stop(): Promise<void>;
@@ -297,7 +303,7 @@ export async function startTestEnvironment(
   ]);
   return {
     nats,
-    ...('nodes' in nats ? { natsNodes: (nats as RunningNatsCluster).nodes } : {}),
+    ...('nodes' in nats ? { natsCluster: nats as RunningNatsCluster } : {}),
     redis,
     moto,
     async stop() {
