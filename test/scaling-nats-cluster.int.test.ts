@@ -5,6 +5,7 @@ import { CrawlStarted, CredentialsAudited, ResourceChanged } from '@rolecall/sha
 import { decode, natsServers, STREAMS } from '@rolecall/shared/nats';
 import { seedDemoOrganization, type DemoAccount, type RunningNatsCluster } from '@rolecall/testing';
 import {
+  auditedKeyIds,
   doubled,
   processOf,
   rolesInAws,
@@ -113,6 +114,13 @@ describe('a three-node NATS cluster losing one node mid-run', () => {
   });
 
   it('loses nothing and does nothing twice', async () => {
+    // What the processes log about their reconnects and the audit trail, kept whatever else they log.
+    const reconnects = new Map(
+      stack.services.map((s) => [s, s.keepLines((line) => line.includes('"nats":"reconnect"'))]),
+    );
+    const broker = stack.services.find((s) => s.name === 'broker')!;
+    const fallbackLines = broker.keepLines((line) => line.includes('audit record kept by a fallback sink'));
+
     // Every stream the services made is replicated on all three nodes.
     const any = await connect({ servers: natsServers(stack.env.nats.url) });
     const anyJsm = await jetstreamManager(any);
@@ -142,7 +150,7 @@ describe('a three-node NATS cluster losing one node mid-run', () => {
       servers: cluster.nodes.filter((_, n) => n !== victim).map((node) => node.url),
       ignoreClusterUpdates: true,
     });
-    jsm = await jetstreamManager(observer);
+    jsm = await jetstreamManager(observer, { timeout: 30_000 });
 
     // Live views, only to time the kill and to see each attempt at a job (the stream keeps a job's first
     // start only: its message id is the job's).
@@ -216,7 +224,7 @@ describe('a three-node NATS cluster losing one node mid-run', () => {
 
     // The services on the dead node reconnected to another one.
     for (const service of reconnecting) {
-      expect(service.output(), `${service.name} reconnected`).toMatch(/"nats":"reconnect"/);
+      expect(reconnects.get(service)!.length, `${service.name} reconnected`).toBeGreaterThan(0);
     }
 
     // Every answer came back: each credential request ended in a 200, some after retries.
@@ -226,11 +234,33 @@ describe('a three-node NATS cluster losing one node mid-run', () => {
     );
     expect(load.finals.filter((s) => s !== 200)).toEqual([]);
     expect(load.finals.length).toBeGreaterThan(10);
-    // Every credential handed out has its audit record on the replicated stream, once.
+    // Every credential handed out has its `issued` audit record, once, in the audit table. Not all of them
+    // went through the stream: a completion JetStream did not take while it elected leaders is written by
+    // the broker to DynamoDB directly (its second sink), so the table, not the stream, is the whole trail.
     const issued = await storedIssuances(observer);
-    const audited = new Set(issued.map((i) => i.data.accessKeyId));
-    expect(load.accessKeyIds.filter((key) => !audited.has(key))).toEqual([]);
     expect(doubled(issued, (i) => i.data.accessKeyId ?? '')).toEqual({});
+    const table = await eventually(
+      async () => {
+        const keys = await auditedKeyIds(stack);
+        const present = new Set(keys);
+        return load.accessKeyIds.every((key) => present.has(key)) ? keys : undefined;
+      },
+      async () => {
+        const present = new Set(await auditedKeyIds(stack));
+        return `audit records of ${JSON.stringify(load.accessKeyIds.filter((k) => !present.has(k)))}`;
+      },
+      60_000,
+    );
+    expect(doubled(table, (key) => key)).toEqual({});
+    // And none the stream acknowledged was lost: each record missing from it is one the broker logged as
+    // kept by its fallback sink.
+    const viaStream = new Set(issued.map((i) => i.data.accessKeyId));
+    const keptByFallback = new Set(
+      fallbackLines.map((line) => (JSON.parse(line) as { accessKeyId?: string }).accessKeyId),
+    );
+    const offStream = load.accessKeyIds.filter((k) => !viaStream.has(k));
+    expect(offStream.filter((k) => !keptByFallback.has(k))).toEqual([]);
+    console.log(`audit: ${table.length} issued records, ${offStream.length} kept by the DynamoDB fallback`);
 
     // Nothing done twice: each job of the crawl started once (as seen live) and succeeded once.
     const { completions } = await storedCrawls(observer);
@@ -258,5 +288,13 @@ describe('a three-node NATS cluster losing one node mid-run', () => {
     }
     const created = changes.filter((c) => c.data.accountId === big.id && c.data.itemType === 'iam_role');
     expect(created.map((c) => c.data.arn).sort()).toEqual(await rolesInAws(stack, big.id));
+
+    // The stored size of each stream per message, for the cost model in docs/scaling.md (printed, not asserted).
+    for (const name of [STREAMS.crawlResults.name, STREAMS.resourceChanges.name, STREAMS.audit.name]) {
+      const { state } = await jsm.streams.info(name);
+      console.log(
+        `${name}: ${state.messages} messages, ${state.bytes} bytes, ${Math.round(state.bytes / state.messages)} B each`,
+      );
+    }
   }, 400_000);
 });

@@ -1,6 +1,7 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { paginateListRoles } from '@aws-sdk/client-iam';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import {
   cacheEvents,
   CrawlCompleted,
@@ -13,7 +14,7 @@ import {
   type ResourceChange,
 } from '@rolecall/shared/contracts';
 import { decode, STREAMS } from '@rolecall/shared/nats';
-import { iamIn } from './aws.js';
+import { iamIn, motoDynamo } from './aws.js';
 import type { ServiceProcess, Stack } from './stack.js';
 
 /**
@@ -27,30 +28,31 @@ export interface Sourced<T> {
   source: string;
 }
 
-/** Every message of `stream` on `filter` stored so far, oldest first, with who published it. */
-export async function readStream(nc: NatsConnection, stream: string, filter: string) {
-  const jsm = await jetstreamManager(nc);
-  const name = `read-${Math.random().toString(36).slice(2)}`;
-  await jsm.consumers.add(stream, {
-    name,
-    ack_policy: AckPolicy.None,
-    deliver_policy: DeliverPolicy.All,
-    filter_subject: filter,
-    inactive_threshold: 60_000_000_000,
-  });
-  const consumer = await jetstream(nc).consumers.get(stream, name);
-  const pending = (await consumer.info()).num_pending;
-  const out: { data: Uint8Array; subject: string }[] = [];
-  while (out.length < pending) {
-    const messages = await consumer.fetch({ max_messages: pending - out.length, expires: 5000 });
-    let got = 0;
-    for await (const msg of messages) {
-      out.push({ data: msg.data, subject: msg.subject });
-      got += 1;
-    }
-    if (got === 0) break;
+/** Whether `subject` matches a NATS subject filter (`*` one token, `>` the rest). */
+function matchesFilter(subject: string, filter: string): boolean {
+  const tokens = subject.split('.');
+  const wanted = filter.split('.');
+  for (let i = 0; i < wanted.length; i += 1) {
+    if (wanted[i] === '>') return tokens.length > i;
+    if (i >= tokens.length || (wanted[i] !== '*' && wanted[i] !== tokens[i])) return false;
   }
-  await jsm.consumers.delete(stream, name);
+  return tokens.length === wanted.length;
+}
+
+/**
+ * Every message of `stream` on `filter` stored so far, oldest first, read one sequence at a time from the
+ * stream's leader. No consumer is made for it: on a cluster that has just lost a node, a consumer's
+ * creation can hang on placement while the stream itself answers.
+ */
+export async function readStream(nc: NatsConnection, stream: string, filter: string) {
+  const jsm = await jetstreamManager(nc, { timeout: 30_000 });
+  const { state } = await jsm.streams.info(stream);
+  const out: { data: Uint8Array; subject: string }[] = [];
+  for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq += 1) {
+    // null: a sequence removed since (limits, or acked off a work queue).
+    const msg = await jsm.streams.getMessage(stream, { seq });
+    if (msg && matchesFilter(msg.subject, filter)) out.push({ data: msg.data, subject: msg.subject });
+  }
   return out;
 }
 
@@ -69,6 +71,24 @@ export async function storedIssuances(nc: NatsConnection): Promise<Sourced<Crede
     const envelope = CredentialsAudited.unwrap(decode(m.data));
     return { data: envelope.data, source: envelope.source };
   });
+}
+
+/**
+ * The access key ids of the `issued` records in the broker's audit table (where the AUDIT stream's records
+ * end up, and where the broker writes directly when JetStream does not take a record), each as often as
+ * it is there.
+ */
+export async function auditedKeyIds(stack: Stack, tablePrefix = 'test_'): Promise<string[]> {
+  const doc = DynamoDBDocumentClient.from(motoDynamo(stack.env.moto.url));
+  const keys: string[] = [];
+  try {
+    for await (const page of paginateScan({ client: doc }, { TableName: `${tablePrefix}audit` }))
+      for (const item of page.Items ?? [])
+        if (item.outcome === 'issued' && typeof item.accessKeyId === 'string') keys.push(item.accessKeyId);
+  } finally {
+    doc.destroy();
+  }
+  return keys;
 }
 
 /** Every crawl start and completion the crawlers published, as stored on CRAWL_RESULTS. */

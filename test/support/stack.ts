@@ -23,6 +23,11 @@ export interface ServiceProcess {
   name: string;
   child: ChildProcess;
   output(): string;
+  /**
+   * From now on, every whole line of the process's output that `match` accepts, kept in the returned
+   * array however much it logs (`output()` keeps only the tail).
+   */
+  keepLines(match: (line: string) => boolean): string[];
   /** SIGKILL: no graceful shutdown, as when a machine dies. */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -130,16 +135,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
-    const keep = (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-200_000);
+    const keepers: { match: (line: string) => boolean; lines: string[] }[] = [];
+    const keep = () => {
+      let partial = '';
+      return (chunk: Buffer) => {
+        const text = chunk.toString();
+        log = (log + text).slice(-200_000);
+        if (keepers.length === 0) return;
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) for (const k of keepers) if (k.match(line)) k.lines.push(line);
+      };
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    child.stdout?.on('data', keep());
+    child.stderr?.on('data', keep());
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const service: ServiceProcess = {
       name: label,
       child,
       output: () => log,
+      keepLines(match) {
+        const lines: string[] = [];
+        keepers.push({ match, lines });
+        return lines;
+      },
       async kill() {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await exited;

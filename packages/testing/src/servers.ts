@@ -177,18 +177,24 @@ export async function startNatsCluster(size = 3): Promise<RunningNatsCluster> {
   return cluster;
 }
 
-/** Waits until every node's /healthz says JetStream is current, which needs an elected meta leader. */
+/**
+ * Waits until every node's /healthz says JetStream is current and its /jsz names the meta leader: before
+ * a leader is elected, a stream cannot be created (a health check alone passes earlier on some versions).
+ */
 async function waitForJetStreamCluster(monitorPorts: number[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
+  const ask = async (port: number) => {
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const jsz = (await (await fetch(`http://127.0.0.1:${port}/jsz`)).json()) as {
+      meta_cluster?: { leader?: string };
+    };
+    const leader = jsz.meta_cluster?.leader ?? '';
+    return { ok: health.ok && leader !== '', text: `${await health.text()} leader=${leader}` };
+  };
   while (Date.now() < deadline) {
     const answers = await Promise.all(
-      monitorPorts.map((port) =>
-        fetch(`http://127.0.0.1:${port}/healthz`).then(
-          async (r) => ({ ok: r.ok, text: await r.text() }),
-          (error: Error) => ({ ok: false, text: error.message }),
-        ),
-      ),
+      monitorPorts.map((port) => ask(port).catch((error: Error) => ({ ok: false, text: error.message }))),
     );
     if (answers.every((a) => a.ok)) return;
     last = answers.map((a) => a.text).join(' | ');

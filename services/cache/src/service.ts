@@ -135,6 +135,7 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
       const jsm = await jetstreamManager(nc);
       await ensureStreams(jsm, [cacheStreams.resourceChanges, deadLetterStream], {
         replicas: config.nats.streamReplicas,
+        log,
       });
       // Its own tables only: the broker creates `audit`, the gateway `dynamic_config`.
       await ensureTables(dynamo, config.dynamodb.tablePrefix, tablesOwnedBy('cache'));
