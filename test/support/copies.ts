@@ -14,7 +14,10 @@ import {
   type ResourceChange,
 } from '@rolecall/shared/contracts';
 import { decode, STREAMS } from '@rolecall/shared/nats';
+import { expect } from 'vitest';
+import type { DemoAccount } from '@rolecall/testing';
 import { iamIn, motoDynamo } from './aws.js';
+import type { StatusRow } from './crawls.js';
 import type { ServiceProcess, Stack } from './stack.js';
 
 /**
@@ -221,4 +224,39 @@ export function startCredentialLoad(
       await Promise.all(loops);
     },
   };
+}
+
+/**
+ * The checks of "nothing done twice, nothing lost" on a crawl a copy (or a NATS node) died in: one change
+ * event per item and change; the kill came while changes were still being published; every job's status
+ * shows a success since the crawl was asked for; every role of every member account is cached; and the
+ * roles of the accounts `announcedNew` picks (crawled for the first time) were each announced once.
+ */
+export async function expectCrawlWhole(
+  stack: Stack,
+  crawl: {
+    changes: Sourced<ResourceChange>[];
+    changesAtKill: number;
+    rows: StatusRow[];
+    requestedAt: string;
+    members: DemoAccount[];
+    rolesPerAccount: number;
+    announcedNew: (account: DemoAccount) => boolean;
+  },
+): Promise<void> {
+  const { changes, rows, requestedAt } = crawl;
+  expect(doubled(changes, (c) => `${c.data.arn} ${c.data.change}`)).toEqual({});
+  expect(crawl.changesAtKill, 'the kill must come in the middle of the crawl').toBeLessThan(changes.length);
+  expect(
+    rows.every((r) => (r.lastSuccessAt ?? '') >= requestedAt),
+    JSON.stringify(rows),
+  ).toBe(true);
+  for (const account of crawl.members) {
+    const inAws = await rolesInAws(stack, account.id);
+    expect(inAws.length).toBeGreaterThanOrEqual(crawl.rolesPerAccount);
+    expect(await rolesInCache(stack, account.id)).toEqual(inAws);
+    if (!crawl.announcedNew(account)) continue;
+    const created = changes.filter((c) => c.data.accountId === account.id && c.data.itemType === 'iam_role');
+    expect(created.map((c) => c.data.arn).sort()).toEqual(inAws);
+  }
 }
