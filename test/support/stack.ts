@@ -23,6 +23,11 @@ export interface ServiceProcess {
   name: string;
   child: ChildProcess;
   output(): string;
+  /**
+   * From now on, every whole line of the process's output that `match` accepts, kept in the returned
+   * array however much it logs (`output()` keeps only the tail).
+   */
+  keepLines(match: (line: string) => boolean): string[];
   /** SIGKILL: no graceful shutdown, as when a machine dies. */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -31,6 +36,7 @@ export interface ServiceProcess {
 export interface Stack {
   env: TestEnvironment;
   configPath: string;
+  /** Where `api` calls; a test with several gateways points it at the address in front of them. */
   gatewayUrl: string;
   services: ServiceProcess[];
   /**
@@ -63,13 +69,21 @@ export interface StackOptions {
    * instead of moto's defaults (a moto that enforces IAM needs an IAM user's keys).
    */
   prepare?: (env: TestEnvironment) => Promise<{ accessKeyId: string; secretAccessKey: string } | void>;
+  /**
+   * A NATS cluster of this many nodes instead of one server; the services get every node's URL. Set
+   * `nats.streamReplicas` in `config` for replicated streams.
+   */
+  natsCluster?: number;
 }
 
 /** Every service, in start order: consumers first, the gateway (which waits for them) last. */
 export const ALL_SERVICES: readonly ServiceName[] = ['cache', 'crawler', 'broker', 'requests', 'gateway'];
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const env = await startTestEnvironment(options.moto ? { moto: options.moto } : {});
+  const env = await startTestEnvironment({
+    ...(options.moto ? { moto: options.moto } : {}),
+    ...(options.natsCluster ? { natsCluster: options.natsCluster } : {}),
+  });
   let credentials: { accessKeyId: string; secretAccessKey: string } = MOTO_CREDENTIALS;
   try {
     credentials = (await options.prepare?.(env)) ?? MOTO_CREDENTIALS;
@@ -121,16 +135,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
-    const keep = (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-200_000);
+    const keepers: { match: (line: string) => boolean; lines: string[] }[] = [];
+    const keep = () => {
+      let partial = '';
+      return (chunk: Buffer) => {
+        const text = chunk.toString();
+        log = (log + text).slice(-200_000);
+        if (keepers.length === 0) return;
+        const lines = (partial + text).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) for (const k of keepers) if (k.match(line)) k.lines.push(line);
+      };
     };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    child.stdout?.on('data', keep());
+    child.stderr?.on('data', keep());
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const service: ServiceProcess = {
       name: label,
       child,
       output: () => log,
+      keepLines(match) {
+        const lines: string[] = [];
+        keepers.push({ match, lines });
+        return lines;
+      },
       async kill() {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await exited;
@@ -144,7 +172,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     services.push(service);
     // Generous: on a loaded machine a cold start (module loading, NATS streams, tables) can take this long.
-    if (name === 'gateway') await waitForPort(gatewayPort, 90_000, child);
+    // A second gateway copy is given its own ROLECALL_PORT in `extraEnv`.
+    if (name === 'gateway') await waitForPort(Number(extraEnv.ROLECALL_PORT ?? gatewayPort), 90_000, child);
     return service;
   };
 
@@ -164,7 +193,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         'x-forwarded-groups': (init.groups ?? ['admins']).join(','),
       };
       if (init.body !== undefined) headers['content-type'] = 'application/json';
-      return fetch(`${gatewayUrl}${path}`, {
+      return fetch(`${stack.gatewayUrl}${path}`, {
         method: init.method ?? 'GET',
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),

@@ -122,6 +122,87 @@ export const startNats = () =>
     url: (port) => `nats://127.0.0.1:${port}`,
   });
 
+/** A NATS cluster a test started: `url` lists every node, comma-separated, as `nats.url` accepts it. */
+export interface RunningNatsCluster extends RunningServer {
+  /** The nodes, each killable and restartable on its own (`process.kill('SIGKILL')` to lose one). */
+  nodes: RunningServer[];
+  /** Each node's server name (`node-1`, …), as stream info names a leader, in the order of `nodes`. */
+  names: string[];
+  /** Each node's monitoring endpoint (`/connz`, `/jsz`, `/healthz`), in the order of `nodes`. */
+  monitorUrls: string[];
+}
+
+/**
+ * `size` nats-server processes on loopback joined by cluster routes, JetStream clustered (each node its
+ * own store and server name), so streams can have up to `size` replicas. Resolves once JetStream has a
+ * meta leader: before that a stream cannot be created.
+ */
+export async function startNatsCluster(size = 3): Promise<RunningNatsCluster> {
+  const routePorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const monitorPorts = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const routes = routePorts.map((p) => `nats://127.0.0.1:${p}`).join(',');
+  const nodes = await Promise.all(
+    routePorts.map((routePort, n) =>
+      startManaged({
+        name: `nats-${n + 1}`,
+        binary: findBinary('nats-server', 'NATS_SERVER_BIN'),
+        args: (port, dir) => [
+          ...['-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPorts[n]), '-js', '-sd', dir],
+          ...['-n', `node-${n + 1}`, '--cluster_name', 'rolecall-test'],
+          ...['--cluster', `nats://127.0.0.1:${routePort}`, '--routes', routes],
+        ],
+        url: (port) => `nats://127.0.0.1:${port}`,
+      }),
+    ),
+  );
+  const cluster: RunningNatsCluster = {
+    url: nodes.map((n) => n.url).join(','),
+    port: nodes[0]!.port,
+    nodes,
+    names: nodes.map((_, n) => `node-${n + 1}`),
+    monitorUrls: monitorPorts.map((p) => `http://127.0.0.1:${p}`),
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+    async restart() {
+      for (const node of nodes) await node.restart();
+    },
+  };
+  try {
+    await waitForJetStreamCluster(monitorPorts);
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+/**
+ * Waits until every node's /healthz says JetStream is current and its /jsz names the meta leader: before
+ * a leader is elected, a stream cannot be created (a health check alone passes earlier on some versions).
+ */
+async function waitForJetStreamCluster(monitorPorts: number[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  const ask = async (port: number) => {
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const jsz = (await (await fetch(`http://127.0.0.1:${port}/jsz`)).json()) as {
+      meta_cluster?: { leader?: string };
+    };
+    const leader = jsz.meta_cluster?.leader ?? '';
+    return { ok: health.ok && leader !== '', text: `${await health.text()} leader=${leader}` };
+  };
+  while (Date.now() < deadline) {
+    const answers = await Promise.all(
+      monitorPorts.map((port) => ask(port).catch((error: Error) => ({ ok: false, text: error.message }))),
+    );
+    if (answers.every((a) => a.ok)) return;
+    last = answers.map((a) => a.text).join(' | ');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the NATS cluster's JetStream was not healthy within ${timeoutMs} ms: ${last}`);
+}
+
 /** redis-server with persistence off (tests that need durability use DynamoDB/S3, as production does). */
 export const startRedis = () =>
   startManaged({
@@ -197,7 +278,10 @@ export const motoClientOptions = (endpointUrl: string, region = 'us-east-1') => 
 });
 
 export interface TestEnvironment {
+  /** One server, or with `natsCluster` the whole cluster (its url lists every node). */
   nats: RunningServer;
+  /** The cluster (its nodes, names and monitoring URLs), when the environment was started with `natsCluster`. */
+  natsCluster?: RunningNatsCluster;
   redis: RunningServer;
   moto: RunningServer;
   stop(): Promise<void>;
@@ -208,10 +292,16 @@ export interface TestEnvironment {
  * ROLECALL_TEST_NATS_URL / _REDIS_URL / _AWS_ENDPOINT are used instead of starting a server.
  */
 export async function startTestEnvironment(
-  options: { moto?: StartMotoOptions } = {},
+  options: {
+    moto?: StartMotoOptions;
+    /** Starts a NATS cluster of this many nodes (always this test's own) instead of one server. */
+    natsCluster?: number;
+  } = {},
 ): Promise<TestEnvironment> {
   const [nats, redis, moto] = await Promise.all([
-    external(process.env.ROLECALL_TEST_NATS_URL) ?? startNats(),
+    options.natsCluster
+      ? startNatsCluster(options.natsCluster)
+      : (external(process.env.ROLECALL_TEST_NATS_URL) ?? startNats()),
     external(process.env.ROLECALL_TEST_REDIS_URL) ?? startRedis(),
     // A moto with its own environment (IAM enforced, say) is always this test's own.
     (options.moto?.env ? undefined : external(process.env.ROLECALL_TEST_AWS_ENDPOINT)) ??
@@ -219,6 +309,7 @@ export async function startTestEnvironment(
   ]);
   return {
     nats,
+    ...('nodes' in nats ? { natsCluster: nats as RunningNatsCluster } : {}),
     redis,
     moto,
     async stop() {

@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   // cache's RESOURCE_CHANGES and the gateway's CONFIG_CHANGES if they do not exist yet.
   await ensureStreams(await jetstreamManager(nc), [brokerStreams.audit, deadLetterStream], {
     replicas: config.nats.streamReplicas,
+    log,
   });
   const redis = createRedis(config.redis.url, instance, log);
   const watchRedis = createRedis(config.redis.url, `${instance}-watch`, log);

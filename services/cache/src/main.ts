@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { awsClientConfig } from '@rolecall/shared/aws';
@@ -19,8 +20,9 @@ async function main(): Promise<void> {
   const aws = { region: config.aws.region, endpointUrl: config.aws.endpointUrl };
   const dynamo = new DynamoDBClient(awsClientConfig('dynamodb', aws));
   const s3 = new S3Client(awsClientConfig('s3', aws));
-  const nc = await connectNats({ url: config.nats.url, name: 'rolecall-cache', log });
-  const redis = createRedis(config.redis.url, 'rolecall-cache', log);
+  const instance = `cache-${hostname()}-${process.pid}`;
+  const nc = await connectNats({ url: config.nats.url, name: instance, log });
+  const redis = createRedis(config.redis.url, instance, log);
   const service = buildCacheService({
     config,
     nc,
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     dynamo,
     s3,
     log,
+    instance,
   });
 
   const metricsServer = await startServiceMetrics(config, 'cache', log);

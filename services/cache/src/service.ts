@@ -42,6 +42,11 @@ export interface CacheServiceDeps {
   dynamo: DynamoDBClient;
   s3: S3Client;
   log: Logger;
+  /**
+   * This process's name, the `source` of the change events it publishes (default `cache`), so that which
+   * copy stored what can be told apart, as the crawler's and broker's events are.
+   */
+  instance?: string;
   /** Messages handled at once (default 8). */
   concurrency?: number;
   /**
@@ -63,7 +68,6 @@ export interface CacheService extends RunningService {
   refillIfEmpty(): Promise<boolean>;
 }
 
-const SOURCE = 'cache';
 /** What the cache consumes from CRAWL_RESULTS; the envelope's type picks the handler. */
 const crawlResults = {
   started: crawlerEvents.started,
@@ -84,7 +88,7 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
     state: createDynamoCrawlStateStore({ doc, tables }),
     accounts: createDynamoAccountStore({ doc, tables }),
     readModel: createRedisReadModel({ redis, keys: redisKeys(config.redis.keyPrefix) }),
-    changes: createJetStreamChangePublisher({ js, source: SOURCE }),
+    changes: createJetStreamChangePublisher({ js, source: deps.instance ?? 'cache' }),
     snapshots: createS3SnapshotWriter({ s3, bucket: config.s3.bucket, prefix: config.s3.snapshotPrefix }),
     log,
     newWriteId: randomUUID,
@@ -131,6 +135,7 @@ export function buildCacheService(deps: CacheServiceDeps): CacheService {
       const jsm = await jetstreamManager(nc);
       await ensureStreams(jsm, [cacheStreams.resourceChanges, deadLetterStream], {
         replicas: config.nats.streamReplicas,
+        log,
       });
       // Its own tables only: the broker creates `audit`, the gateway `dynamic_config`.
       await ensureTables(dynamo, config.dynamodb.tablePrefix, tablesOwnedBy('cache'));

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   await ensureStreams(
     await jetstreamManager(nc),
     [crawlerStreams.crawlJobs, crawlerStreams.crawlResults, deadLetterStream],
-    { replicas: config.nats.streamReplicas },
+    { replicas: config.nats.streamReplicas, log },
   );
 
   const service = buildCrawlerService({

@@ -84,7 +84,7 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
     publisher,
   });
   const enabledTypes = enabledCrawlTypes(config);
-  const claims = createKvScheduleClaims({ js, owner: instance });
+  const claims = createKvScheduleClaims({ js, owner: instance, replicas: config.nats.streamReplicas });
   const intervals: Partial<Record<ScheduleName, number>> = {
     discovery: config.accounts.discoveryIntervalSeconds,
   };

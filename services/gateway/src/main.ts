@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   await ensureTables(dynamo, config.dynamodb.tablePrefix, tablesOwnedBy('gateway'));
   await ensureStreams(await jetstreamManager(nc), [configStreams.configChanges], {
     replicas: config.nats.streamReplicas,
+    log,
   });
   const redis = createRedis(config.redis.url, 'rolecall-gateway', log);
   const tls = config.gateway.tls;

@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const nc = await connectNats({ url: config.nats.url, name: instance, log });
   await ensureStreams(await jetstreamManager(nc), [requestsStreams.events, deadLetterStream], {
     replicas: config.nats.streamReplicas,
+    log,
   });
   const redis = createRedis(config.redis.url, instance, log);
 

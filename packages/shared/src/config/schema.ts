@@ -254,10 +254,15 @@ export const RolecallConfig = Type.Object(
     ),
     nats: Type.Object(
       {
-        url: Type.String({
-          default: 'nats://127.0.0.1:4222',
-          description: 'NATS servers, comma-separated (NATS_URL)',
-        }),
+        // A list or a comma-separated string: the nodes of one cluster, any of which the client may reach.
+        url: Type.Union(
+          [Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })],
+          {
+            default: 'nats://127.0.0.1:4222',
+            description:
+              'NATS servers: one URL, a list, or a comma-separated string (NATS_URL); list every node of a cluster so a service starts and reconnects while any one is down',
+          },
+        ),
         streamReplicas: Type.Integer({
           minimum: 1,
           maximum: 5,

@@ -3,9 +3,19 @@ import type { Logger } from '../log/index.js';
 import { trackNatsConnection } from './connection-state.js';
 
 export interface ConnectNatsOptions {
-  url: string;
+  /** `nats.url`: one server, a comma-separated string of them, or a list (the nodes of one cluster). */
+  url: string | readonly string[];
   name: string;
   log: Logger;
+}
+
+/**
+ * The servers of `nats.url`, trimmed, empty entries dropped. The client learns the rest of a cluster from
+ * the server it reaches, but listing every node lets a service start while any one of them is down.
+ */
+export function natsServers(url: string | readonly string[]): string[] {
+  const entries = typeof url === 'string' ? url.split(',') : url.flatMap((u) => u.split(','));
+  return entries.map((u) => u.trim()).filter((u) => u.length > 0);
 }
 
 /**
@@ -14,7 +24,7 @@ export interface ConnectNatsOptions {
  */
 export async function connectNats({ url, name, log }: ConnectNatsOptions): Promise<NatsConnection> {
   const nc = await connect({
-    servers: url.split(','),
+    servers: natsServers(url),
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

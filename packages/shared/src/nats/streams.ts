@@ -15,7 +15,7 @@ import { defineStream, type StreamDefinition } from '../contracts/event.js';
 import type { Logger } from '../log/index.js';
 import { natsUnavailable } from './connection-state.js';
 import { DEAD_LETTER_STREAM, deadLetterSubjects } from './dead-letters.js';
-import { isStreamAlreadyCreated, isStreamNotFound } from './jetstream-errors.js';
+import { isStreamAlreadyCreated, isStreamNotFound, jetStreamErrorCode } from './jetstream-errors.js';
 
 const NANOS_PER_SECOND = 1_000_000_000;
 
@@ -76,28 +76,58 @@ export function toStreamConfig(
   };
 }
 
+/** How long a service's start waits for a clustered JetStream to answer its stream calls. */
+const STREAMS_ANSWER_WITHIN_MS = 60_000;
+const STREAMS_RETRY_MS = 1_000;
+/** JSClusterNotAvailErr: a clustered JetStream without a meta leader yet (starting, or electing one). */
+const CLUSTER_NOT_AVAILABLE = 10008;
+
+/**
+ * A JetStream API call that got no answer in time, or was told the cluster has no leader yet. On a
+ * cluster that is electing (at its start, or after a node died) the call is asked again; the create or
+ * update may have been applied anyway, which the next `info` then shows.
+ */
+const isTransient = (error: unknown) =>
+  (error instanceof Error && error.name === 'TimeoutError') ||
+  jetStreamErrorCode(error) === CLUSTER_NOT_AVAILABLE;
+
 /**
  * Creates the given streams, or brings an existing one to its definition. A service calls it once at
- * its start with the streams it owns (and the dead-letter stream, if it runs durable consumers).
+ * its start with the streams it owns (and the dead-letter stream, if it runs durable consumers). While a
+ * clustered JetStream does not answer yet (see `isTransient`) each stream is tried again, up to a minute.
  */
 export async function ensureStreams(
   jsm: JetStreamManager,
   streams: readonly StreamDefinition[],
-  options: { replicas?: number } = {},
+  options: { replicas?: number; log?: Logger } = {},
 ): Promise<void> {
   for (const stream of streams) {
     const config = toStreamConfig(stream, options.replicas ?? 1);
-    try {
-      await jsm.streams.info(stream.name);
-      await jsm.streams.update(stream.name, config);
-    } catch (error) {
-      if (!isStreamNotFound(error)) throw error;
+    const deadline = Date.now() + STREAMS_ANSWER_WITHIN_MS;
+    for (;;) {
       try {
-        await jsm.streams.add(config);
-      } catch (addError) {
-        // Another process created it between our info and add: that is the same stream.
-        if (!isStreamAlreadyCreated(addError)) throw addError;
+        await ensureStream(jsm, config);
+        break;
+      } catch (error) {
+        if (!isTransient(error) || Date.now() > deadline) throw error;
+        options.log?.warn({ stream: stream.name, err: error }, 'JetStream did not answer; asking again');
+        await sleep(STREAMS_RETRY_MS);
       }
+    }
+  }
+}
+
+async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }) {
+  try {
+    await jsm.streams.info(config.name);
+    await jsm.streams.update(config.name, config);
+  } catch (error) {
+    if (!isStreamNotFound(error)) throw error;
+    try {
+      await jsm.streams.add(config);
+    } catch (addError) {
+      // Another process created it between our info and add: that is the same stream.
+      if (!isStreamAlreadyCreated(addError)) throw addError;
     }
   }
 }

@@ -9,11 +9,16 @@ const DAY_MS = 24 * 3600 * 1000;
  * Claims live in a KV bucket: `create` succeeds for exactly one writer of a key. Keys expire after a
  * day, long after their slot has passed.
  */
-export function createKvScheduleClaims(options: { js: JetStreamClient; owner: string }): ScheduleClaims {
+export function createKvScheduleClaims(options: {
+  js: JetStreamClient;
+  owner: string;
+  /** `nats.streamReplicas`: on a cluster the claims must outlive the node that holds them, as the streams do. */
+  replicas?: number;
+}): ScheduleClaims {
   let bucket: Promise<KV> | undefined;
   const open = () => {
     bucket ??= new Kvm(options.js)
-      .create(KV_BUCKETS.crawlSchedule, { ttl: DAY_MS, history: 1 })
+      .create(KV_BUCKETS.crawlSchedule, { ttl: DAY_MS, history: 1, replicas: options.replicas ?? 1 })
       .catch((error: unknown) => {
         bucket = undefined;
         throw error;
