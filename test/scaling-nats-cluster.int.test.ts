@@ -265,10 +265,12 @@ describe('a three-node NATS cluster losing one node mid-run', () => {
     console.log(`audit: ${table.length} issued records, ${offStream.length} kept by the DynamoDB fallback`);
 
     // Nothing done twice where it counts: each job of the crawl succeeded once, and (below) each item's
-    // change was announced once. A job may be *started* a second time here: when the killed node led the
+    // change was announced once. A job may be *delivered* a second time here: when the killed node led the
     // job queue's consumer, an acknowledgement in flight can be lost with it and JetStream (at least once)
-    // hands the job to the other crawler; the cache's crawl fences make that second run change nothing.
-    // Counted and printed, not asserted: a lease per job that would stop the second start is not built.
+    // hands the job to the other crawler. Its lease (crawl_leases) keeps that copy from running while the
+    // first still does; a second start is possible only after the first crawler's renewals failed for a
+    // whole lease lifetime (15 s), and the cache's crawl fences make that run change nothing. Counted and
+    // printed, not asserted: how long the cluster takes to elect new leaders is the cluster's.
     const { completions } = await storedCrawls(observer);
     const startedAgain = crawl.jobs.filter((job) => attempts.filter((a) => a.jobId === job.jobId).length > 1);
     console.log(`jobs started again after the node died: ${startedAgain.length} of ${crawl.jobs.length}`);

@@ -12,6 +12,7 @@ import { createIamCrawler } from './adapters/iam-crawler.js';
 import { createJobConsumer } from './adapters/jetstream-job-consumer.js';
 import { createJetStreamJobQueue } from './adapters/jetstream-job-queue.js';
 import { createJetStreamResultPublisher } from './adapters/jetstream-result-publisher.js';
+import { createKvJobLeases } from './adapters/kv-job-leases.js';
 import { createKvScheduleClaims } from './adapters/kv-schedule-claims.js';
 import { createOrganizationsAccountSource } from './adapters/organizations-account-source.js';
 import { createS3Crawler } from './adapters/s3-crawler.js';
@@ -27,6 +28,13 @@ import type { ScheduleName } from './domain/schedule.js';
 import { createRunCrawlJobHandler } from './handlers/run-crawl-job.js';
 import { createScheduledFanOut } from './handlers/scheduled-fan-out.js';
 import { createStartCrawlHandler } from './handlers/start-crawl.js';
+import { withJobLease } from './handlers/with-job-lease.js';
+
+/**
+ * How long a crawl job's lease outlives its last renewal (renewed every quarter of it). A crawler that
+ * dies holds its jobs this long before another takes them; a crawler cut off from NATS this long loses them.
+ */
+export const JOB_LEASE_TTL_MS = 15_000;
 
 export interface CrawlerServiceOptions {
   config: RolecallConfig;
@@ -85,6 +93,12 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
   });
   const enabledTypes = enabledCrawlTypes(config);
   const claims = createKvScheduleClaims({ js, owner: instance, replicas: config.nats.streamReplicas });
+  const leases = createKvJobLeases({
+    js,
+    owner: instance,
+    ttlMs: JOB_LEASE_TTL_MS,
+    replicas: config.nats.streamReplicas,
+  });
   const intervals: Partial<Record<ScheduleName, number>> = {
     discovery: config.accounts.discoveryIntervalSeconds,
   };
@@ -115,13 +129,16 @@ export function buildCrawlerService(options: CrawlerServiceOptions): CrawlerServ
         jsm,
         concurrency: config.crawl.concurrency,
         log,
-        handle: createRunCrawlJobHandler({
-          crawlers,
-          publisher,
-          batchSize: config.crawl.batchSize,
-          jobTimeoutMs: config.crawl.jobTimeoutSeconds * 1000,
-          log,
-        }),
+        handle: withJobLease(
+          createRunCrawlJobHandler({
+            crawlers,
+            publisher,
+            batchSize: config.crawl.batchSize,
+            jobTimeoutMs: config.crawl.jobTimeoutSeconds * 1000,
+            log,
+          }),
+          { leases, ttlMs: JOB_LEASE_TTL_MS, log },
+        ),
       });
       await consumer.start();
       const handleStart = createStartCrawlHandler({ planner });

@@ -54,6 +54,8 @@ export const STREAMS = {
 export const KV_BUCKETS = {
   /** Claims for schedule slots, so that only one crawler process enqueues each scheduled crawl. */
   crawlSchedule: 'crawl_schedule',
+  /** A lease per running crawl job, so that a job handed out twice (a lost acknowledgement) runs once at a time. */
+  crawlLeases: 'crawl_leases',
 } as const;
 
 /** The stream's configuration for the server, file-backed with `replicas` copies. */

@@ -56,6 +56,20 @@ export interface ScheduleClaims {
   release(key: string): Promise<void>;
 }
 
+/**
+ * One lease per running job, across every crawler process. JetStream hands a job out again when its
+ * progress acknowledgements stop reaching the server (a NATS node dies, a network pause): the lease keeps
+ * the second copy from running while the first one still does.
+ */
+export interface JobLeases {
+  /** Takes the job's lease; false while another process holds a live one. */
+  acquire(jobId: string): Promise<boolean>;
+  /** Keeps the lease alive; false when it was lost (it lapsed and another process took it). */
+  renew(jobId: string): Promise<boolean>;
+  /** Gives the lease back if this process still holds it. */
+  release(jobId: string): Promise<void>;
+}
+
 /** Handles one delivered job: nothing acks it; `retry` puts it back (on shutdown); a throw is a failed attempt. */
 export type JobHandler = (msg: JsMsg, signal: AbortSignal) => Promise<DeliveryOutcome | void>;
 
