@@ -269,7 +269,7 @@ describe('a three-node NATS cluster losing one node mid-run', () => {
     // job queue's consumer, an acknowledgement in flight can be lost with it and JetStream (at least once)
     // hands the job to the other crawler. Its lease (crawl_leases) keeps that copy from running while the
     // first still does; a second start is possible only after the first crawler's renewals failed for a
-    // whole lease lifetime (15 s), and the cache's crawl fences make that run change nothing. Counted and
+    // whole lease lifetime (6 s), and the cache's crawl fences make that run change nothing. Counted and
     // printed, not asserted: how long the cluster takes to elect new leaders is the cluster's.
     const { completions } = await storedCrawls(observer);
     const startedAgain = crawl.jobs.filter((job) => attempts.filter((a) => a.jobId === job.jobId).length > 1);

@@ -34,7 +34,7 @@ import { withJobLease } from './handlers/with-job-lease.js';
  * How long a crawl job's lease outlives its last renewal (renewed every quarter of it). A crawler that
  * dies holds its jobs this long before another takes them; a crawler cut off from NATS this long loses them.
  */
-export const JOB_LEASE_TTL_MS = 15_000;
+export const JOB_LEASE_TTL_MS = 6_000;
 
 export interface CrawlerServiceOptions {
   config: RolecallConfig;

@@ -14,7 +14,9 @@ export function createKvJobLeases(options: {
   ttlMs: number;
   /** `nats.streamReplicas`: on a cluster a lease must outlive the node that holds it. */
   replicas?: number;
+  now?: () => number;
 }): JobLeases {
+  const now = options.now ?? Date.now;
   const { owner } = options;
   let bucket: Promise<KV> | undefined;
   const open = () => {
@@ -35,7 +37,7 @@ export function createKvJobLeases(options: {
       const kv = await open();
       try {
         held.set(jobId, await kv.create(jobId, value()));
-        return true;
+        return { held: true };
       } catch (error) {
         if (!isWrongLastSequence(error)) throw error;
       }
@@ -43,16 +45,23 @@ export function createKvJobLeases(options: {
       const entry = await kv.get(jobId);
       if (entry && entry.operation === 'PUT') {
         const holder = (entry.json<{ owner?: string }>() ?? {}).owner;
-        if (holder !== owner) return false;
-        held.set(jobId, await kv.update(jobId, value(), entry.revision));
-        return true;
+        // Not renewed for a lifetime: its holder is gone, though the server has not removed it yet.
+        const lapsesInMs = options.ttlMs - (now() - entry.created.getTime());
+        if (holder !== owner && lapsesInMs > 0) return { held: false, lapsesInMs };
+        try {
+          held.set(jobId, await kv.update(jobId, value(), entry.revision));
+          return { held: true };
+        } catch (error) {
+          if (!isWrongLastSequence(error)) throw error;
+          return { held: false, lapsesInMs: options.ttlMs };
+        }
       }
       // Lapsed or released between the two calls: one more try, as a first claim.
       try {
         held.set(jobId, await kv.create(jobId, value()));
-        return true;
+        return { held: true };
       } catch (error) {
-        if (isWrongLastSequence(error)) return false;
+        if (isWrongLastSequence(error)) return { held: false, lapsesInMs: options.ttlMs };
         throw error;
       }
     },

@@ -62,8 +62,11 @@ export interface ScheduleClaims {
  * the second copy from running while the first one still does.
  */
 export interface JobLeases {
-  /** Takes the job's lease; false while another process holds a live one. */
-  acquire(jobId: string): Promise<boolean>;
+  /**
+   * Takes the job's lease: held, or how long until another process's live lease lapses (unless renewed).
+   * A lease not renewed for a whole lifetime counts as lapsed even before the store removes it.
+   */
+  acquire(jobId: string): Promise<{ held: true } | { held: false; lapsesInMs: number }>;
   /** Keeps the lease alive; false when it was lost (it lapsed and another process took it). */
   renew(jobId: string): Promise<boolean>;
   /** Gives the lease back if this process still holds it. */

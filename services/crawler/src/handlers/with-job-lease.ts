@@ -5,7 +5,7 @@ import type { JobHandler, JobLeases } from '../domain/ports.js';
 
 /**
  * Runs a job only under its lease. A job delivered while another process holds its lease goes back to
- * the queue for one lease lifetime: by then the holder has finished (and acknowledged it, so it never
+ * the queue until just after that lease would lapse: by then the holder has finished (and acknowledged it, so it never
  * comes back) or died (and its lease has lapsed). A run whose lease is lost (its renewals could not reach
  * NATS for a whole lifetime, and another process took it) is stopped and put back, like a run stopped
  * on shutdown.
@@ -23,12 +23,18 @@ export function withJobLease(
     } catch {
       return handler(msg, signal);
     }
-    if (!(await leases.acquire(jobId))) {
+    const lease = await leases.acquire(jobId);
+    if (!lease.held) {
       log.warn(
         { jobId },
         'crawl job delivered while another crawler runs it; put back until its lease lapses',
       );
-      return { kind: 'retry', delayMs: ttlMs, reason: 'another crawler holds the job' };
+      // Just past the holder's lease: by then it finished (and the job is gone) or it died (and it lapsed).
+      return {
+        kind: 'retry',
+        delayMs: Math.max(100, lease.lapsesInMs + 250),
+        reason: 'another crawler holds the job',
+      };
     }
     const lost = new AbortController();
     const renewals = setInterval(
